@@ -1,0 +1,1 @@
+export { ErrorCode, MtlsError, ParseError } from "./errors.ts";
