@@ -1,0 +1,154 @@
+/**
+ * The gateway's native configuration model: plain, typed, readonly data with no behaviour.
+ * Importers (today nginx, later YAML) produce it; the server consumes it. Every file
+ * reference keeps the `location` of the directive that named it, so later checks (files
+ * exist, key matches certificate) can point at the right line.
+ *
+ * Defaults follow nginx 1.22 (`ngx_http_ssl_module`, `ngx_http_proxy_module`).
+ * @module
+ */
+import type { SourceLocation } from "../errors.ts";
+
+/** TLS protocol versions as nginx names them in `ssl_protocols`. */
+export const TlsProtocol = {
+  TLS_1_0: "TLSv1",
+  TLS_1_1: "TLSv1.1",
+  TLS_1_2: "TLSv1.2",
+  TLS_1_3: "TLSv1.3",
+} as const;
+/** One of the {@link TlsProtocol} values. */
+export type TlsProtocol = (typeof TlsProtocol)[keyof typeof TlsProtocol];
+
+/** nginx 1.22's `ssl_protocols` default: `TLSv1 TLSv1.1 TLSv1.2`. */
+export const DEFAULT_PROTOCOLS: readonly TlsProtocol[] = ["TLSv1", "TLSv1.1", "TLSv1.2"];
+/** nginx's `ssl_ciphers` default. */
+export const DEFAULT_CIPHERS = "HIGH:!aNULL:!MD5";
+/** nginx's `ssl_session_timeout` default: 300 seconds. */
+export const DEFAULT_SESSION_TIMEOUT_SECONDS = 300;
+/** nginx's `builtin` session cache default size: 20480 sessions. */
+export const DEFAULT_BUILTIN_CACHE_SESSIONS = 20480;
+
+/** `error_log` levels, most verbose first (nginx order). */
+export const LOG_LEVELS = [
+  "debug",
+  "info",
+  "notice",
+  "warn",
+  "error",
+  "crit",
+  "alert",
+  "emerg",
+] as const;
+/** One of the {@link LOG_LEVELS}. */
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** A file named by the configuration, resolved to an absolute path. */
+export interface FileRef {
+  /** Absolute path. */
+  readonly path: string;
+  /** The directive that named it. */
+  readonly location?: SourceLocation;
+}
+
+/** One `listen`: an address and port to accept TLS connections on. */
+export interface ListenConfig {
+  /** `0.0.0.0` for `listen PORT`, `::` for `listen [::]:PORT`, or the address given. */
+  readonly host: string;
+  /** TCP port; 0 picks a free port (an mtlskit extension, nginx refuses 0). */
+  readonly port: number;
+  /** IPv6 address (written in brackets). */
+  readonly ipv6: boolean;
+  /** The `ssl` parameter. */
+  readonly ssl: boolean;
+  readonly location?: SourceLocation;
+}
+
+/** `ssl_verify_client` values (optional_no_ca may come later). */
+export type VerifyClient = "off" | "on" | "optional";
+
+/** `ssl_session_cache`: server-side cache of TLS 1.2 session IDs. */
+export type SessionCacheConfig =
+  /** `off`: no session IDs are issued. */
+  | { readonly kind: "off" }
+  /** `none` (nginx default): session IDs issued but not stored, so never resumed. */
+  | { readonly kind: "none" }
+  /** `builtin[:size]`: a per-process cache of `sessions` entries. */
+  | { readonly kind: "builtin"; readonly sessions: number }
+  /** `shared:NAME:SIZE`: a named cache of `bytes` bytes. */
+  | { readonly kind: "shared"; readonly name: string; readonly bytes: number };
+
+/** The TLS side facing clients. */
+export interface ServerTlsConfig {
+  readonly certificate: FileRef;
+  readonly certificateKey: FileRef;
+  /** CAs that client certificates must chain to, advertised in CertificateRequest. */
+  readonly clientCertificate?: FileRef;
+  readonly verifyClient: VerifyClient;
+  readonly sessionCache: SessionCacheConfig;
+  readonly sessionTimeoutSeconds: number;
+  /** Enabled protocols, oldest first; always a contiguous range. */
+  readonly protocols: readonly TlsProtocol[];
+  /** OpenSSL cipher string (TLS 1.2 and older; TLS 1.3 suites are not affected, as in nginx). */
+  readonly ciphers: string;
+  readonly preferServerCiphers: boolean;
+}
+
+/** Where errors are logged and from which level on. */
+export interface ErrorLogConfig {
+  /** Absolute path, or `"stderr"`. */
+  readonly file: string;
+  readonly level: LogLevel;
+  readonly location?: SourceLocation;
+}
+
+/** The TLS side facing the upstream (`proxy_ssl_*`). */
+export interface UpstreamTlsConfig {
+  /** The gateway's own client certificate. */
+  readonly certificate?: FileRef;
+  readonly certificateKey?: FileRef;
+  /** CAs the upstream's certificate must chain to (when `verify`). */
+  readonly trustedCertificate?: FileRef;
+  /** nginx default: false. */
+  readonly verify: boolean;
+  /** nginx default: true. */
+  readonly sessionReuse: boolean;
+}
+
+/** `proxy_pass` target. */
+export interface ProxyPassConfig {
+  readonly url: string;
+  readonly protocol: "http" | "https";
+  /** Host name or address, without brackets. */
+  readonly host: string;
+  readonly port: number;
+  /** `$proxy_host`: host and port as written, port omitted when it is the default. */
+  readonly proxyHost: string;
+  readonly location?: SourceLocation;
+}
+
+/** A `location` with its proxy settings. */
+export interface LocationConfig {
+  /** Only prefix locations for now. */
+  readonly match: "prefix";
+  readonly path: string;
+  readonly proxyPass?: ProxyPassConfig;
+  readonly upstreamTls: UpstreamTlsConfig;
+  readonly location?: SourceLocation;
+}
+
+/** A `server` block. */
+export interface ServerConfig {
+  readonly listen: readonly ListenConfig[];
+  readonly serverNames: readonly string[];
+  readonly tls: ServerTlsConfig;
+  readonly locations: readonly LocationConfig[];
+  readonly errorLog?: ErrorLogConfig;
+  readonly location?: SourceLocation;
+}
+
+/** The whole gateway configuration. */
+export interface GatewayConfig {
+  /** The file it was read from, if any. */
+  readonly source?: string;
+  readonly servers: readonly ServerConfig[];
+}

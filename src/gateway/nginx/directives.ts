@@ -1,0 +1,106 @@
+/**
+ * The nginx directives the gateway understands: where each may appear, how many
+ * arguments it takes, and whether it may repeat. Mirrors the `ngx_command_t` tables of
+ * `ngx_http_core_module`, `ngx_http_ssl_module` and `ngx_http_proxy_module` (nginx 1.22)
+ * for the subset mtlskit implements.
+ * @module
+ */
+
+/** Configuration contexts, as nginx names them. */
+export type DirectiveContext = "main" | "server" | "location";
+
+/** What the importer knows about one directive. */
+export interface DirectiveSpec {
+  readonly name: string;
+  readonly contexts: readonly DirectiveContext[];
+  /** Minimum and maximum number of arguments (Infinity for "1 or more"). */
+  readonly args: readonly [number, number];
+  /** Takes a `{ }` block. */
+  readonly block?: boolean;
+  /** May appear more than once in one block (otherwise nginx says "is duplicate"). */
+  readonly multiple?: boolean;
+  /** The one argument is a file path (arity errors then hint at spaces in paths). */
+  readonly path?: boolean;
+}
+
+const S: readonly DirectiveContext[] = ["server"];
+const SL: readonly DirectiveContext[] = ["server", "location"];
+
+const SPECS: readonly DirectiveSpec[] = [
+  { name: "server", contexts: ["main"], args: [0, 0], block: true, multiple: true },
+  { name: "listen", contexts: S, args: [1, Infinity], multiple: true },
+  { name: "server_name", contexts: S, args: [1, Infinity], multiple: true },
+  { name: "ssl", contexts: S, args: [1, 1] },
+  { name: "ssl_certificate", contexts: S, args: [1, 1], path: true },
+  { name: "ssl_certificate_key", contexts: S, args: [1, 1], path: true },
+  { name: "ssl_client_certificate", contexts: S, args: [1, 1], path: true },
+  { name: "ssl_verify_client", contexts: S, args: [1, 1] },
+  { name: "ssl_session_cache", contexts: S, args: [1, 2] },
+  { name: "ssl_session_timeout", contexts: S, args: [1, 1] },
+  { name: "ssl_protocols", contexts: S, args: [1, Infinity] },
+  { name: "ssl_ciphers", contexts: S, args: [1, 1] },
+  { name: "ssl_prefer_server_ciphers", contexts: S, args: [1, 1] },
+  { name: "error_log", contexts: ["main", "server", "location"], args: [1, 2] },
+  { name: "location", contexts: S, args: [1, 2], block: true, multiple: true },
+  { name: "proxy_pass", contexts: ["location"], args: [1, 1] },
+  { name: "proxy_ssl_certificate", contexts: SL, args: [1, 1], path: true },
+  { name: "proxy_ssl_certificate_key", contexts: SL, args: [1, 1], path: true },
+  { name: "proxy_ssl_trusted_certificate", contexts: SL, args: [1, 1], path: true },
+  { name: "proxy_ssl_verify", contexts: SL, args: [1, 1] },
+  { name: "proxy_ssl_session_reuse", contexts: SL, args: [1, 1] },
+];
+
+/** The supported directives by name. */
+export const DIRECTIVES: ReadonlyMap<string, DirectiveSpec> = new Map(
+  SPECS.map((s) => [s.name, s]),
+);
+
+/**
+ * Real nginx directives that mtlskit does not implement yet: refused with "not supported
+ * yet" rather than "unknown", so the user knows the name is right.
+ */
+export const NGINX_UNSUPPORTED: ReadonlySet<string> = new Set([
+  "http",
+  "events",
+  "stream",
+  "upstream",
+  "include",
+  "user",
+  "worker_processes",
+  "pid",
+  "return",
+  "root",
+  "index",
+  "rewrite",
+  "if",
+  "set",
+  "add_header",
+  "error_page",
+  "access_log",
+  "proxy_set_header",
+  "proxy_http_version",
+  "proxy_ssl_name",
+  "proxy_ssl_server_name",
+  "proxy_ssl_protocols",
+  "proxy_ssl_ciphers",
+  "proxy_ssl_verify_depth",
+  "proxy_ssl_crl",
+  "proxy_read_timeout",
+  "proxy_connect_timeout",
+  "proxy_send_timeout",
+  "proxy_buffering",
+  "ssl_verify_depth",
+  "ssl_trusted_certificate",
+  "ssl_crl",
+  "ssl_stapling",
+  "ssl_dhparam",
+  "ssl_ecdh_curve",
+  "ssl_session_tickets",
+  "ssl_session_ticket_key",
+  "ssl_password_file",
+  "ssl_early_data",
+  "ssl_buffer_size",
+  "http2",
+  "keepalive_timeout",
+  "client_max_body_size",
+]);

@@ -1,0 +1,538 @@
+/**
+ * The nginx importer: a parsed nginx configuration to the native {@link GatewayConfig}.
+ * It checks every directive it meets (known, allowed here, argument count, value) and
+ * collects every problem with its `file:line:col` and a hint; an unsupported directive is
+ * an error naming it, never silently ignored. It reads no files: file contents are
+ * checked by `loadTlsMaterial` once the structure is valid.
+ *
+ * Relative paths resolve against `prefix` (default: the configuration file's directory).
+ * nginx resolves `ssl_*` paths against its configuration prefix (the directory of the
+ * main file) and `error_log` against its install prefix; mtlskit uses the configuration
+ * directory for both, which is what nginx does when run with `-p DIR -c DIR/nginx.conf`.
+ *
+ * Choices made where nginx 1.22 only warns:
+ * - `ssl on|off` is refused (deprecated in 1.15.0, removed in 1.25.1): `listen ... ssl`
+ *   is the one way to enable TLS, and a config that relies on `ssl on` breaks on current
+ *   nginx. The hint says whether the `listen` lines already carry `ssl`.
+ * - `server_name` with a port or a `*` that is not a whole first/last label gives a warning
+ *   (nginx accepts it; it can never match a Host header).
+ * - `proxy_ssl_verify off` (nginx's default) with an `https` upstream gives a warning.
+ *
+ * Source: nginx docs for `ngx_http_core_module`, `ngx_http_ssl_module`,
+ * `ngx_http_proxy_module` (1.22).
+ * @module
+ */
+import { dirname, isAbsolute, resolve } from "node:path";
+import { ErrorCode, type SourceLocation } from "../../errors.ts";
+import {
+  DEFAULT_CIPHERS,
+  DEFAULT_PROTOCOLS,
+  DEFAULT_SESSION_TIMEOUT_SECONDS,
+  type ErrorLogConfig,
+  type FileRef,
+  type GatewayConfig,
+  type LocationConfig,
+  type ServerConfig,
+  type UpstreamTlsConfig,
+} from "../config.ts";
+import type { Diagnostic } from "../diagnostic.ts";
+import { DIRECTIVES, type DirectiveContext, NGINX_UNSUPPORTED } from "./directives.ts";
+import type { Token } from "./lexer.ts";
+import type { Directive, ParseResult } from "./parser.ts";
+import { parseNginxFlag } from "./units.ts";
+import {
+  parseErrorLog,
+  parseListen,
+  parseProtocols,
+  parseProxyPass,
+  parseSessionCache,
+  parseSessionTimeout,
+  parseVerifyClient,
+  type ValueContext,
+} from "./values.ts";
+
+/** Options of {@link importNginx}. */
+export interface ImportOptions {
+  /** Directory relative paths resolve against; default: the directory of `parsed.file`. */
+  readonly prefix?: string;
+}
+
+/** Result of {@link importNginx}: the config when there is no error, and all diagnostics. */
+export interface ImportResult {
+  readonly config?: GatewayConfig;
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+/**
+ * Converts a parsed nginx configuration (one or more top-level `server` blocks; only one
+ * is supported for now) into the native model, collecting every problem.
+ * @param parsed the output of `parseNginx` (its diagnostics are carried over)
+ * @param options `prefix` for relative paths
+ * @returns `{ config, diagnostics }`; `config` is absent when any diagnostic is an error
+ * @example
+ * ```ts
+ * const parsed = parseNginx(readFileSync("gw.conf", "utf8"), { file: "gw.conf" });
+ * const { config, diagnostics } = importNginx(parsed);
+ * ```
+ */
+export function importNginx(parsed: ParseResult, options: ImportOptions = {}): ImportResult {
+  const diagnostics: Diagnostic[] = [...parsed.diagnostics];
+  const prefix = options.prefix ?? dirname(resolve(parsed.file));
+  const cx: ValueContext = {
+    file: parsed.file,
+    report(severity, message, hint, at) {
+      diagnostics.push({
+        severity,
+        code: ErrorCode.CONFIG_INVALID,
+        message,
+        ...(hint ? { hint } : {}),
+        location: { file: parsed.file, line: at.line, column: at.column },
+      });
+    },
+    path(t: Token): FileRef {
+      const path = isAbsolute(t.value) ? t.value : resolve(prefix, t.value);
+      return { path, location: loc(parsed.file, t) };
+    },
+  };
+  const servers: ServerConfig[] = [];
+  for (const d of parsed.directives) {
+    if (!checkDirective(cx, d, "main", prefixNames(parsed.directives))) continue;
+    if (d.name === "server") {
+      if (servers.length > 0) {
+        cx.report(
+          "error",
+          "Several server blocks are not supported yet: mtlskit serves one server block",
+          "merge the blocks, or run one gateway per block",
+          d.nameToken,
+        );
+        continue;
+      }
+      const s = importServer(cx, d);
+      if (s) servers.push(s);
+    } else if (d.name === "error_log") {
+      cx.report(
+        "error",
+        'Directive "error_log" is only supported inside server',
+        undefined,
+        d.nameToken,
+      );
+    }
+  }
+  if (parsed.directives.length > 0 && servers.length === 0 && !hasError(diagnostics)) {
+    cx.report("error", "Configuration has no server block", "add a server { ... } block", {
+      line: 1,
+      column: 1,
+    });
+  }
+  diagnostics.sort(byPosition);
+  if (hasError(diagnostics)) return { diagnostics };
+  return { config: { source: parsed.file, servers }, diagnostics };
+}
+
+/** Orders diagnostics by line, then column (those without a location first). */
+function byPosition(a: Diagnostic, b: Diagnostic): number {
+  const la = a.location;
+  const lb = b.location;
+  return (la?.line ?? 0) - (lb?.line ?? 0) || (la?.column ?? 0) - (lb?.column ?? 0);
+}
+
+function hasError(ds: readonly Diagnostic[]): boolean {
+  return ds.some((d) => d.severity === "error");
+}
+
+function loc(file: string, t: Token): SourceLocation {
+  return { file, line: t.line, column: t.column };
+}
+
+function prefixNames(_ds: readonly Directive[]): readonly string[] {
+  return [...DIRECTIVES.keys()];
+}
+
+/** Checks name, context, block and argument count; reports and returns false on a problem. */
+function checkDirective(
+  cx: ValueContext,
+  d: Directive,
+  context: DirectiveContext,
+  known: readonly string[],
+): boolean {
+  const spec = DIRECTIVES.get(d.name);
+  if (!spec) {
+    reportUnknown(cx, d, known);
+    return false;
+  }
+  if (!spec.contexts.includes(context)) {
+    cx.report(
+      "error",
+      `Directive "${d.name}" is not allowed in ${context}: it belongs in ${spec.contexts.join(" or ")}`,
+      `move it into a ${spec.contexts[0]} block`,
+      d.nameToken,
+    );
+    return false;
+  }
+  if (spec.block && !d.block) {
+    cx.report("error", `Directive "${d.name}" has no block: expecting "{"`, undefined, d.nameToken);
+    return false;
+  }
+  if (!spec.block && d.block) {
+    cx.report(
+      "error",
+      `Directive "${d.name}" takes no block: expecting ";"`,
+      `end it with ";"`,
+      d.nameToken,
+    );
+    return false;
+  }
+  const [min, max] = spec.args;
+  const n = d.args.length;
+  if (n >= min && n <= max) return true;
+  const expected =
+    min === max ? `${min}` : max === Infinity ? `at least ${min}` : `${min} to ${max}`;
+  const plural = max === 1 && min === 1 ? "argument" : "arguments";
+  const extra = d.args[max === Infinity ? 0 : max];
+  const at = n > max && extra ? extra : d.nameToken;
+  const got = d.args.map((a) => `"${a.raw}"`).join(", ");
+  let hint: string | undefined;
+  const nextLine = d.args.find((a) => a.line > d.nameToken.line);
+  if (spec.path && n === 2 && nextLine === undefined) {
+    const joined = `${d.args[0]?.value} ${d.args[1]?.value}`;
+    hint = `the path contains a space: remove the space, or quote the path: "${joined}"`;
+  } else if (nextLine) {
+    hint = `";" is probably missing at the end of line ${d.nameToken.line}`;
+  }
+  cx.report(
+    "error",
+    `Directive "${d.name}" takes ${expected} ${plural}, got ${n}${n > 0 ? `: ${got}` : ""}`,
+    hint,
+    at,
+  );
+  return false;
+}
+
+function reportUnknown(cx: ValueContext, d: Directive, known: readonly string[]): void {
+  const name = d.name;
+  if (name.startsWith("\uFEFF")) {
+    cx.report(
+      "error",
+      `Unknown directive "${name}": the file starts with a UTF-8 byte order mark (U+FEFF), which nginx reads as part of the first word`,
+      "save the file as UTF-8 without BOM",
+      d.nameToken,
+    );
+    return;
+  }
+  const glued = known
+    .filter(
+      (k) =>
+        name.length > k.length && name.startsWith(k) && !/[a-z0-9_]/i.test(name[k.length] ?? ""),
+    )
+    .sort((a, b) => b.length - a.length)[0];
+  if (glued) {
+    const rest = name.slice(glued.length);
+    cx.report(
+      "error",
+      `Unknown directive "${name}": nginx reads it as one word because no space follows "${glued}"`,
+      `put a space between \`${glued}\` and \`${rest}\``,
+      d.nameToken,
+    );
+    return;
+  }
+  if (NGINX_UNSUPPORTED.has(name)) {
+    cx.report(
+      "error",
+      `Directive "${name}" is not supported by mtlskit yet`,
+      "remove it, or run nginx for this configuration",
+      d.nameToken,
+    );
+    return;
+  }
+  cx.report(
+    "error",
+    `Unknown directive "${name}"`,
+    `check the spelling; supported directives: ${known.join(", ")}`,
+    d.nameToken,
+  );
+}
+
+/** Collects a block's directives by name, reporting duplicates of single-use directives. */
+function collect(
+  cx: ValueContext,
+  block: readonly Directive[],
+  context: DirectiveContext,
+): Map<string, Directive[]> {
+  const byName = new Map<string, Directive[]>();
+  for (const d of block) {
+    if (!checkDirective(cx, d, context, [...DIRECTIVES.keys()])) continue;
+    const list = byName.get(d.name) ?? [];
+    const first = list[0];
+    if (first && !DIRECTIVES.get(d.name)?.multiple) {
+      cx.report(
+        "error",
+        `Directive "${d.name}" is duplicate: first set at line ${first.location.line}`,
+        "keep one of them",
+        d.nameToken,
+      );
+      continue;
+    }
+    list.push(d);
+    byName.set(d.name, list);
+  }
+  return byName;
+}
+
+function one(byName: Map<string, Directive[]>, name: string): Directive | undefined {
+  return byName.get(name)?.[0];
+}
+
+function importServer(cx: ValueContext, server: Directive): ServerConfig | undefined {
+  const byName = collect(cx, server.block ?? [], "server");
+  // Names written in the block, valid or not: a malformed directive is not also "missing".
+  const written = new Set((server.block ?? []).map((d) => d.name));
+  const listen = (byName.get("listen") ?? []).flatMap((d) => parseListen(cx, d) ?? []);
+  const ssl = one(byName, "ssl");
+  if (ssl) {
+    const withSsl = listen.find((l) => l.ssl);
+    cx.report(
+      "error",
+      `Directive "ssl" is refused: deprecated since nginx 1.15.0 and removed in 1.25.1`,
+      withSsl
+        ? `remove it: \`listen ${withSsl.ipv6 ? `[${withSsl.host}]:` : ""}${withSsl.port} ssl\` on line ${withSsl.location?.line} already enables TLS`
+        : 'remove it and add the "ssl" parameter to each listen, e.g. `listen 8000 ssl;`',
+      ssl.nameToken,
+    );
+  }
+  if (listen.length === 0 && !written.has("listen")) {
+    cx.report(
+      "error",
+      "Server has no listen directive",
+      "add e.g. `listen 8000 ssl;`",
+      server.nameToken,
+    );
+  }
+  for (const l of listen) {
+    if (!l.ssl && l.location) {
+      cx.report(
+        "error",
+        `Listen ${l.host}:${l.port} has no "ssl" parameter: the gateway serves TLS only`,
+        `add "ssl": \`listen ${l.ipv6 ? `[${l.host}]:` : ""}${l.port} ssl;\``,
+        l.location,
+      );
+    }
+  }
+  const serverNames: string[] = [];
+  for (const d of byName.get("server_name") ?? []) {
+    for (const a of d.args) {
+      serverNames.push(a.value);
+      checkServerName(cx, a);
+    }
+  }
+  const fileOf = (name: string) => {
+    const d = one(byName, name);
+    return d?.args[0] ? cx.path(d.args[0]) : undefined;
+  };
+  const certificate = fileOf("ssl_certificate");
+  const certificateKey = fileOf("ssl_certificate_key");
+  const clientCertificate = fileOf("ssl_client_certificate");
+  if (!certificate && !written.has("ssl_certificate")) {
+    cx.report(
+      "error",
+      'Server has no "ssl_certificate": a TLS server needs one',
+      "add `ssl_certificate server.crt;`",
+      server.nameToken,
+    );
+  }
+  if (certificate && !certificateKey && !written.has("ssl_certificate_key")) {
+    cx.report(
+      "error",
+      'Server has no "ssl_certificate_key" for its ssl_certificate',
+      "add `ssl_certificate_key server.key;`",
+      certificate.location ?? server.nameToken,
+    );
+  }
+  const verifyDirective = one(byName, "ssl_verify_client");
+  const verifyClient = verifyDirective ? parseVerifyClient(cx, verifyDirective) : "off";
+  if (
+    verifyDirective &&
+    verifyClient !== "off" &&
+    !clientCertificate &&
+    !written.has("ssl_client_certificate")
+  ) {
+    cx.report(
+      "error",
+      `Directive "ssl_verify_client ${verifyClient}" needs "ssl_client_certificate": no CA to verify client certificates against`,
+      "add `ssl_client_certificate ca.crt;` (nginx 1.22: no ssl_client_certificate for ssl_verify_client)",
+      verifyDirective.nameToken,
+    );
+  }
+  if (!verifyDirective || verifyClient === "off") {
+    cx.report(
+      "warning",
+      "Client certificates are not requested: ssl_verify_client is off, so this is not mutual TLS",
+      "add `ssl_verify_client on;` and `ssl_client_certificate ca.crt;`",
+      verifyDirective?.nameToken ?? server.nameToken,
+    );
+  }
+  const cacheD = one(byName, "ssl_session_cache");
+  const timeoutD = one(byName, "ssl_session_timeout");
+  const protocolsD = one(byName, "ssl_protocols");
+  const ciphersD = one(byName, "ssl_ciphers");
+  const ciphers = ciphersD?.args[0]?.value ?? DEFAULT_CIPHERS;
+  const protocols = protocolsD ? parseProtocols(cx, protocolsD, ciphers) : DEFAULT_PROTOCOLS;
+  const preferD = one(byName, "ssl_prefer_server_ciphers");
+  const errorLogD = byName.get("error_log") ?? [];
+  let errorLog: ErrorLogConfig | undefined;
+  for (const [i, d] of errorLogD.entries()) {
+    if (i > 0) {
+      cx.report(
+        "error",
+        "Several error_log directives are not supported yet",
+        "keep one",
+        d.nameToken,
+      );
+    } else {
+      errorLog = parseErrorLog(cx, d);
+    }
+  }
+  const serverUpstream = upstreamTls(cx, byName, undefined);
+  const locations: LocationConfig[] = [];
+  for (const d of byName.get("location") ?? []) {
+    const l = importLocation(cx, d, serverUpstream);
+    if (l) locations.push(l);
+  }
+  if (!certificate || !certificateKey) return undefined;
+  return {
+    listen,
+    serverNames,
+    tls: {
+      certificate,
+      certificateKey,
+      ...(clientCertificate ? { clientCertificate } : {}),
+      verifyClient,
+      sessionCache: cacheD ? parseSessionCache(cx, cacheD) : { kind: "none" },
+      sessionTimeoutSeconds: timeoutD
+        ? parseSessionTimeout(cx, timeoutD)
+        : DEFAULT_SESSION_TIMEOUT_SECONDS,
+      protocols,
+      ciphers,
+      preferServerCiphers: preferD ? flag(cx, preferD, false) : false,
+    },
+    locations,
+    ...(errorLog ? { errorLog } : {}),
+    location: server.location,
+  };
+}
+
+function checkServerName(cx: ValueContext, a: Token): void {
+  const v = a.value;
+  if (v === "" || v === "_" || v.startsWith("~")) return;
+  const labels = v.split(".");
+  const badStar = labels.some(
+    (l, i) => l.includes("*") && (l !== "*" || (i !== 0 && i !== labels.length - 1)),
+  );
+  const stars = labels.filter((l) => l === "*").length;
+  if (v.includes(":") || badStar || stars > 1) {
+    cx.report(
+      "warning",
+      `Server name "${v}" is a placeholder, not a name: it can never match a Host header${v.includes(":") ? " (a port does not belong in server_name)" : ""}`,
+      "write the host name clients use, e.g. `server_name gateway.example.com;` (the port goes in listen)",
+      a,
+    );
+  }
+}
+
+function flag(cx: ValueContext, d: Directive, fallback: boolean): boolean {
+  const a = d.args[0];
+  const v = a ? parseNginxFlag(a.value) : undefined;
+  if (v === undefined && a) {
+    cx.report(
+      "error",
+      `Invalid value for "${d.name}": "${a.raw}", expecting "on" or "off"`,
+      undefined,
+      a,
+    );
+  }
+  return v ?? fallback;
+}
+
+function upstreamTls(
+  cx: ValueContext,
+  byName: Map<string, Directive[]>,
+  inherited: UpstreamTlsConfig | undefined,
+): UpstreamTlsConfig {
+  const file = (name: string, parent: FileRef | undefined) => {
+    const a = one(byName, name)?.args[0];
+    return a ? cx.path(a) : parent;
+  };
+  const verifyD = one(byName, "proxy_ssl_verify");
+  const reuseD = one(byName, "proxy_ssl_session_reuse");
+  const certificate = file("proxy_ssl_certificate", inherited?.certificate);
+  const certificateKey = file("proxy_ssl_certificate_key", inherited?.certificateKey);
+  const trustedCertificate = file("proxy_ssl_trusted_certificate", inherited?.trustedCertificate);
+  return {
+    ...(certificate ? { certificate } : {}),
+    ...(certificateKey ? { certificateKey } : {}),
+    ...(trustedCertificate ? { trustedCertificate } : {}),
+    verify: verifyD ? flag(cx, verifyD, false) : (inherited?.verify ?? false),
+    sessionReuse: reuseD ? flag(cx, reuseD, true) : (inherited?.sessionReuse ?? true),
+  };
+}
+
+function importLocation(
+  cx: ValueContext,
+  d: Directive,
+  inherited: UpstreamTlsConfig,
+): LocationConfig | undefined {
+  if (d.args.length !== 1) {
+    cx.report(
+      "error",
+      `Location modifier "${d.args[0]?.raw}" is not supported yet: only prefix locations`,
+      "write `location /path { ... }`",
+      d.args[0] ?? d.nameToken,
+    );
+    return undefined;
+  }
+  const path = d.args[0]?.value ?? "/";
+  const byName = collect(cx, d.block ?? [], "location");
+  const upstream = upstreamTls(cx, byName, inherited);
+  const passD = one(byName, "proxy_pass");
+  const proxyPass = passD ? parseProxyPass(cx, passD) : undefined;
+  if (!passD) {
+    cx.report(
+      "error",
+      `Location "${path}" has no proxy_pass: the gateway only proxies`,
+      "add `proxy_pass https://upstream:8080;`",
+      d.nameToken,
+    );
+  }
+  const verifyD = one(byName, "proxy_ssl_verify");
+  if (upstream.verify && !upstream.trustedCertificate) {
+    cx.report(
+      "error",
+      'Directive "proxy_ssl_verify on" needs "proxy_ssl_trusted_certificate": no CA to verify the upstream against',
+      "add `proxy_ssl_trusted_certificate ca.crt;`",
+      verifyD?.nameToken ?? d.nameToken,
+    );
+  }
+  if (proxyPass?.protocol === "https" && !upstream.verify) {
+    cx.report(
+      "warning",
+      `Upstream certificate is NOT verified: proxy_ssl_verify is off (the nginx default), so anyone on the path to ${proxyPass.url} can impersonate the upstream`,
+      "add `proxy_ssl_verify on;` and `proxy_ssl_trusted_certificate ca.crt;`",
+      verifyD?.nameToken ?? passD?.nameToken ?? d.nameToken,
+    );
+  }
+  if (!!upstream.certificate !== !!upstream.certificateKey) {
+    const which = upstream.certificate ? "proxy_ssl_certificate_key" : "proxy_ssl_certificate";
+    cx.report(
+      "error",
+      `Upstream client certificate is incomplete: "${which}" is missing`,
+      "set both proxy_ssl_certificate and proxy_ssl_certificate_key",
+      d.nameToken,
+    );
+  }
+  return {
+    match: "prefix",
+    path,
+    ...(proxyPass ? { proxyPass } : {}),
+    upstreamTls: upstream,
+    location: d.location,
+  };
+}
