@@ -1,0 +1,50 @@
+/**
+ * From a captured frame to its TCP segment: link layer, IP, TCP.
+ * @module
+ */
+import { ParseError } from "../errors.ts";
+import { decodeIp, type IpPacket, IpProtocol } from "./ip.ts";
+import { decodeLink } from "./link.ts";
+import type { Packet } from "./packet.ts";
+import { decodeTcp, type TcpSegment } from "./tcp.ts";
+
+/** What a frame decodes to. */
+export type DecodedFrame =
+  | { readonly kind: "tcp"; readonly ip: IpPacket; readonly tcp: TcpSegment }
+  /** An IP fragment: not reassembled (flagged so callers can count it). */
+  | { readonly kind: "fragment"; readonly ip: IpPacket }
+  /** The interface's link type is not decoded. */
+  | { readonly kind: "unsupported-link"; readonly linkType: number }
+  /** Not TCP over IP (ARP, UDP...). */
+  | { readonly kind: "other" }
+  /** A header that does not parse; `reason` says which. */
+  | { readonly kind: "malformed"; readonly reason: string };
+
+/**
+ * Decodes a frame down to TCP. Never throws: malformed headers come back as `malformed`.
+ * @param packet a frame from a capture reader
+ * @returns the TCP segment with its IP header, or why there is none
+ * @example
+ * ```ts
+ * const d = decodeFrame(packet);
+ * if (d.kind === "tcp") reassembler.push(packet.frame, d);
+ * ```
+ */
+export function decodeFrame(packet: Packet): DecodedFrame {
+  const link = decodeLink(packet.linkType, packet.data);
+  if (link.kind === "unsupported") return { kind: "unsupported-link", linkType: link.linkType };
+  if (link.kind === "malformed") return { kind: "malformed", reason: link.reason };
+  if (link.kind === "other") return { kind: "other" };
+  try {
+    const ip = decodeIp(link.payload);
+    if (ip.protocol !== IpProtocol.TCP) return { kind: "other" };
+    if (ip.fragment) {
+      // A first fragment carries the TCP header; later ones do not. Neither is reassembled.
+      return { kind: "fragment", ip };
+    }
+    return { kind: "tcp", ip, tcp: decodeTcp(ip.payload) };
+  } catch (e) {
+    if (e instanceof ParseError) return { kind: "malformed", reason: e.message };
+    throw e;
+  }
+}
