@@ -1,4 +1,81 @@
+/**
+ * `mtls gateway --nginx FILE [--test]`: runs the mTLS gateway from an nginx `server`
+ * block, or only checks the configuration like `nginx -t`.
+ * @module
+ */
 import type { Command } from "commander";
+import { ErrorCode, MtlsError } from "../errors.ts";
+import { ConfigError, formatDiagnostic } from "../gateway/diagnostic.ts";
+import { loadNginxGateway } from "../gateway/nginx/load.ts";
+import { startGateway } from "../gateway/server.ts";
+import { applyCommonOptions } from "./run.ts";
+
+interface GatewayFlags {
+  readonly nginx?: string;
+  readonly test?: boolean;
+}
 
 /** Registers `mtls gateway`. */
-export function registerGateway(_program: Command): void {}
+export function registerGateway(program: Command): void {
+  const cmd = program
+    .command("gateway")
+    .description("run the mTLS gateway (an nginx-compatible TLS-terminating proxy)")
+    .option("--nginx <file>", "nginx configuration with one server block")
+    .option("-t, --test", "check the configuration and exit (like nginx -t)")
+    .action(async (flags: GatewayFlags) => {
+      await runGateway(flags, cmd.configureOutput());
+    });
+  applyCommonOptions(cmd);
+}
+
+type Output = ReturnType<Command["configureOutput"]>;
+
+async function runGateway(flags: GatewayFlags, out: Output): Promise<void> {
+  const stdout = (s: string) => out.writeOut?.(s) ?? process.stdout.write(s);
+  const stderr = (s: string) => out.writeErr?.(s) ?? process.stderr.write(s);
+  const file = flags.nginx;
+  if (!file) {
+    throw new MtlsError(ErrorCode.USAGE, "Missing configuration: --nginx FILE is required", {
+      hint: "mtls gateway --nginx gateway.conf",
+    });
+  }
+  let loaded: ReturnType<typeof loadNginxGateway>;
+  try {
+    loaded = loadNginxGateway(file);
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    for (const d of e.diagnostics) stderr(`mtls: ${formatDiagnostic(d)}\n`);
+    const n = e.diagnostics.filter((d) => d.severity === "error").length;
+    throw new MtlsError(
+      e.code,
+      `Configuration file ${file} test failed: ${n} error${n === 1 ? "" : "s"}`,
+      {
+        cause: e,
+      },
+    );
+  }
+  for (const d of loaded.diagnostics) stderr(`mtls: ${formatDiagnostic(d)}\n`);
+  if (flags.test) {
+    stdout(`mtls: the configuration file ${file} syntax is ok\n`);
+    stdout(`mtls: configuration file ${file} test is successful\n`);
+    return;
+  }
+  const gw = await startGateway(loaded.config, { material: loaded.material });
+  for (const a of gw.addresses) {
+    const host = a.host.includes(":") ? `[${a.host}]` : a.host;
+    stdout(`mtls: gateway listening on https://${host}:${a.port}\n`);
+  }
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      stdout(`mtls: ${signal} received, closing\n`);
+      process.off("SIGINT", onInt);
+      process.off("SIGTERM", onTerm);
+      resolve();
+    };
+    const onInt = () => stop("SIGINT");
+    const onTerm = () => stop("SIGTERM");
+    process.on("SIGINT", onInt);
+    process.on("SIGTERM", onTerm);
+  });
+  await gw.close();
+}

@@ -1,0 +1,181 @@
+/**
+ * Loads the files a gateway configuration names (certificates, keys, CA bundles) and
+ * checks them before anything listens: readable, PEM that decodes, every private key the
+ * key of its certificate. Every problem is collected with the location of the directive
+ * that named the file (nginx reports key mismatches without a line; we name both files).
+ * @module
+ */
+import { createPrivateKey, type KeyObject, X509Certificate } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { ErrorCode, isErrno } from "../errors.ts";
+import type { FileRef, GatewayConfig } from "./config.ts";
+import type { Diagnostic } from "./diagnostic.ts";
+
+/** PEM bytes for one TLS endpoint. */
+export interface PemMaterial {
+  /** Certificate chain, leaf first (PEM). */
+  readonly cert?: Buffer;
+  /** Private key (PEM). */
+  readonly key?: Buffer;
+  /** Trusted CA certificates (PEM). */
+  readonly ca?: Buffer;
+}
+
+/** What one server block needs: its own material, and one entry per location. */
+export interface ServerMaterial {
+  readonly tls: PemMaterial;
+  /** Parallel to `ServerConfig.locations`: the upstream side of each location. */
+  readonly upstreams: readonly PemMaterial[];
+}
+
+/** Material for the whole config, parallel to `GatewayConfig.servers`. */
+export interface GatewayMaterial {
+  readonly servers: readonly ServerMaterial[];
+}
+
+/** Options of {@link loadTlsMaterial}. */
+export interface LoadMaterialOptions {
+  /** Reads a file; default `fs.readFileSync`. */
+  readonly readFile?: (path: string) => Buffer;
+}
+
+/** Result of {@link loadTlsMaterial}: `material` when no diagnostic is an error. */
+export interface LoadMaterialResult {
+  readonly material?: GatewayMaterial;
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+const PEM_CERT = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g;
+
+/**
+ * Reads and checks every certificate, key and CA file of `config`.
+ * @param config a config from an importer
+ * @param options `readFile` (injectable for tests)
+ * @returns `{ material, diagnostics }`; `material` is absent when anything failed
+ */
+export function loadTlsMaterial(
+  config: GatewayConfig,
+  options: LoadMaterialOptions = {},
+): LoadMaterialResult {
+  const readFile = options.readFile ?? ((p: string) => readFileSync(p));
+  const diagnostics: Diagnostic[] = [];
+  const report = (code: Diagnostic["code"], message: string, ref: FileRef, hint?: string) => {
+    diagnostics.push({
+      severity: "error",
+      code,
+      message,
+      ...(hint ? { hint } : {}),
+      ...(ref.location ? { location: ref.location } : {}),
+    });
+  };
+  const read = (ref: FileRef, what: string): Buffer | undefined => {
+    try {
+      return readFile(ref.path);
+    } catch (e) {
+      const reason = isErrno(e, "ENOENT")
+        ? "no such file"
+        : isErrno(e, "EACCES")
+          ? "permission denied"
+          : isErrno(e, "EISDIR")
+            ? "is a directory"
+            : (e as Error).message;
+      report(
+        ErrorCode.FILE,
+        `Cannot read ${what} ${ref.path}: ${reason}`,
+        ref,
+        "check the path; relative paths resolve against the configuration file's directory",
+      );
+      return undefined;
+    }
+  };
+  const certs = (
+    ref: FileRef,
+    what: string,
+  ): { pem: Buffer; leaf: X509Certificate } | undefined => {
+    const pem = read(ref, what);
+    if (!pem) return undefined;
+    const blocks = pem.toString("latin1").match(PEM_CERT) ?? [];
+    if (blocks.length === 0) {
+      report(
+        ErrorCode.PKI_BAD_INPUT,
+        `Cannot load ${what} ${ref.path}: no PEM certificate in the file`,
+        ref,
+        "expecting -----BEGIN CERTIFICATE-----",
+      );
+      return undefined;
+    }
+    let leaf: X509Certificate | undefined;
+    for (const [i, b] of blocks.entries()) {
+      try {
+        const c = new X509Certificate(b);
+        leaf ??= c;
+      } catch (e) {
+        report(
+          ErrorCode.PKI_BAD_INPUT,
+          `Cannot load ${what} ${ref.path}: certificate ${i + 1} does not decode: ${(e as Error).message}`,
+          ref,
+        );
+        return undefined;
+      }
+    }
+    return leaf ? { pem, leaf } : undefined;
+  };
+  const key = (ref: FileRef, what: string): { pem: Buffer; key: KeyObject } | undefined => {
+    const pem = read(ref, what);
+    if (!pem) return undefined;
+    try {
+      return { pem, key: createPrivateKey(pem) };
+    } catch (e) {
+      report(
+        ErrorCode.PKI_BAD_INPUT,
+        `Cannot load ${what} ${ref.path}: not a usable private key: ${(e as Error).message}`,
+        ref,
+        "expecting an unencrypted PEM private key",
+      );
+      return undefined;
+    }
+  };
+  const pair = (
+    certRef: FileRef | undefined,
+    keyRef: FileRef | undefined,
+    names: readonly [string, string],
+  ): Pick<PemMaterial, "cert" | "key"> => {
+    const c = certRef ? certs(certRef, names[0]) : undefined;
+    const k = keyRef ? key(keyRef, names[1]) : undefined;
+    if (c && k && keyRef && certRef && !c.leaf.checkPrivateKey(k.key)) {
+      report(
+        ErrorCode.PKI_KEY_MISMATCH,
+        `Key does not match certificate: ${keyRef.path} is not the private key of ${certRef.path}`,
+        keyRef,
+        `point ${names[1]} at the key the certificate was issued for`,
+      );
+    }
+    return { ...(c ? { cert: c.pem } : {}), ...(k ? { key: k.pem } : {}) };
+  };
+  const servers: ServerMaterial[] = config.servers.map((s) => {
+    const { cert, key: k } = pair(s.tls.certificate, s.tls.certificateKey, [
+      "ssl_certificate",
+      "ssl_certificate_key",
+    ]);
+    const ca = s.tls.clientCertificate
+      ? certs(s.tls.clientCertificate, "ssl_client_certificate")?.pem
+      : undefined;
+    const upstreams = s.locations.map((l): PemMaterial => {
+      const u = l.upstreamTls;
+      const p = pair(u.certificate, u.certificateKey, [
+        "proxy_ssl_certificate",
+        "proxy_ssl_certificate_key",
+      ]);
+      const trusted = u.trustedCertificate
+        ? certs(u.trustedCertificate, "proxy_ssl_trusted_certificate")?.pem
+        : undefined;
+      return { ...p, ...(trusted ? { ca: trusted } : {}) };
+    });
+    return {
+      tls: { ...(cert ? { cert } : {}), ...(k ? { key: k } : {}), ...(ca ? { ca } : {}) },
+      upstreams,
+    };
+  });
+  if (diagnostics.length > 0) return { diagnostics };
+  return { material: { servers }, diagnostics };
+}

@@ -1,0 +1,219 @@
+/**
+ * The upstream side of a `location`: forwards a request to the `proxy_pass` server with
+ * undici, over mutual TLS when the upstream is `https` (the gateway presents
+ * `proxy_ssl_certificate` and, with `proxy_ssl_verify on`, trusts only
+ * `proxy_ssl_trusted_certificate`). Bodies stream both ways; hop-by-hop headers are
+ * dropped (RFC 9110 §7.6.1) and `Host` is `$proxy_host`, as nginx does.
+ *
+ * Differences from nginx, on purpose: HTTP/1.1 with keep-alive to the upstream (nginx
+ * defaults to `proxy_http_version 1.0` with `Connection: close`); SNI is sent for DNS
+ * names (nginx: `proxy_ssl_server_name off`).
+ *
+ * Source: nginx `ngx_http_proxy_module` docs (1.22); undici `Agent` connect options.
+ * @module
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { pipeline } from "node:stream/promises";
+import { Agent, type Dispatcher } from "undici";
+import type { LocationConfig, ProxyPassConfig } from "./config.ts";
+import type { PemMaterial } from "./tls-material.ts";
+
+/** Headers that apply to one connection only (RFC 9110 §7.6.1), plus ones undici refuses. */
+const HOP_BY_HOP = new Set([
+  "connection",
+  "keep-alive",
+  "proxy-connection",
+  "te",
+  "trailer",
+  "transfer-encoding",
+  "upgrade",
+  "proxy-authenticate",
+  "proxy-authorization",
+  "expect",
+  "host",
+]);
+
+/** Response headers nginx replaces with its own (`proxy_hide_header` defaults + Server/Date). */
+const RESPONSE_DROP = new Set([
+  "server",
+  "date",
+  "x-accel-redirect",
+  "x-accel-expires",
+  "x-accel-limit-rate",
+  "x-accel-buffering",
+  "x-accel-charset",
+  "x-pad",
+]);
+
+/** Why an upstream exchange failed, for the 502/504 page and the error_log line. */
+export interface UpstreamFailure {
+  /** 502 (bad gateway) or 504 (timeout). */
+  readonly status: 502 | 504;
+  /** nginx-style error_log text, e.g. `connect() failed (111: Connection refused) while connecting to upstream`. */
+  readonly reason: string;
+}
+
+/** A forwarder for one location. */
+export interface Upstream {
+  readonly proxyPass: ProxyPassConfig;
+  /**
+   * Forwards `req` and streams the answer into `res`.
+   * @returns undefined on success, or the failure when nothing was sent yet (the caller
+   *   answers with the error page); a failure after the headers went out destroys `res`
+   */
+  forward(req: IncomingMessage, res: ServerResponse): Promise<UpstreamFailure | undefined>;
+  /** Closes the pooled connections. */
+  close(): Promise<void>;
+}
+
+/** Options of {@link createUpstream}. */
+export interface UpstreamOptions {
+  /** TCP+TLS connect timeout in ms; default 60000 (`proxy_connect_timeout 60s`). */
+  readonly connectTimeoutMs?: number;
+  /** Time to wait for response headers, and between body chunks, in ms; default 60000 (`proxy_read_timeout 60s`). */
+  readonly readTimeoutMs?: number;
+  /** Server header value; default `"mtlskit"`. */
+  readonly server?: string;
+}
+
+/**
+ * Creates the forwarder for a location with a `proxy_pass`.
+ * @param location the location (its `proxyPass` must be set)
+ * @param material PEM bytes for `proxy_ssl_certificate`, `_key`, `_trusted_certificate`
+ * @param options timeouts (ms)
+ * @returns an {@link Upstream}
+ * @throws {TypeError} when the location has no `proxyPass`
+ */
+export function createUpstream(
+  location: LocationConfig,
+  material: PemMaterial,
+  options: UpstreamOptions = {},
+): Upstream {
+  const pass = location.proxyPass;
+  if (!pass) throw new TypeError(`location ${location.path} has no proxy_pass`);
+  const tls = location.upstreamTls;
+  const readTimeout = options.readTimeoutMs ?? 60_000;
+  const agent = new Agent({
+    connectTimeout: options.connectTimeoutMs ?? 60_000,
+    headersTimeout: readTimeout,
+    bodyTimeout: readTimeout,
+    connect: {
+      ...(material.cert ? { cert: material.cert } : {}),
+      ...(material.key ? { key: material.key } : {}),
+      ...(tls.verify && material.ca ? { ca: material.ca } : {}),
+      rejectUnauthorized: tls.verify,
+      maxCachedSessions: tls.sessionReuse ? 100 : 0,
+    },
+  });
+  const origin = `${pass.protocol}://${pass.host.includes(":") ? `[${pass.host}]` : pass.host}:${pass.port}`;
+  const server = options.server ?? "mtlskit";
+
+  async function forward(
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): Promise<UpstreamFailure | undefined> {
+    const headers: Record<string, string | string[]> = {};
+    const listed = new Set(
+      String(req.headers.connection ?? "")
+        .split(",")
+        .map((s) => s.trim().toLowerCase())
+        .filter(Boolean),
+    );
+    for (const [name, value] of Object.entries(req.headers)) {
+      if (value === undefined || HOP_BY_HOP.has(name) || listed.has(name)) continue;
+      headers[name] = value;
+    }
+    headers.host = pass?.proxyHost ?? "";
+    const hasBody =
+      req.headers["content-length"] !== undefined || req.headers["transfer-encoding"] !== undefined;
+    let answer: Dispatcher.ResponseData;
+    try {
+      answer = await agent.request({
+        origin,
+        path: req.url ?? "/",
+        method: (req.method ?? "GET") as Dispatcher.HttpMethod,
+        headers,
+        body: hasBody ? req : null,
+      });
+    } catch (e) {
+      return describeFailure(e);
+    }
+    const out: Record<string, string | string[]> = {};
+    const drop = new Set(
+      String(answer.headers.connection ?? "")
+        .split(",")
+        .map((s) => s.trim().toLowerCase()),
+    );
+    for (const [name, value] of Object.entries(answer.headers)) {
+      if (value === undefined || HOP_BY_HOP.has(name) || RESPONSE_DROP.has(name) || drop.has(name))
+        continue;
+      out[name] = value;
+    }
+    out.server = server;
+    res.writeHead(answer.statusCode, out);
+    try {
+      await pipeline(answer.body, res);
+    } catch {
+      res.destroy();
+    }
+    return undefined;
+  }
+
+  return {
+    proxyPass: pass,
+    forward,
+    close: () => agent.close(),
+  };
+}
+
+/** Maps undici/Node errors to nginx's error_log wording. */
+export function describeFailure(e: unknown): UpstreamFailure {
+  const err = e as NodeJS.ErrnoException & { cause?: unknown };
+  const inner = (err.cause ?? err) as NodeJS.ErrnoException;
+  const code = String(err.code ?? inner.code ?? "");
+  const message = (inner.message || err.message || String(e)).replace(/\s+/g, " ");
+  switch (code) {
+    case "ECONNREFUSED":
+      return {
+        status: 502,
+        reason: "connect() failed (111: Connection refused) while connecting to upstream",
+      };
+    case "ECONNRESET":
+      return {
+        status: 502,
+        reason:
+          "recv() failed (104: Connection reset by peer) while reading response header from upstream",
+      };
+    case "UND_ERR_CONNECT_TIMEOUT":
+      return {
+        status: 504,
+        reason: "upstream timed out (110: Connection timed out) while connecting to upstream",
+      };
+    case "UND_ERR_HEADERS_TIMEOUT":
+      return {
+        status: 504,
+        reason:
+          "upstream timed out (110: Connection timed out) while reading response header from upstream",
+      };
+    case "UND_ERR_SOCKET":
+      return {
+        status: 502,
+        reason: `upstream prematurely closed connection (${message}) while reading response header from upstream`,
+      };
+    default:
+      break;
+  }
+  if (/^(ERR_TLS_|ERR_SSL_|UNABLE_|DEPTH_|SELF_SIGNED|CERT_)/.test(code)) {
+    const kind = code.startsWith("ERR_SSL_")
+      ? "SSL_do_handshake() failed"
+      : "upstream SSL certificate verify error:";
+    return {
+      status: 502,
+      reason: `${kind} (${code}: ${message}) while SSL handshaking to upstream`,
+    };
+  }
+  return {
+    status: 502,
+    reason: `upstream request failed (${code || "error"}: ${message}) while connecting to upstream`,
+  };
+}
