@@ -1,4 +1,197 @@
+/**
+ * `mtls pki`: a small CA for mutual TLS (the seed's certificate steps).
+ *
+ * ```
+ * mtls pki init  --dir DIR [--subject S] [--days N] [--force]
+ * mtls pki csr   --out NAME --subject S [--san LIST] [--force]
+ * mtls pki sign  NAME.csr --ca DIR --profile server|client [--out FILE] [--days N] [--force]
+ * mtls pki issue server|client NAME --ca DIR [--subject S] [--san LIST] [--out-dir D] [--days N] [--force]
+ * ```
+ * @module
+ */
+import { dirname, join } from "node:path";
 import type { Command } from "commander";
+import { ErrorCode, MtlsError } from "../errors.ts";
+import { readFileChecked } from "../files.ts";
+import { commitFiles } from "../pki/commit-files.ts";
+import { createCsr } from "../pki/csr.ts";
+import { getProfile } from "../pki/profiles.ts";
+import { parseSanList, type SubjectAltName } from "../pki/san.ts";
+import type { IssuedCertificate } from "../pki/sign.ts";
+import { initCaStore } from "../pki/store.ts";
+import { issueIntoStore, signIntoStore } from "../pki/store-sign.ts";
+import { MAX_DAYS } from "../pki/validity.ts";
+import { applyCommonOptions } from "./run.ts";
 
-/** Registers `mtls pki`. */
-export function registerPki(_program: Command): void {}
+/** Writes to the stdout that `runProgram` configured on the root command. */
+function print(cmd: Command, text: string): void {
+  let root = cmd;
+  while (root.parent) root = root.parent;
+  const out = root.configureOutput().writeOut;
+  if (out) out(text);
+  else process.stdout.write(text);
+}
+
+function parseDays(value: string): number {
+  const days = /^\d+$/.test(value) ? Number(value) : Number.NaN;
+  if (!Number.isInteger(days) || days < 1 || days > MAX_DAYS) {
+    throw new MtlsError(
+      ErrorCode.USAGE,
+      `Bad --days '${value}': expected an integer from 1 to ${MAX_DAYS}`,
+    );
+  }
+  return days;
+}
+
+function collectSans(value: string, previous: SubjectAltName[] = []): SubjectAltName[] {
+  return [...previous, ...parseSanList(value)];
+}
+
+function summary(action: string, issued: IssuedCertificate, files: readonly string[]): string {
+  const rows = [
+    `${action} ${issued.profile} certificate`,
+    `  subject   ${issued.subject}`,
+    `  SANs      ${issued.sans.length > 0 ? issued.sans.join(", ") : "(none)"}`,
+    `  serial    ${issued.serialHex}`,
+    `  notAfter  ${issued.notAfter.toISOString()}`,
+    `  files     ${files.join(", ")}`,
+  ];
+  return `${rows.join("\n")}\n`;
+}
+
+interface InitOptions {
+  dir: string;
+  subject?: string;
+  days?: number;
+  force?: boolean;
+}
+interface CsrOptions {
+  out: string;
+  subject: string;
+  san?: SubjectAltName[];
+  force?: boolean;
+}
+interface SignOptions {
+  ca: string;
+  profile: string;
+  out?: string;
+  days?: number;
+  force?: boolean;
+}
+interface IssueOptions {
+  ca: string;
+  subject?: string;
+  san?: SubjectAltName[];
+  outDir?: string;
+  days?: number;
+  force?: boolean;
+}
+
+/** Registers `mtls pki` and its subcommands. */
+export function registerPki(program: Command): void {
+  const pki = applyCommonOptions(
+    program.command("pki").description("a small CA for mutual TLS: keys, CSRs, certificates"),
+  );
+
+  applyCommonOptions(pki.command("init"))
+    .description("create a CA: DIR/ca.key (0600), DIR/ca.crt, DIR/index.json")
+    .requiredOption("--dir <dir>", "store directory (created when missing)")
+    .option("--subject <dn>", "CA subject", "CN=mtlskit CA")
+    .option("--days <n>", "validity in days", parseDays, 3650)
+    .option("--force", "replace an existing CA in DIR")
+    .action(async function (this: Command, opts: InitOptions) {
+      const ca = await initCaStore(opts.dir, {
+        ...(opts.subject === undefined ? {} : { subject: opts.subject }),
+        ...(opts.days === undefined ? {} : { days: opts.days }),
+        force: opts.force ?? false,
+      });
+      print(
+        this,
+        [
+          "Created CA",
+          `  subject   ${ca.cert.subject}`,
+          `  serial    ${ca.cert.serialNumber.toLowerCase()}`,
+          `  notAfter  ${ca.cert.notAfter.toISOString()}`,
+          `  files     ${["ca.crt", "ca.key", "index.json"].map((f) => join(opts.dir, f)).join(", ")}`,
+          "",
+        ].join("\n"),
+      );
+    });
+
+  applyCommonOptions(pki.command("csr"))
+    .description("create a key (NAME.key, 0600) and a certificate signing request (NAME.csr)")
+    .requiredOption("--out <name>", "base name of the files")
+    .requiredOption("--subject <dn>", 'subject, e.g. "CN=localhost"')
+    .option("--san <list>", "SANs, e.g. DNS:localhost,IP:127.0.0.1 (repeatable)", collectSans)
+    .option("--force", "replace existing files")
+    .action(async function (this: Command, opts: CsrOptions) {
+      const { csrPem, keyPem } = await createCsr({ subject: opts.subject, sans: opts.san ?? [] });
+      const force = opts.force ?? false;
+      const keyPath = `${opts.out}.key`;
+      const csrPath = `${opts.out}.csr`;
+      commitFiles([
+        { path: keyPath, data: keyPem, mode: 0o600, force },
+        { path: csrPath, data: csrPem, force },
+      ]);
+      print(this, `Created CSR\n  subject   ${opts.subject}\n  files     ${csrPath}, ${keyPath}\n`);
+    });
+
+  applyCommonOptions(pki.command("sign"))
+    .description("sign a CSR with the CA: writes NAME.crt next to the CSR")
+    .argument("<csr>", "the CSR (PEM)")
+    .requiredOption("--ca <dir>", "CA store directory")
+    .requiredOption("--profile <profile>", "server or client")
+    .option("--out <file>", "certificate file (default: the CSR's name with .crt)")
+    .option("--days <n>", "validity in days (default 397)", parseDays)
+    .option("--force", "replace an existing certificate file")
+    .action(async function (this: Command, csrPath: string, opts: SignOptions) {
+      const profile = getProfile(opts.profile).name;
+      const csrPem = readFileChecked(csrPath, "CSR").toString("utf8");
+      const certPath =
+        opts.out ??
+        join(
+          dirname(csrPath),
+          `${csrPath.replace(/^.*\//, "").replace(/\.(csr|req|pem)$/i, "")}.crt`,
+        );
+      const { issued, files } = await signIntoStore(opts.ca, csrPem, {
+        profile,
+        certPath,
+        csrPath,
+        force: opts.force ?? false,
+        ...(opts.days === undefined ? {} : { days: opts.days }),
+      });
+      print(this, summary("Signed", issued, files));
+    });
+
+  applyCommonOptions(pki.command("issue"))
+    .description("create key, CSR and certificate in one go: NAME.key (0600) and NAME.crt")
+    .argument("<profile>", "server or client")
+    .argument("<name>", "base name of the files; the default subject is CN=NAME")
+    .requiredOption("--ca <dir>", "CA store directory")
+    .option("--subject <dn>", "subject (default CN=NAME)")
+    .option("--san <list>", "SANs, e.g. DNS:localhost,IP:127.0.0.1 (repeatable)", collectSans)
+    .option("--out-dir <dir>", "directory for NAME.key and NAME.crt (default: the CA directory)")
+    .option("--days <n>", "validity in days (default 397)", parseDays)
+    .option("--force", "replace existing files")
+    .action(async function (this: Command, profileName: string, name: string, opts: IssueOptions) {
+      const profile = getProfile(profileName).name;
+      if (name === "" || /[/\\]/.test(name)) {
+        throw new MtlsError(
+          ErrorCode.USAGE,
+          `Bad name '${name}': expected a file base name without '/'`,
+          {
+            hint: "use --out-dir to choose the directory",
+          },
+        );
+      }
+      const { issued, files } = await issueIntoStore(opts.ca, name, {
+        profile,
+        ...(opts.subject === undefined ? {} : { subject: opts.subject }),
+        ...(opts.san === undefined ? {} : { sans: opts.san }),
+        ...(opts.outDir === undefined ? {} : { outDir: opts.outDir }),
+        ...(opts.days === undefined ? {} : { days: opts.days }),
+        force: opts.force ?? false,
+      });
+      print(this, summary("Issued", issued, files));
+    });
+}

@@ -1,0 +1,135 @@
+/**
+ * Issuing from a CA store: sign under the index lock with a serial not yet in the index,
+ * then write the certificate (and key), its copy in the store and the new index all or
+ * nothing. What `mtls pki sign` and `mtls pki issue` run.
+ * @module
+ */
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { commitFiles, type FileToCommit } from "./commit-files.ts";
+import { createCsr } from "./csr.ts";
+import type { KeyType } from "./keys.ts";
+import type { ProfileName } from "./profiles.ts";
+import type { SubjectAltName } from "./san.ts";
+import { type RandomBytes, randomSerial } from "./serial.ts";
+import { type IssuedCertificate, signCsr } from "./sign.ts";
+import {
+  loadCaStore,
+  readIndex,
+  recordFiles,
+  type StoreLockOptions,
+  withStoreLock,
+} from "./store.ts";
+
+/** Options of {@link signIntoStore}. */
+export interface SignIntoStoreOptions extends StoreLockOptions {
+  readonly profile: ProfileName;
+  /** Where to write the certificate (PEM). */
+  readonly certPath: string;
+  /** A private key to write beside it (PEM, mode 0600); default none. */
+  readonly key?: { readonly pem: string; readonly path: string };
+  /** Validity in days; default the profile's. */
+  readonly days?: number;
+  /** Replace existing output files; default false. */
+  readonly force?: boolean;
+  /** Issuance time; default `new Date()`. */
+  readonly now?: Date;
+  /** Random source for the serial; default `crypto.randomBytes`. */
+  readonly random?: RandomBytes;
+  /** Where the CSR came from, for messages. */
+  readonly csrPath?: string;
+}
+
+/** What {@link signIntoStore} wrote. */
+export interface StoreIssueResult {
+  readonly issued: IssuedCertificate;
+  /** Files written outside the store, in order: certificate, then key when given. */
+  readonly files: readonly string[];
+}
+
+/**
+ * Signs a CSR with the CA in `dir` and records it: serial unique in the index, output
+ * files, `certs/SERIAL.pem` and `index.json` written all or nothing under the lock.
+ * @param dir the CA store
+ * @param csrPem PEM `CERTIFICATE REQUEST`
+ * @throws {MtlsError} as `loadCaStore` and `signCsr`; `MTLS_EXISTS` when an output exists
+ *   and `force` is false (nothing written)
+ * @example
+ * ```ts
+ * const { issued } = await signIntoStore("./pki", csrPem, { profile: "server", certPath: "server.crt" });
+ * ```
+ */
+export async function signIntoStore(
+  dir: string,
+  csrPem: string,
+  options: SignIntoStoreOptions,
+): Promise<StoreIssueResult> {
+  const outputs = [options.certPath, ...(options.key ? [options.key.path] : [])];
+  const existing = options.force ? undefined : outputs.find((p) => existsSync(p));
+  if (existing !== undefined) commitFiles([{ path: existing, data: "" }]); // throws MTLS_EXISTS
+  const ca = await loadCaStore(dir);
+  return withStoreLock(
+    dir,
+    async () => {
+      const index = readIndex(dir);
+      const taken = new Set(index.certificates.map((c) => c.serial));
+      const issued = await signCsr(ca, csrPem, {
+        profile: options.profile,
+        serial: randomSerial({ taken, ...(options.random ? { random: options.random } : {}) }),
+        ...(options.days === undefined ? {} : { days: options.days }),
+        ...(options.now === undefined ? {} : { now: options.now }),
+        ...(options.csrPath === undefined ? {} : { csrPath: options.csrPath }),
+      });
+      const force = options.force ?? false;
+      const outputs: FileToCommit[] = [{ path: options.certPath, data: issued.certPem, force }];
+      if (options.key) {
+        outputs.push({ path: options.key.path, data: options.key.pem, mode: 0o600, force });
+      }
+      commitFiles([...outputs, ...recordFiles(dir, index, issued)]);
+      return { issued, files: outputs.map((o) => o.path) };
+    },
+    options,
+  );
+}
+
+/** Options of {@link issueIntoStore}. */
+export interface IssueIntoStoreOptions extends StoreLockOptions {
+  readonly profile: ProfileName;
+  /** Subject; default `CN=<name>`. */
+  readonly subject?: string;
+  /** SANs, parsed or as text; default none (a server gets its CN). */
+  readonly sans?: readonly SubjectAltName[] | string;
+  /** Directory for `<name>.key` and `<name>.crt`; default the store directory. */
+  readonly outDir?: string;
+  readonly keyType?: KeyType;
+  readonly days?: number;
+  readonly force?: boolean;
+  readonly now?: Date;
+  readonly random?: RandomBytes;
+}
+
+/**
+ * Generates a key and CSR for `name` and has the CA in `dir` sign it (seed steps 1–3):
+ * writes `<outDir>/<name>.key` (0600) and `<outDir>/<name>.crt`, and records it.
+ * @param dir the CA store
+ * @param name base name of the files, and the default CN
+ * @throws {MtlsError} as {@link signIntoStore} and `createCsr`
+ */
+export async function issueIntoStore(
+  dir: string,
+  name: string,
+  options: IssueIntoStoreOptions,
+): Promise<StoreIssueResult> {
+  const { csrPem, keyPem } = await createCsr({
+    subject: options.subject ?? `CN=${name.replace(/([\\,=/])/g, "\\$1")}`,
+    ...(options.sans === undefined ? {} : { sans: options.sans }),
+    ...(options.keyType === undefined ? {} : { keyType: options.keyType }),
+  });
+  const outDir = options.outDir ?? dir;
+  const { subject: _s, sans: _a, outDir: _o, keyType: _k, ...rest } = options;
+  return signIntoStore(dir, csrPem, {
+    ...rest,
+    certPath: join(outDir, `${name}.crt`),
+    key: { pem: keyPem, path: join(outDir, `${name}.key`) },
+  });
+}
