@@ -1,0 +1,177 @@
+/**
+ * From capture bytes to TLS events: format detection, frame decoding, TCP reassembly and
+ * per-connection TLS dissection, all streaming with bounded memory.
+ * @module
+ */
+import { ChunkQueue } from "../capture/chunk-queue.ts";
+import { createCaptureReader } from "../capture/detect-format.ts";
+import { decodeFrame } from "../capture/frame-decoder.ts";
+import type { CaptureReader, DecryptionSecrets } from "../capture/packet.ts";
+import { type StreamEvent, TcpReassembler } from "../capture/tcp-reassembler.ts";
+import { ConnectionDissector } from "./connection-dissector.ts";
+import type { AnalyzerEvent } from "./events.ts";
+
+/** Options of {@link CaptureAnalyzer}. */
+export interface CaptureAnalyzerOptions {
+  /** Out-of-order bytes buffered per TCP direction, in bytes; default 4 MiB. */
+  readonly maxBufferedBytes?: number;
+}
+
+/**
+ * Analyzes a pcap or pcapng file fed in chunks.
+ *
+ * @example
+ * ```ts
+ * const analyzer = new CaptureAnalyzer();
+ * for await (const chunk of stream) handle(analyzer.push(chunk));
+ * handle(analyzer.finish());
+ * ```
+ */
+export class CaptureAnalyzer {
+  readonly #head = new ChunkQueue();
+  #reader: CaptureReader | undefined;
+  readonly #tcp: TcpReassembler;
+  readonly #connections = new Map<number, ConnectionDissector>();
+  readonly #warnedInterfaces = new Set<number>();
+  #lastFrame = 0;
+  #fragments = 0;
+  #malformed = 0;
+
+  /** @param options see {@link CaptureAnalyzerOptions} */
+  constructor(options: CaptureAnalyzerOptions = {}) {
+    this.#tcp = new TcpReassembler(
+      options.maxBufferedBytes === undefined ? {} : { maxBufferedBytes: options.maxBufferedBytes },
+    );
+  }
+
+  /** Frames read so far. */
+  get frames(): number {
+    return this.#lastFrame;
+  }
+
+  /** TCP connections seen so far. */
+  get streams(): number {
+    return this.#tcp.streamCount;
+  }
+
+  /** Decryption secrets found in the capture (pcapng DSB). */
+  get secrets(): readonly DecryptionSecrets[] {
+    return this.#reader?.secrets ?? [];
+  }
+
+  /**
+   * Feeds the next bytes of the capture file.
+   * @param chunk any number of bytes (kept by reference until used)
+   * @returns the events they cause, in frame order
+   * @throws {ParseError} when the file is not pcap/pcapng or a block is malformed
+   */
+  push(chunk: Uint8Array): AnalyzerEvent[] {
+    if (!this.#reader) {
+      this.#head.push(chunk);
+      if (this.#head.length < 4) return [];
+      this.#reader = createCaptureReader(this.#head.peek(4));
+      chunk = this.#head.read(this.#head.length);
+    }
+    const out: AnalyzerEvent[] = [];
+    for (const packet of this.#reader.push(chunk)) {
+      this.#lastFrame = packet.frame;
+      const d = decodeFrame(packet);
+      switch (d.kind) {
+        case "tcp":
+          for (const ev of this.#tcp.push(packet.frame, d)) this.#stream(ev, out);
+          break;
+        case "unsupported-link":
+          if (!this.#warnedInterfaces.has(packet.interfaceId)) {
+            this.#warnedInterfaces.add(packet.interfaceId);
+            out.push({
+              kind: "warning",
+              frame: packet.frame,
+              stream: undefined,
+              message: `Link type ${d.linkType} of interface ${packet.interfaceId} is not supported: its frames are skipped`,
+            });
+          }
+          break;
+        case "fragment":
+          this.#fragments++;
+          break;
+        case "malformed":
+          this.#malformed++;
+          break;
+        case "other":
+          break;
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Ends the input: flushes buffered TCP data and reports what was skipped.
+   * @returns the last events
+   */
+  finish(): AnalyzerEvent[] {
+    const out: AnalyzerEvent[] = [];
+    for (const ev of this.#tcp.finish(this.#lastFrame)) this.#stream(ev, out);
+    const left = this.#reader?.end() ?? this.#head.length;
+    const frame = this.#lastFrame;
+    if (left > 0) {
+      out.push({
+        kind: "warning",
+        frame,
+        stream: undefined,
+        message: `Capture cut short: ${left} bytes of an incomplete record at the end`,
+      });
+    }
+    if (this.#fragments > 0) {
+      out.push({
+        kind: "warning",
+        frame,
+        stream: undefined,
+        message: `${this.#fragments} IP fragments were not reassembled`,
+      });
+    }
+    if (this.#malformed > 0) {
+      out.push({
+        kind: "warning",
+        frame,
+        stream: undefined,
+        message: `${this.#malformed} frames had malformed headers and were skipped`,
+      });
+    }
+    return out;
+  }
+
+  #stream(ev: StreamEvent, out: AnalyzerEvent[]): void {
+    switch (ev.kind) {
+      case "open":
+        this.#connections.set(ev.stream, new ConnectionDissector(ev.stream));
+        out.push({
+          kind: "connection-open",
+          frame: ev.frame,
+          stream: ev.stream,
+          client: ev.client,
+          server: ev.server,
+        });
+        break;
+      case "data": {
+        const d = this.#connections.get(ev.stream);
+        if (d) out.push(...d.data(ev.direction, ev.data, ev.frame));
+        break;
+      }
+      case "gap": {
+        const d = this.#connections.get(ev.stream);
+        if (d) out.push(...d.gap(ev.direction, ev.frame, ev.length));
+        break;
+      }
+      case "close":
+        this.#connections.delete(ev.stream);
+        out.push({
+          kind: "connection-close",
+          frame: ev.frame,
+          stream: ev.stream,
+          client: undefined,
+          server: undefined,
+        });
+        break;
+    }
+  }
+}

@@ -1,0 +1,307 @@
+/**
+ * Dissects the two byte streams of one TCP connection into TLS record events.
+ *
+ * Tracks what decides how a record reads: ChangeCipherSpec per direction (after it,
+ * TLS ≤ 1.2 handshake and alert records are encrypted, RFC 5246 §7.1), and TLS 1.3 once a
+ * ServerHello or HelloRetryRequest selects 0x0304 in `supported_versions` (then
+ * `application_data` records are protected records whose real type is hidden, RFC 8446
+ * §5.2, and ChangeCipherSpec is the middlebox-compatibility dummy, RFC 8446 Appendix D.4).
+ * @module
+ */
+import type { Direction } from "../capture/tcp-reassembler.ts";
+import { ParseError } from "../errors.ts";
+import { HandshakeFramer } from "../tls/handshake-framer.ts";
+import { ContentType, RecordFramer, type TlsRecord } from "../tls/record.ts";
+import type { AnalyzerEvent, HandshakeEvent, RecordEvent } from "./events.ts";
+import { readHelloFields } from "./hello-fields.ts";
+import { readSslv2Record } from "./sslv2-record.ts";
+import { guessTls } from "./tls-detector.ts";
+
+interface Half {
+  started: boolean;
+  broken: boolean;
+  /** The direction is framed as SSL 2.0 records (until an SSLv2-compatible hello switches it). */
+  v2: boolean;
+  v2Buffer: Uint8Array;
+  ccs: boolean;
+  readonly records: RecordFramer;
+  readonly handshakes: HandshakeFramer;
+}
+
+function newHalf(): Half {
+  return {
+    started: false,
+    broken: false,
+    v2: false,
+    v2Buffer: new Uint8Array(0),
+    ccs: false,
+    records: new RecordFramer(),
+    handshakes: new HandshakeFramer(),
+  };
+}
+
+/** Largest SSL 2.0 backlog kept, in bytes: an SSL 2.0 record is at most 32767 + 3 bytes. */
+const MAX_V2_BUFFER = 32770;
+
+/** SSL 2.0 message types (draft-hickman-netscape-ssl-00). */
+const V2_CLIENT_HELLO = 1;
+const V2_CLIENT_MASTER_KEY = 2;
+const V2_SERVER_HELLO = 4;
+
+/**
+ * Turns the reassembled bytes of one connection into {@link RecordEvent}s.
+ *
+ * @example
+ * ```ts
+ * const d = new ConnectionDissector(ev.stream);
+ * const events = d.data(ev.direction, ev.data, ev.frame);
+ * ```
+ */
+export class ConnectionDissector {
+  readonly stream: number;
+  #mode: "unknown" | "tls" | "sslv2" | "not-tls" = "unknown";
+  #tls13 = false;
+  #v2Encrypted = false;
+  #v2Version = 0x0002;
+  readonly #halves: [Half, Half] = [newHalf(), newHalf()];
+
+  /** @param stream the TCP stream index */
+  constructor(stream: number) {
+    this.stream = stream;
+  }
+
+  /** True once the connection was recognised as TLS or SSL 2.0. */
+  get isTls(): boolean {
+    return this.#mode === "tls" || this.#mode === "sslv2";
+  }
+
+  /** True once TLS 1.3 was negotiated. */
+  get tls13(): boolean {
+    return this.#tls13;
+  }
+
+  /**
+   * Feeds contiguous bytes of one direction.
+   * @param direction 0 client to server, 1 server to client
+   * @param data the bytes (a view; not kept beyond records that span chunks)
+   * @param frame the frame in which these bytes became contiguous
+   * @returns the records (and warnings) they complete
+   */
+  data(direction: Direction, data: Uint8Array, frame: number): AnalyzerEvent[] {
+    const half = this.#halves[direction];
+    if (half.broken || this.#mode === "not-tls" || data.length === 0) return [];
+    if (!half.started) {
+      half.started = true;
+      const guess = guessTls(data);
+      if (this.#mode === "unknown") {
+        if (guess === "not-tls") {
+          this.#mode = "not-tls";
+          return [];
+        }
+        this.#mode = guess;
+      }
+      if (guess === "sslv2" || (this.#mode === "sslv2" && guess === "not-tls")) half.v2 = true;
+      else if (guess === "not-tls") {
+        half.broken = true;
+        return [this.#warning(frame, `Direction ${direction} does not start with a TLS record`)];
+      }
+    }
+    const out: AnalyzerEvent[] = [];
+    let rest = data;
+    if (half.v2) rest = this.#v2(half, direction, rest, frame, out);
+    if (half.broken || half.v2 || rest.length === 0) return out;
+    let records: TlsRecord[];
+    try {
+      records = half.records.push(rest);
+    } catch (e) {
+      if (!(e instanceof ParseError)) throw e;
+      half.broken = true;
+      out.push(
+        this.#warning(frame, `Cannot frame TLS records in direction ${direction}: ${e.message}`),
+      );
+      return out;
+    }
+    for (const record of records) out.push(this.#record(half, direction, record, frame, out));
+    return out;
+  }
+
+  /**
+   * Reports bytes lost in one direction: its framing cannot be trusted afterwards.
+   * @returns a warning when the direction was being dissected
+   */
+  gap(direction: Direction, frame: number, length: number): AnalyzerEvent[] {
+    const half = this.#halves[direction];
+    if (!this.isTls || half.broken) return [];
+    half.broken = true;
+    return [
+      this.#warning(
+        frame,
+        `${length} bytes missing in direction ${direction}: stopped dissecting it`,
+      ),
+    ];
+  }
+
+  #warning(frame: number, message: string): AnalyzerEvent {
+    return { kind: "warning", frame, stream: this.stream, message };
+  }
+
+  #record(
+    half: Half,
+    direction: Direction,
+    record: TlsRecord,
+    frame: number,
+    out: AnalyzerEvent[],
+  ): RecordEvent {
+    const type = record.contentType;
+    let encrypted = false;
+    let opaqueType: number | undefined;
+    const handshakes: HandshakeEvent[] = [];
+    let alert: RecordEvent["alert"];
+    switch (type) {
+      case ContentType.application_data:
+        encrypted = true;
+        if (this.#tls13) opaqueType = type;
+        break;
+      case ContentType.change_cipher_spec:
+        if (!this.#tls13) half.ccs = true;
+        break;
+      case ContentType.alert:
+        if (half.ccs) encrypted = true;
+        else if (record.fragment.length >= 2) {
+          alert = { level: record.fragment[0]!, description: record.fragment[1]! };
+        }
+        break;
+      case ContentType.handshake:
+        if (half.ccs) encrypted = true;
+        else this.#handshake(half, direction, record.fragment, frame, handshakes, out);
+        break;
+      default:
+        if (half.ccs) encrypted = true;
+    }
+    return {
+      kind: "record",
+      frame,
+      stream: this.stream,
+      direction,
+      version: record.version,
+      contentType: opaqueType === undefined ? type : undefined,
+      opaqueType,
+      encrypted,
+      length: record.fragment.length,
+      handshakes,
+      alert,
+    };
+  }
+
+  #handshake(
+    half: Half,
+    direction: Direction,
+    fragment: Uint8Array,
+    frame: number,
+    into: HandshakeEvent[],
+    out: AnalyzerEvent[],
+  ): void {
+    let messages: ReturnType<HandshakeFramer["push"]>;
+    try {
+      messages = half.handshakes.push(fragment);
+    } catch (e) {
+      if (!(e instanceof ParseError)) throw e;
+      half.broken = true;
+      out.push(
+        this.#warning(
+          frame,
+          `Cannot frame handshake messages in direction ${direction}: ${e.message}`,
+        ),
+      );
+      return;
+    }
+    for (const m of messages) {
+      const fields = readHelloFields(m.msgType, m.body, { tls13: this.#tls13 });
+      if (
+        m.msgType === 2 &&
+        fields.selectedVersion !== undefined &&
+        isTls13(fields.selectedVersion)
+      ) {
+        this.#tls13 = true;
+      }
+      into.push({ msgType: m.msgType, length: m.length, raw: m.raw, ...fields });
+    }
+  }
+
+  /** Frames SSL 2.0 records; returns bytes left for the TLS framer after a compatible hello. */
+  #v2(
+    half: Half,
+    direction: Direction,
+    data: Uint8Array,
+    frame: number,
+    out: AnalyzerEvent[],
+  ): Uint8Array {
+    let buf = data;
+    if (half.v2Buffer.length > 0) {
+      buf = new Uint8Array(half.v2Buffer.length + data.length);
+      buf.set(half.v2Buffer);
+      buf.set(data, half.v2Buffer.length);
+    }
+    let at = 0;
+    for (;;) {
+      const got = readSslv2Record(buf, at);
+      if (!got) break;
+      at += got.size;
+      const msg = got.record.data;
+      const handshakes: HandshakeEvent[] = [];
+      let version = this.#v2Version;
+      if (!this.#v2Encrypted && msg.length > 0) {
+        const type = msg[0]!;
+        if (type === V2_CLIENT_HELLO && msg.length >= 3) version = (msg[1]! << 8) | msg[2]!;
+        if (type === V2_SERVER_HELLO && msg.length >= 5) version = (msg[3]! << 8) | msg[4]!;
+        handshakes.push({
+          msgType: type,
+          length: msg.length - 1,
+          cipherSuites: [],
+          selectedVersion: undefined,
+          helloRetryRequest: false,
+          certificateCount: undefined,
+          raw: msg,
+        });
+        if (type === V2_CLIENT_MASTER_KEY) this.#v2Encrypted = true;
+        if (type === V2_SERVER_HELLO && msg[1] !== 0) this.#v2Encrypted = true; // session-id-hit
+      }
+      out.push({
+        kind: "record",
+        frame,
+        stream: this.stream,
+        direction,
+        version,
+        contentType: undefined,
+        opaqueType: undefined,
+        encrypted: handshakes.length === 0,
+        length: msg.length,
+        handshakes,
+        alert: undefined,
+      });
+      if (handshakes[0]?.msgType === V2_CLIENT_HELLO && version >> 8 === 3) {
+        // SSLv2-compatible ClientHello (RFC 5246 Appendix E.2): TLS records follow.
+        half.v2 = false;
+        return buf.subarray(at);
+      }
+    }
+    const left = buf.subarray(at);
+    if (left.length > MAX_V2_BUFFER) {
+      half.broken = true;
+      out.push(
+        this.#warning(
+          frame,
+          `SSL 2.0 record in direction ${direction} exceeds ${MAX_V2_BUFFER} bytes`,
+        ),
+      );
+      return new Uint8Array(0);
+    }
+    half.v2Buffer = left.slice();
+    return new Uint8Array(0);
+  }
+}
+
+/** TLS 1.3 (0x0304) or one of its drafts (0x7f00 + n, RFC 8446 §4.2.1 note). */
+function isTls13(version: number): boolean {
+  return version === 0x0304 || version >> 8 === 0x7f;
+}

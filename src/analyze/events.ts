@@ -1,0 +1,75 @@
+/**
+ * What the analyzer reports while it reads a capture: one event per TLS record, plus
+ * connection and warning events.
+ * @module
+ */
+import type { Direction, Endpoint } from "../capture/tcp-reassembler.ts";
+
+/** A handshake message seen in plaintext, with the fields the renderers need. */
+export interface HandshakeEvent {
+  /** `msg_type` (RFC 8446 §4; SSL 2.0 message types for SSLv2 records). */
+  readonly msgType: number;
+  /** Body length in bytes. */
+  readonly length: number;
+  /**
+   * ClientHello: every `cipher_suites` entry in order (GREASE included);
+   * ServerHello: the selected `cipher_suite`; empty otherwise.
+   */
+  readonly cipherSuites: readonly number[];
+  /** ServerHello: the `supported_versions` selection, else `legacy_version` (RFC 8446 §4.2.1). */
+  readonly selectedVersion: number | undefined;
+  /** True for a HelloRetryRequest (a ServerHello with the special random, RFC 8446 §4.1.3). */
+  readonly helloRetryRequest: boolean;
+  /** Certificate: number of certificates in `certificate_list` (TLS 1.2 or 1.3), else undefined. */
+  readonly certificateCount: number | undefined;
+  /** The message, header included (a view or a copy). */
+  readonly raw: Uint8Array;
+}
+
+/** One TLS (or SSL 2.0) record, reported in the frame where its last byte arrived. */
+export interface RecordEvent {
+  readonly kind: "record";
+  /** Frame in which the record completed (tshark's `frame.number` for the record). */
+  readonly frame: number;
+  /** TCP stream index (tshark's `tcp.stream`). */
+  readonly stream: number;
+  /** 0 = client to server, 1 = server to client. */
+  readonly direction: Direction;
+  /** `legacy_record_version` (SSLv2 records: the version of the session, 0x0002). */
+  readonly version: number;
+  /**
+   * The record's content type; undefined for SSLv2 records and for TLS 1.3 protected
+   * records, whose outer `opaque_type` (always 23) hides the real type (RFC 8446 §5.2).
+   */
+  readonly contentType: number | undefined;
+  /** The outer type byte of a TLS 1.3 protected record (`opaque_type`), else undefined. */
+  readonly opaqueType: number | undefined;
+  /** True when the fragment is protected (after ChangeCipherSpec, or TLS 1.3 application_data). */
+  readonly encrypted: boolean;
+  /** Fragment length in bytes. */
+  readonly length: number;
+  /** The handshake messages this record completed (plaintext only). */
+  readonly handshakes: readonly HandshakeEvent[];
+  /** A plaintext alert's level and description (RFC 8446 §6), else undefined. */
+  readonly alert: { readonly level: number; readonly description: number } | undefined;
+}
+
+/** A TCP connection seen for the first time, or closed. */
+export interface ConnectionEvent {
+  readonly kind: "connection-open" | "connection-close";
+  readonly frame: number;
+  readonly stream: number;
+  readonly client: Endpoint | undefined;
+  readonly server: Endpoint | undefined;
+}
+
+/** Something the analyzer could not follow; the CLI prints it to stderr. */
+export interface WarningEvent {
+  readonly kind: "warning";
+  readonly frame: number;
+  readonly stream: number | undefined;
+  readonly message: string;
+}
+
+/** Every event the analyzer emits. */
+export type AnalyzerEvent = RecordEvent | ConnectionEvent | WarningEvent;
