@@ -114,7 +114,8 @@ export function parseSan(entry: string): SubjectAltName {
 }
 
 /**
- * Parses a comma-separated SAN list; duplicates are dropped (first kept).
+ * Parses a comma-separated SAN list; duplicates are dropped (first kept), and an empty
+ * text is an empty list.
  * @param text e.g. `DNS:a,IP:127.0.0.1,IP:::1,email:x@y,URI:spiffe://example.org/a`
  * @returns the names in order
  * @throws {MtlsError} `MTLS_PKI_BAD_INPUT` for the first bad entry (see {@link parseSan})
@@ -125,6 +126,7 @@ export function parseSan(entry: string): SubjectAltName {
  */
 export function parseSanList(text: string): SubjectAltName[] {
   const out: SubjectAltName[] = [];
+  if (text.trim() === "") return out;
   for (const piece of text.split(",")) {
     if (piece.trim() === "")
       throw bad(text, "empty entry (two commas in a row or a trailing comma?)");
