@@ -1,0 +1,226 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import type { Diagnostic } from "../diagnostic.ts";
+import { importNginx } from "./import.ts";
+import { parseNginx } from "./parser.ts";
+
+const MINIMAL = `
+    listen 127.0.0.1:8000 ssl;
+    ssl_certificate server.crt;
+    ssl_certificate_key server.key;
+    ssl_client_certificate ca.crt;
+    ssl_verify_client on;
+`;
+const LOCATION = `
+    location / {
+        proxy_ssl_trusted_certificate ca.crt;
+        proxy_ssl_verify on;
+        proxy_pass https://127.0.0.1:8080;
+    }
+`;
+
+function imp(body: string, location = LOCATION) {
+  return importNginx(parseNginx(`server {${body}${location}}\n`, { file: "/etc/gw/gw.conf" }));
+}
+
+function errors(ds: readonly Diagnostic[]): string[] {
+  return ds
+    .filter((d) => d.severity === "error")
+    .map((d) => `${d.location?.line}:${d.location?.column} ${d.message}`);
+}
+
+test("importNginx() reads the fixed seed block into the native model", () => {
+  const { config, diagnostics } = imp(
+    `
+    listen 8000 ssl;
+    listen [::]:8000 ssl;
+    server_name gw.example.test;
+    ssl_certificate /abs/server.crt;
+    ssl_certificate_key cert/server.key;
+    ssl_client_certificate ca.crt;
+    ssl_verify_client on;
+    ssl_session_cache shared:SSL:1m;
+    ssl_session_timeout 5m;
+    ssl_protocols TLSv1.2;
+    ssl_ciphers ECDHE-ECDSA-AES128-GCM-SHA256;
+    ssl_prefer_server_ciphers on;
+    error_log logs/error.log warn;
+`,
+    `
+    location / {
+        proxy_ssl_certificate client.crt;
+        proxy_ssl_certificate_key client.key;
+        proxy_ssl_trusted_certificate ca.crt;
+        proxy_ssl_verify on;
+        proxy_ssl_session_reuse off;
+        proxy_pass https://upstream.test:8080;
+    }
+`,
+  );
+  assert.deepEqual(errors(diagnostics), []);
+  const s = config?.servers[0];
+  assert.deepEqual(
+    s?.listen.map((l) => [l.host, l.port, l.ipv6, l.ssl]),
+    [
+      ["0.0.0.0", 8000, false, true],
+      ["::", 8000, true, true],
+    ],
+  );
+  assert.deepEqual(s?.serverNames, ["gw.example.test"]);
+  assert.equal(s?.tls.certificate.path, "/abs/server.crt");
+  assert.equal(s?.tls.certificateKey.path, "/etc/gw/cert/server.key");
+  assert.deepEqual(s?.tls.certificateKey.location, {
+    file: "/etc/gw/gw.conf",
+    line: 6,
+    column: 25,
+  });
+  assert.equal(s?.tls.clientCertificate?.path, "/etc/gw/ca.crt");
+  assert.equal(s?.tls.verifyClient, "on");
+  assert.deepEqual(s?.tls.sessionCache, { kind: "shared", name: "SSL", bytes: 1048576 });
+  assert.equal(s?.tls.sessionTimeoutSeconds, 300);
+  assert.deepEqual(s?.tls.protocols, ["TLSv1.2"]);
+  assert.equal(s?.tls.ciphers, "ECDHE-ECDSA-AES128-GCM-SHA256");
+  assert.equal(s?.tls.preferServerCiphers, true);
+  assert.deepEqual(s?.errorLog && { file: s.errorLog.file, level: s.errorLog.level }, {
+    file: "/etc/gw/logs/error.log",
+    level: "warn",
+  });
+  const l = s?.locations[0];
+  assert.equal(l?.path, "/");
+  assert.deepEqual(l?.proxyPass && { ...l.proxyPass, location: undefined }, {
+    url: "https://upstream.test:8080",
+    protocol: "https",
+    host: "upstream.test",
+    port: 8080,
+    proxyHost: "upstream.test:8080",
+    location: undefined,
+  });
+  assert.equal(l?.upstreamTls.certificate?.path, "/etc/gw/client.crt");
+  assert.equal(l?.upstreamTls.verify, true);
+  assert.equal(l?.upstreamTls.sessionReuse, false);
+});
+
+test("importNginx() applies nginx 1.22 defaults", () => {
+  const { config, diagnostics } = imp(MINIMAL, "location / { proxy_pass https://[::1]; }");
+  const s = config?.servers[0];
+  assert.deepEqual(s?.tls.protocols, ["TLSv1", "TLSv1.1", "TLSv1.2"]);
+  assert.equal(s?.tls.ciphers, "HIGH:!aNULL:!MD5");
+  assert.deepEqual(s?.tls.sessionCache, { kind: "none" });
+  assert.equal(s?.tls.sessionTimeoutSeconds, 300);
+  assert.equal(s?.tls.preferServerCiphers, false);
+  assert.equal(s?.locations[0]?.upstreamTls.verify, false);
+  assert.equal(s?.locations[0]?.upstreamTls.sessionReuse, true);
+  assert.equal(s?.locations[0]?.proxyPass?.proxyHost, "[::1]");
+  assert.equal(s?.locations[0]?.proxyPass?.port, 443);
+  const warnings = diagnostics.filter((d) => d.severity === "warning").map((d) => d.message);
+  // The default's TLSv1/TLSv1.1 are not warned about (every config would be); OpenSSL 3 skips them.
+  assert.ok(!warnings.some((w) => w.startsWith("Protocols")));
+  assert.ok(
+    warnings.some((w) =>
+      w.startsWith("Upstream certificate is NOT verified: proxy_ssl_verify is off"),
+    ),
+  );
+});
+
+test("importNginx() warns that TLSv1 and TLSv1.1 listed in ssl_protocols will not be negotiated", () => {
+  const { diagnostics } = imp(`${MINIMAL} ssl_protocols TLSv1 TLSv1.1 TLSv1.2;`);
+  const w = diagnostics.find((d) => d.severity === "warning" && d.message.startsWith("Protocols"));
+  assert.equal(
+    w?.message,
+    "Protocols TLSv1 and TLSv1.1 will not be negotiated: OpenSSL 3 allows them only at security level 0",
+  );
+});
+
+test("importNginx() reads every ssl_session_cache and ssl_session_timeout form", () => {
+  const cache = (v: string) =>
+    imp(`${MINIMAL} ssl_session_cache ${v};`).config?.servers[0]?.tls.sessionCache;
+  assert.deepEqual(cache("off"), { kind: "off" });
+  assert.deepEqual(cache("none"), { kind: "none" });
+  assert.deepEqual(cache("builtin"), { kind: "builtin", sessions: 20480 });
+  assert.deepEqual(cache("builtin:1000"), { kind: "builtin", sessions: 1000 });
+  assert.deepEqual(cache("builtin:1000 shared:Z:10m"), {
+    kind: "shared",
+    name: "Z",
+    bytes: 10485760,
+  });
+  const timeout = (v: string) =>
+    imp(`${MINIMAL} ssl_session_timeout ${v};`).config?.servers[0]?.tls.sessionTimeoutSeconds;
+  assert.equal(timeout("300s"), 300);
+  assert.equal(timeout("1h"), 3600);
+  assert.equal(timeout("90"), 90);
+  assert.equal(timeout("1h30m"), 5400);
+});
+
+test("importNginx() reports bad values at the argument's column", () => {
+  const { diagnostics } = imp(`${MINIMAL}    ssl_session_cache shared:SSL;
+    ssl_session_timeout 5x;
+    ssl_verify_client maybe;
+    ssl_prefer_server_ciphers yes;
+    ssl_protocols TLSv1 TLSv1.2;
+    listen 70000 ssl;
+`);
+  assert.deepEqual(errors(diagnostics), [
+    '7:23 Invalid value for "ssl_session_cache": "shared:SSL", expecting shared:NAME:SIZE, e.g. shared:SSL:1m',
+    '8:25 Invalid value for "ssl_session_timeout": "5x", expecting a time in seconds, e.g. 300, 300s, 5m, 1h',
+    '9:5 Directive "ssl_verify_client" is duplicate: first set at line 6',
+    '10:31 Invalid value for "ssl_prefer_server_ciphers": "yes", expecting "on" or "off"',
+    "11:5 Protocols must form a contiguous range: got TLSv1 TLSv1.2",
+    '12:12 Invalid value for "listen": "70000", expecting a port from 0 to 65535, e.g. 8000 or 127.0.0.1:8000',
+  ]);
+});
+
+test("importNginx() refuses ssl_verify_client on without ssl_client_certificate, like nginx 1.22", () => {
+  const { diagnostics } = imp(MINIMAL.replace("ssl_client_certificate ca.crt;", ""));
+  assert.deepEqual(errors(diagnostics), [
+    '6:5 Directive "ssl_verify_client on" needs "ssl_client_certificate": no CA to verify client certificates against',
+  ]);
+});
+
+test("importNginx() refuses proxy_ssl_verify on without proxy_ssl_trusted_certificate", () => {
+  const { diagnostics } = imp(
+    MINIMAL,
+    "location / {\n proxy_ssl_verify on;\n proxy_pass https://a:1;\n}",
+  );
+  assert.deepEqual(errors(diagnostics), [
+    '8:2 Directive "proxy_ssl_verify on" needs "proxy_ssl_trusted_certificate": no CA to verify the upstream against',
+  ]);
+});
+
+test("importNginx() names unsupported and misplaced directives instead of ignoring them", () => {
+  const { diagnostics } = imp(`${MINIMAL}    proxy_set_header X-A b;
+    proxy_pass https://a:1;
+    ssl_certficate x;
+`);
+  const es = errors(diagnostics);
+  assert.equal(es[0], '7:5 Directive "proxy_set_header" is not supported by mtlskit yet');
+  assert.equal(
+    es[1],
+    '8:5 Directive "proxy_pass" is not allowed in server: it belongs in location',
+  );
+  assert.equal(es[2], '9:5 Unknown directive "ssl_certficate"');
+});
+
+test("importNginx() explains the BOM that makes the first directive unknown", () => {
+  const { diagnostics } = importNginx(parseNginx("\uFEFFserver {}\n"));
+  assert.match(
+    errors(diagnostics)[0] ?? "",
+    /^1:1 Unknown directive "\uFEFFserver": the file starts with a UTF-8 byte order mark/,
+  );
+});
+
+test("importNginx() points at a missing semicolon when arguments run onto the next line", () => {
+  const { diagnostics } = imp(
+    `${MINIMAL}    ssl_ciphers HIGH\n    ssl_prefer_server_ciphers on;\n`,
+  );
+  const d = diagnostics.find((x) => x.message.startsWith('Directive "ssl_ciphers"'));
+  assert.equal(d?.hint, '";" is probably missing at the end of line 7');
+});
+
+test("importNginx() refuses ssl on with a hint to use listen ... ssl when no listen has it", () => {
+  const { diagnostics } = imp(`${MINIMAL.replace("8000 ssl", "8000")}    ssl on;\n`);
+  const d = diagnostics.find((x) => x.message.startsWith('Directive "ssl" is refused'));
+  assert.equal(
+    d?.hint,
+    'remove it and add the "ssl" parameter to each listen, e.g. `listen 8000 ssl;`',
+  );
+});
