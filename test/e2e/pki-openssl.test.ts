@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
-import { readFileSync, statSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { connect, createServer, type TLSSocket } from "node:tls";
@@ -34,7 +35,8 @@ function openssl(args: string[], cwd: string): { status: number | null; out: str
 }
 
 describe("mtls pki with the real openssl", { concurrency: false }, () => {
-  const dir = tempDir({ after }, "mtls-pki-e2e-");
+  const dir = mkdtempSync(join(tmpdir(), "mtls-pki-e2e-"));
+  after(() => rmSync(dir, { recursive: true, force: true }));
 
   before(() => {
     const steps = [
