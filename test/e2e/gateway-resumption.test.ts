@@ -22,7 +22,7 @@ interface Answer {
 interface GetOptions {
   readonly cert?: string;
   readonly key?: string;
-  readonly session?: Buffer;
+  readonly session?: Buffer | undefined;
   readonly version: SecureVersion;
   /** Leave out the session_ticket extension so TLS 1.2 resumes by session ID (the server's cache). */
   readonly noTicket?: boolean;
