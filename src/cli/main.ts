@@ -3,6 +3,8 @@
  * The `mtls` command: the only module that touches `process.argv` and `process.exit`.
  * @module
  */
+// @peculiar/x509 (through tsyringe) needs the Reflect metadata polyfill loaded first.
+import "reflect-metadata";
 import { buildProgram } from "./program.ts";
 import { runProgram } from "./run.ts";
 
