@@ -1,0 +1,180 @@
+import assert from "node:assert/strict";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Writable } from "node:stream";
+import { after, before, describe, it } from "node:test";
+import { Command } from "commander";
+import { registerPki } from "../../src/cli/pki.ts";
+import { runProgram } from "../../src/cli/run.ts";
+import { decodePem, encodePem } from "../../src/pki/pem.ts";
+import { tempDir } from "../helpers/tmp.ts";
+
+/** Runs `mtls pki ...` in process with only the pki command registered. */
+async function mtls(argv: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
+  let stdout = "";
+  let stderr = "";
+  const sink = (add: (s: string) => void) =>
+    new Writable({
+      write(chunk, _enc, done) {
+        add(String(chunk));
+        done();
+      },
+    });
+  const program = new Command("mtls");
+  registerPki(program);
+  const status = await runProgram(program, argv, {
+    stdout: sink((s) => {
+      stdout += s;
+    }),
+    stderr: sink((s) => {
+      stderr += s;
+    }),
+  });
+  return { status, stdout, stderr };
+}
+
+/** Every file under `dir` with its bytes, to show a failed command changed nothing. */
+function snapshot(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (d: string, prefix: string) => {
+    for (const name of readdirSync(d).sort()) {
+      const p = join(d, name);
+      if (statSync(p).isDirectory()) walk(p, `${prefix}${name}/`);
+      else out[`${prefix}${name}`] = readFileSync(p, "latin1");
+    }
+  };
+  walk(dir, "");
+  return out;
+}
+
+describe("mtls pki on bad input", () => {
+  const dir = mkdtempSync(join(tmpdir(), "mtls-pki-cli-"));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  const ca = join(dir, "ca");
+
+  before(async () => {
+    const init = await mtls(["pki", "init", "--dir", ca]);
+    assert.equal(init.status, 0, init.stderr);
+    const csr = await mtls(["pki", "csr", "--out", join(dir, "web"), "--subject", "CN=localhost"]);
+    assert.equal(csr.status, 0, csr.stderr);
+    const signed = await mtls([
+      "pki",
+      "sign",
+      join(dir, "web.csr"),
+      "--ca",
+      ca,
+      "--profile",
+      "server",
+    ]);
+    assert.equal(signed.status, 0, signed.stderr);
+  });
+
+  const cases: {
+    name: string;
+    argv: () => string[];
+    setup?: () => void;
+    status: 1 | 2;
+    line: (d: string) => string | RegExp;
+  }[] = [
+    {
+      name: "a missing CSR file",
+      argv: () => ["pki", "sign", join(dir, "nope.csr"), "--ca", ca, "--profile", "server"],
+      status: 1,
+      line: (d) => `mtls: Cannot read CSR ${d}/nope.csr: no such file`,
+    },
+    {
+      name: "a CSR file that is not PEM",
+      setup: () => writeFileSync(join(dir, "x.csr"), "hello\n"),
+      argv: () => ["pki", "sign", join(dir, "x.csr"), "--ca", ca, "--profile", "server"],
+      status: 1,
+      line: (d) => `mtls: Cannot read CSR ${d}/x.csr: not PEM (no -----BEGIN line)`,
+    },
+    {
+      name: "a CSR with a bad signature",
+      setup: () => {
+        const der = decodePem(readFileSync(join(dir, "web.csr"), "utf8"), ["CERTIFICATE REQUEST"], {
+          what: "CSR",
+        }).der;
+        der[Buffer.from(der).indexOf("localhost")] = 0x4c; // "Localhost"
+        writeFileSync(join(dir, "evil.csr"), encodePem("CERTIFICATE REQUEST", der));
+      },
+      argv: () => ["pki", "sign", join(dir, "evil.csr"), "--ca", ca, "--profile", "server"],
+      status: 1,
+      line: (d) =>
+        `mtls: Bad CSR signature in ${d}/evil.csr: the request is not signed by the key it contains (CN=Localhost)`,
+    },
+    {
+      name: "a bad SAN",
+      argv: () => ["pki", "issue", "server", "x", "--ca", ca, "--san", "FOO:bar"],
+      status: 1,
+      line: () => "mtls: Bad SAN 'FOO:bar': expected DNS:, IP:, email: or URI:",
+    },
+    {
+      name: "a bad subject",
+      argv: () => ["pki", "csr", "--out", join(dir, "y"), "--subject", "localhost"],
+      status: 1,
+      line: () => "mtls: Bad subject 'localhost': expected TYPE=value, found 'localhost'",
+    },
+    {
+      name: "an existing certificate without --force",
+      argv: () => ["pki", "sign", join(dir, "web.csr"), "--ca", ca, "--profile", "server"],
+      status: 1,
+      line: (d) => `mtls: Refusing to overwrite ${d}/web.crt: the file exists`,
+    },
+    {
+      name: "an existing CA without --force",
+      argv: () => ["pki", "init", "--dir", ca],
+      status: 1,
+      line: (d) => `mtls: Refusing to overwrite ${d}/ca/ca.key: ${d}/ca already holds a CA`,
+    },
+    {
+      name: "an unknown --profile",
+      argv: () => ["pki", "sign", join(dir, "web.csr"), "--ca", ca, "--profile", "admin"],
+      status: 2,
+      line: () => "mtls: Unknown profile 'admin': expected server or client",
+    },
+    {
+      name: "an unknown issue profile",
+      argv: () => ["pki", "issue", "admin", "x", "--ca", ca],
+      status: 2,
+      line: () => "mtls: Unknown profile 'admin': expected server or client",
+    },
+    {
+      name: "a bad --days",
+      argv: () => ["pki", "issue", "client", "x", "--ca", ca, "--days", "1y"],
+      status: 2,
+      line: () => "mtls: Bad --days '1y': expected an integer from 1 to 36500",
+    },
+  ];
+
+  for (const c of cases) {
+    it(`reports ${c.name} in one line, exits ${c.status} and changes nothing`, async () => {
+      c.setup?.();
+      const before = snapshot(dir);
+      const r = await mtls(c.argv());
+      assert.equal(r.status, c.status, r.stderr);
+      const [first] = r.stderr.split("\n");
+      const expected = c.line(dir);
+      if (typeof expected === "string") assert.equal(first, expected);
+      else assert.match(first ?? "", expected);
+      assert.equal(r.stdout, "");
+      assert.deepEqual(snapshot(dir), before);
+    });
+  }
+
+  it("reports a CA key that does not match the CA certificate", async (t) => {
+    const other = join(tempDir(t), "other");
+    assert.equal((await mtls(["pki", "init", "--dir", other])).status, 0);
+    writeFileSync(join(ca, "ca.key"), readFileSync(join(other, "ca.key")), { mode: 0o600 });
+    const before = snapshot(dir);
+    const r = await mtls(["pki", "issue", "client", "z", "--ca", ca]);
+    assert.equal(r.status, 1);
+    assert.equal(
+      r.stderr.split("\n")[0],
+      `mtls: CA key does not match CA certificate: ${ca}/ca.key is not the key of ${ca}/ca.crt (CN=mtlskit CA)`,
+    );
+    assert.match(r.stderr, /\n {2}hint: restore the ca.key that belongs to this ca.crt/);
+    assert.deepEqual(snapshot(dir), before);
+  });
+});
