@@ -23,7 +23,9 @@ export function registerGateway(program: Command): void {
     .option("--nginx <file>", "nginx configuration with one server block")
     .option("-t, --test", "check the configuration and exit (like nginx -t)")
     .action(async (flags: GatewayFlags) => {
-      await runGateway(flags, cmd.configureOutput());
+      let root: Command = cmd;
+      while (root.parent) root = root.parent;
+      await runGateway(flags, root.configureOutput());
     });
   applyCommonOptions(cmd);
 }
@@ -31,8 +33,9 @@ export function registerGateway(program: Command): void {
 type Output = ReturnType<Command["configureOutput"]>;
 
 async function runGateway(flags: GatewayFlags, out: Output): Promise<void> {
-  const stdout = (s: string) => out.writeOut?.(s) ?? process.stdout.write(s);
-  const stderr = (s: string) => out.writeErr?.(s) ?? process.stderr.write(s);
+  // The streams `runProgram` configured on the root command (tests pass their own).
+  const stdout = (s: string) => (out.writeOut ? out.writeOut(s) : process.stdout.write(s));
+  const stderr = (s: string) => (out.writeErr ? out.writeErr(s) : process.stderr.write(s));
   const file = flags.nginx;
   if (!file) {
     throw new MtlsError(ErrorCode.USAGE, "Missing configuration: --nginx FILE is required", {

@@ -1,0 +1,146 @@
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { PassThrough } from "node:stream";
+import { test } from "node:test";
+import { Command } from "commander";
+import { registerGateway } from "../../src/cli/gateway.ts";
+import { runProgram } from "../../src/cli/run.ts";
+import { makeOpensslPki } from "../helpers/openssl-pki.ts";
+import { requirePeer } from "../helpers/peers.ts";
+import { tempDir } from "../helpers/tmp.ts";
+
+async function mtls(
+  argv: readonly string[],
+): Promise<{ status: number; stdout: string; stderr: string }> {
+  const out = new PassThrough();
+  const err = new PassThrough();
+  let stdout = "";
+  let stderr = "";
+  out.on("data", (c: Buffer) => {
+    stdout += c.toString();
+  });
+  err.on("data", (c: Buffer) => {
+    stderr += c.toString();
+  });
+  // Only the gateway command: these tests do not depend on the other commands' modules.
+  const program = new Command("mtls");
+  registerGateway(program);
+  const status = await runProgram(program, argv, { stdout: out, stderr: err });
+  return { status, stdout, stderr };
+}
+
+const FIXED = `server {
+    listen 127.0.0.1:0 ssl;
+    server_name localhost;
+    ssl_certificate server.crt;
+    ssl_certificate_key server.key;
+    ssl_client_certificate ca.crt;
+    ssl_verify_client on;
+    ssl_protocols TLSv1.2 TLSv1.3;
+    error_log error.log error;
+    location / {
+        proxy_ssl_certificate client.crt;
+        proxy_ssl_certificate_key client.key;
+        proxy_ssl_trusted_certificate ca.crt;
+        proxy_ssl_verify on;
+        proxy_pass https://127.0.0.1:9;
+    }
+}
+`;
+
+test("mtls gateway --test refuses the seed config with one located error per mistake", async () => {
+  const r = await mtls(["gateway", "--nginx", "test/fixtures/seed-nginx.conf", "--test"]);
+  assert.equal(r.status, 1);
+  const located = r.stderr
+    .split("\n")
+    .filter((l) => /^mtls: test\/fixtures\/seed-nginx\.conf:\d+:\d+: error: /.test(l));
+  assert.deepEqual(
+    located.map((l) => l.split(": ")[1]),
+    [
+      "test/fixtures/seed-nginx.conf:3:5",
+      "test/fixtures/seed-nginx.conf:5:5",
+      "test/fixtures/seed-nginx.conf:6:44",
+      "test/fixtures/seed-nginx.conf:26:35",
+    ],
+  );
+  assert.equal(
+    (r.stderr.match(/^ {2}hint: /gm) ?? []).length,
+    5,
+    "a hint for each error and the warning",
+  );
+  assert.match(
+    r.stderr,
+    /mtls: Configuration file test\/fixtures\/seed-nginx\.conf test failed: 4 errors\n$/,
+  );
+});
+
+test("mtls gateway --test accepts the fixed config like nginx -t", async (t) => {
+  if (!requirePeer(t, "openssl")) return;
+  const dir = tempDir(t);
+  makeOpensslPki(dir);
+  const file = join(dir, "gateway.conf");
+  writeFileSync(file, FIXED);
+  const r = await mtls(["gateway", "--nginx", file, "--test"]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(
+    r.stdout,
+    `mtls: the configuration file ${file} syntax is ok\nmtls: configuration file ${file} test is successful\n`,
+  );
+  assert.equal(r.stderr, "");
+});
+
+test("mtls gateway --test reports a key that does not match its certificate, naming both files", async (t) => {
+  if (!requirePeer(t, "openssl")) return;
+  const dir = tempDir(t);
+  makeOpensslPki(dir);
+  const file = join(dir, "gateway.conf");
+  writeFileSync(
+    file,
+    FIXED.replace("ssl_certificate_key server.key", "ssl_certificate_key client.key"),
+  );
+  const r = await mtls(["gateway", "--nginx", file, "--test"]);
+  assert.equal(r.status, 1);
+  assert.ok(
+    r.stderr.includes(
+      `${file}:5:25: error: Key does not match certificate: ${join(dir, "client.key")} is not the private key of ${join(dir, "server.crt")}`,
+    ),
+    r.stderr,
+  );
+});
+
+test("mtls gateway prints its addresses and stops on SIGTERM", async (t) => {
+  if (!requirePeer(t, "openssl")) return;
+  const dir = tempDir(t);
+  makeOpensslPki(dir);
+  const file = join(dir, "gateway.conf");
+  writeFileSync(file, FIXED);
+  const child = spawn(
+    process.execPath,
+    ["--import", "tsx", "src/cli/main.ts", "gateway", "--nginx", file],
+    {
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
+  t.after(() => {
+    if (child.exitCode === null) child.kill("SIGKILL");
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stderr.on("data", (c: Buffer) => {
+    stderr += c.toString();
+  });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout.on("data", (c: Buffer) => {
+      stdout += c.toString();
+      if (stdout.includes("listening on")) resolve();
+    });
+    child.once("exit", () => reject(new Error(`exited early: ${stderr}`)));
+  });
+  assert.match(stdout, /^mtls: gateway listening on https:\/\/127\.0\.0\.1:\d+\n$/);
+  const exit = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+  child.kill("SIGTERM");
+  assert.equal(await exit, 0);
+  assert.match(stdout, /SIGTERM received, closing\n$/);
+});
