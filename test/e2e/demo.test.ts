@@ -15,9 +15,9 @@ const root = join(import.meta.dirname, "..", "..");
 describe("mtls demo (npm start)", () => {
   let result: DemoResult;
   const lines: string[] = [];
+  const dir = join(tempDir({ after }), "demo");
 
   before(async () => {
-    const dir = join(tempDir({ after }), "demo");
     result = await runDemo({ dir, keep: true, print: (l) => lines.push(l) });
   });
   after(async () => {
