@@ -115,8 +115,14 @@ function exchange(
       rejectUnauthorized: !options.insecure,
       ALPNProtocols: ["http/1.1"],
     });
+    let negotiated = { protocol: "", cipher: "" };
     socket.once("secureConnect", () => {
       handshakeDone = true;
+      const cipher = socket.getCipher();
+      negotiated = {
+        protocol: socket.getProtocol() ?? "",
+        cipher: cipher?.standardName ?? cipher?.name ?? "",
+      };
     });
     const fail = (e: unknown): void => {
       if (settled) return;
@@ -169,8 +175,6 @@ function exchange(
       response.on("error", fail);
       response.on("end", () => {
         if (settled) return;
-        const cipher = socket.getCipher();
-        const protocol = socket.getProtocol() ?? "";
         socket.end();
         // Let the close_notify exchange reach the tracer before returning.
         const finish = (): void => {
@@ -180,7 +184,7 @@ function exchange(
           resolve({
             response,
             body: new Uint8Array(Buffer.concat(chunks)),
-            tls: { protocol, cipher: cipher.standardName ?? cipher.name },
+            tls: negotiated,
             events: tracer?.events,
           });
         };

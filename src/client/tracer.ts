@@ -1,6 +1,7 @@
 import { parseAlert } from "../tls/alert.ts";
 import { parseHandshake } from "../tls/handshake.ts";
 import { HandshakeFramer } from "../tls/handshake-framer.ts";
+import { cipherSuiteName } from "../tls/names.ts";
 import { ContentType, RecordFramer, type TlsRecord } from "../tls/record.ts";
 import { summarizeCertificate } from "./certificate-summary.ts";
 import type { Direction } from "./tap.ts";
@@ -18,8 +19,8 @@ interface Side {
   recordCount: number;
   /** TLS 1.2: this side sent ChangeCipherSpec, so its records are encrypted. */
   encrypted: boolean;
-  /** TLS 1.3: encrypted records seen from this side so far. */
-  encryptedRecords: number;
+  /** TLS 1.3: this side's Finished has been seen (by its record size). */
+  finished: boolean;
   failed: boolean;
 }
 
@@ -29,7 +30,7 @@ function side(): Side {
     handshake: new HandshakeFramer(),
     recordCount: 0,
     encrypted: false,
-    encryptedRecords: 0,
+    finished: false,
     failed: false,
   };
 }
@@ -41,11 +42,12 @@ function side(): Side {
  *
  * Encryption rules: in TLS 1.2 a side's records are encrypted after its ChangeCipherSpec
  * (its Finished is the "Encrypted Handshake Message"). In TLS 1.3 (RFC 8446 §5) every
- * record after the ServerHello is `application_data` outwardly; the tracer labels the
- * server's as "Encrypted Handshake Message" until the client has sent an encrypted
- * record, and the client's first encrypted write (its Certificate/CertificateVerify/
- * Finished flight) likewise, later ones "Application Data". That is a heuristic: it
- * cannot see a NewSessionTicket or an encrypted alert inside application data.
+ * record after the ServerHello is `application_data` outwardly; without keys the tracer
+ * labels a side's records "Encrypted Handshake Message" up to and including the record
+ * whose size is that of an unpadded Finished (4 + Hash.length + 1 + 16 bytes of AEAD tag:
+ * 53 for SHA-256 suites, 69 for SHA-384), then "Application Data". That is a heuristic:
+ * record padding defeats it, and a NewSessionTicket or an encrypted alert inside
+ * application data stays "Application Data", as in Wireshark without keys.
  *
  * Never throws on bad bytes: a parse failure adds an `error` event and stops following
  * that direction.
@@ -64,8 +66,8 @@ export class HandshakeTracer {
   readonly #describe: (der: Uint8Array) => CertificateSummary;
   #version = 0x0303;
   #serverHelloSeen = false;
-  /** Client writes (chunks) that carried TLS 1.3 encrypted records. */
-  #clientEncryptedWrites = 0;
+  /** TLS 1.3 Finished record size for the negotiated suite, in bytes. */
+  #finishedRecordSize = 53;
 
   /** @param options `describeCertificate`, default {@link summarizeCertificate} */
   constructor(options: HandshakeTracerOptions = {}) {
@@ -97,7 +99,6 @@ export class HandshakeTracer {
       this.#fail(direction, e);
       return;
     }
-    let countedWrite = false;
     for (const record of records) {
       if (s.failed) return;
       s.recordCount++;
@@ -111,10 +112,6 @@ export class HandshakeTracer {
         this.#version >= 0x0304 &&
         this.#serverHelloSeen &&
         record.contentType === ContentType.application_data;
-      if (tls13Encrypted && direction === "client" && !countedWrite) {
-        countedWrite = true;
-        this.#clientEncryptedWrites++;
-      }
       try {
         this.#record(direction, s, record, info, tls13Encrypted);
       } catch (e) {
@@ -131,13 +128,9 @@ export class HandshakeTracer {
     tls13Encrypted: boolean,
   ): void {
     if (tls13Encrypted) {
-      s.encryptedRecords++;
-      this.#events.push({
-        kind: "encrypted",
-        direction,
-        record: info,
-        label: this.#tls13Label(direction),
-      });
+      const label: EncryptedLabel = s.finished ? "Application Data" : "Encrypted Handshake Message";
+      if (info.length === this.#finishedRecordSize) s.finished = true;
+      this.#events.push({ kind: "encrypted", direction, record: info, label });
       return;
     }
     switch (record.contentType) {
@@ -168,13 +161,6 @@ export class HandshakeTracer {
     }
   }
 
-  #tls13Label(direction: Direction): EncryptedLabel {
-    if (direction === "server") {
-      return this.#clientEncryptedWrites === 0 ? "Encrypted Handshake Message" : "Application Data";
-    }
-    return this.#clientEncryptedWrites <= 1 ? "Encrypted Handshake Message" : "Application Data";
-  }
-
   #encrypted(direction: Direction, record: TraceRecord, label: EncryptedLabel): void {
     this.#events.push({ kind: "encrypted", direction, record, label });
   }
@@ -184,7 +170,12 @@ export class HandshakeTracer {
       const message = parseHandshake(frame, { direction, version: this.#version });
       if (message.type === "ServerHello" || message.type === "HelloRetryRequest") {
         this.#version = message.version;
-        if (message.type === "ServerHello") this.#serverHelloSeen = true;
+        if (message.type === "ServerHello") {
+          this.#serverHelloSeen = true;
+          this.#finishedRecordSize = cipherSuiteName(message.cipher_suite).endsWith("SHA384")
+            ? 69
+            : 53;
+        }
       }
       if (message.type === "Certificate") {
         const certificates = message.certificate_list.map((c) => this.#describe(c.cert_data));
