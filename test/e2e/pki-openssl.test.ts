@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -188,6 +188,33 @@ describe("mtls pki with the real openssl", { concurrency: false }, () => {
       pki.dir,
     );
     assert.equal(ok.status, 0, ok.out);
+  });
+
+  it("keeps the index whole when three mtls processes issue at once", async () => {
+    const before = JSON.parse(readFileSync(join(dir, "ca/index.json"), "utf8")).certificates.length;
+    const run = (name: string) =>
+      new Promise<number | null>((resolve) => {
+        const child = spawn(
+          process.execPath,
+          ["--import", import.meta.resolve("tsx"), join(root, "src/cli/main.ts")].concat([
+            "pki",
+            "issue",
+            "client",
+            name,
+            "--ca",
+            "ca",
+            "--out-dir",
+            ".",
+          ]),
+          { cwd: dir, stdio: "ignore" },
+        );
+        child.on("exit", resolve);
+      });
+    assert.deepEqual(await Promise.all(["p1", "p2", "p3"].map(run)), [0, 0, 0]);
+    const index = JSON.parse(readFileSync(join(dir, "ca/index.json"), "utf8"));
+    const serials = index.certificates.map((c: { serial: string }) => c.serial);
+    assert.equal(serials.length, before + 3);
+    assert.equal(new Set(serials).size, serials.length);
   });
 
   it("completes a node:tls mutual TLS handshake with the issued certificates", async (t) => {
