@@ -13,8 +13,10 @@
  * @module
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { isIP, connect as netConnect, type Socket } from "node:net";
 import { pipeline } from "node:stream/promises";
-import { Agent, type Dispatcher } from "undici";
+import { connect as tlsConnect } from "node:tls";
+import { Agent, type buildConnector, type Dispatcher } from "undici";
 import type { LocationConfig, ProxyPassConfig } from "./config.ts";
 import type { PemMaterial } from "./tls-material.ts";
 
@@ -93,17 +95,18 @@ export function createUpstream(
   if (!pass) throw new TypeError(`location ${location.path} has no proxy_pass`);
   const tls = location.upstreamTls;
   const readTimeout = options.readTimeoutMs ?? 60_000;
+  const connectTimeout = options.connectTimeoutMs ?? 60_000;
   const agent = new Agent({
-    connectTimeout: options.connectTimeoutMs ?? 60_000,
     headersTimeout: readTimeout,
     bodyTimeout: readTimeout,
-    connect: {
+    connect: upstreamConnector({
       ...(material.cert ? { cert: material.cert } : {}),
       ...(material.key ? { key: material.key } : {}),
       ...(tls.verify && material.ca ? { ca: material.ca } : {}),
       rejectUnauthorized: tls.verify,
-      maxCachedSessions: tls.sessionReuse ? 100 : 0,
-    },
+      sessionReuse: tls.sessionReuse,
+      timeoutMs: connectTimeout,
+    }),
   });
   const origin = `${pass.protocol}://${pass.host.includes(":") ? `[${pass.host}]` : pass.host}:${pass.port}`;
   const server = options.server ?? "mtlskit";
@@ -126,6 +129,11 @@ export function createUpstream(
     headers.host = pass?.proxyHost ?? "";
     const hasBody =
       req.headers["content-length"] !== undefined || req.headers["transfer-encoding"] !== undefined;
+    // A client that goes away aborts the upstream exchange too.
+    const abort = new AbortController();
+    res.once("close", () => {
+      if (!res.writableFinished) abort.abort();
+    });
     let answer: Dispatcher.ResponseData;
     try {
       answer = await agent.request({
@@ -134,6 +142,7 @@ export function createUpstream(
         method: (req.method ?? "GET") as Dispatcher.HttpMethod,
         headers,
         body: hasBody ? req : null,
+        signal: abort.signal,
       });
     } catch (e) {
       return describeFailure(e);
@@ -166,6 +175,72 @@ export function createUpstream(
   };
 }
 
+/** TLS options of {@link upstreamConnector}. */
+export interface ConnectorOptions {
+  readonly cert?: Buffer;
+  readonly key?: Buffer;
+  readonly ca?: Buffer;
+  readonly rejectUnauthorized: boolean;
+  /** Offer the last session of this upstream on the next connection (`proxy_ssl_session_reuse`). */
+  readonly sessionReuse: boolean;
+  /** TCP + TLS handshake timeout in ms. */
+  readonly timeoutMs: number;
+}
+
+/**
+ * An undici connector that keeps the upstream's last TLS session (strongly, like nginx
+ * keeps one session per upstream peer) and offers it on the next connection. undici's own
+ * cache holds sessions through `WeakRef`s, which lost them between requests in our tests.
+ * @returns a function for undici's `connect` option
+ */
+export function upstreamConnector(o: ConnectorOptions): buildConnector.connector {
+  const sessions = new Map<string, Buffer>();
+  return (opts, callback) => {
+    const host = opts.hostname.startsWith("[") ? opts.hostname.slice(1, -1) : opts.hostname;
+    const key = `${host}:${opts.port}`;
+    const https = opts.protocol === "https:";
+    const port = Number(opts.port) || (https ? 443 : 80);
+    let done = false;
+    const finish = (err: Error | null, socket: Socket | null) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      if (err) callback(err, null);
+      else callback(null, socket as Socket);
+    };
+    const socket: Socket = https
+      ? tlsConnect({
+          host,
+          port,
+          ...(isIP(host) === 0 ? { servername: host } : {}),
+          ...(o.cert ? { cert: o.cert } : {}),
+          ...(o.key ? { key: o.key } : {}),
+          ...(o.ca ? { ca: o.ca } : {}),
+          rejectUnauthorized: o.rejectUnauthorized,
+          ALPNProtocols: ["http/1.1"],
+          ...(o.sessionReuse && sessions.has(key) ? { session: sessions.get(key) } : {}),
+        })
+      : netConnect({ host, port });
+    if (https && o.sessionReuse) {
+      socket.on("session", (session: Buffer) => sessions.set(key, session));
+    }
+    socket.setNoDelay(true);
+    socket.once(https ? "secureConnect" : "connect", () => finish(null, socket));
+    socket.once("error", (e) => {
+      // A session that failed to connect is not offered again; later errors (a reset after
+      // the response) do not make the session bad.
+      if (https && !done) sessions.delete(key);
+      finish(e, null);
+    });
+    const timer = setTimeout(() => {
+      const e = Object.assign(new Error(`connect timed out after ${o.timeoutMs} ms`), {
+        code: "ETIMEDOUT",
+      });
+      socket.destroy(e);
+    }, o.timeoutMs);
+  };
+}
+
 /** Maps undici/Node errors to nginx's error_log wording. */
 export function describeFailure(e: unknown): UpstreamFailure {
   const err = e as NodeJS.ErrnoException & { cause?: unknown };
@@ -184,6 +259,7 @@ export function describeFailure(e: unknown): UpstreamFailure {
         reason:
           "recv() failed (104: Connection reset by peer) while reading response header from upstream",
       };
+    case "ETIMEDOUT":
     case "UND_ERR_CONNECT_TIMEOUT":
       return {
         status: 504,

@@ -93,7 +93,7 @@ async function startUpstream(t: TestContext, pki: OpensslPki): Promise<number> {
       req.on("end", () => {
         res.writeHead(200, { "content-type": "application/json", connection: "close" });
         res.end(
-          `${JSON.stringify({ subject: `CN=${peer.subject?.CN}`, host: req.headers.host, method: req.method, url: req.url, body })}\n`,
+          `${JSON.stringify({ subject: `CN=${peer.subject?.CN}`, host: req.headers.host, method: req.method, url: req.url, body, reused: (req.socket as TLSSocket).isSessionReused() })}\n`,
         );
       });
     },
@@ -234,6 +234,7 @@ test("the gateway from the fixed seed config proxies curl's mTLS requests like n
         method: "GET",
         url: "/test_url",
         body: "",
+        reused: false,
       });
       assert.match(r.headers, /\r\nserver: mtlskit/i);
     },
@@ -249,6 +250,8 @@ test("the gateway from the fixed seed config proxies curl's mTLS requests like n
     assert.equal(r.statusLine, "HTTP/1.1 200 OK");
     assert.equal(JSON.parse(r.body).body, "hello upstream");
     assert.equal(JSON.parse(r.body).method, "POST");
+    // proxy_ssl_session_reuse on: the new upstream connection resumes the first one's session.
+    assert.equal(JSON.parse(r.body).reused, true);
   });
 
   await t.test("the IPv6 listener answers on ::1", async () => {
@@ -334,6 +337,26 @@ test("the gateway answers 502 when the upstream's certificate is not from the tr
     lines.some((l) => /upstream SSL certificate verify error/.test(l)),
     lines.join("\n"),
   );
+});
+
+test("with proxy_ssl_session_reuse off every upstream connection is a full handshake", async (t) => {
+  if (!requirePeer(t, "curl") || !requirePeer(t, "openssl")) return;
+  const dir = tempDir(t);
+  const pki = makeOpensslPki(dir);
+  makeGatewayCert(pki);
+  const upstreamPort = await startUpstream(t, pki);
+  const text = serverBlock(["127.0.0.1:0"], upstreamPort).replace(
+    "proxy_ssl_session_reuse on",
+    "proxy_ssl_session_reuse off",
+  );
+  const gw = await startFromConf(t, dir, text, []);
+  for (let i = 0; i < 2; i++) {
+    const r = await curl([
+      ...pkiArgs(pki, "client"),
+      `https://127.0.0.1:${gw.addresses[0]?.port}/`,
+    ]);
+    assert.equal(JSON.parse(r.body).reused, false);
+  }
 });
 
 test("a second gateway on a taken port fails with MTLS_ADDRESS_IN_USE naming the address", async (t) => {
