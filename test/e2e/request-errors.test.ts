@@ -1,0 +1,92 @@
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { createServer as createHttpsServer } from "node:https";
+import { type AddressInfo, createServer as createTcpServer, type Socket } from "node:net";
+import { Writable } from "node:stream";
+import { describe, test } from "node:test";
+import { buildProgram } from "../../src/cli/program.ts";
+import { runProgram } from "../../src/cli/run.ts";
+import { request } from "../../src/client/request.ts";
+import { ErrorCode, MtlsError } from "../../src/errors.ts";
+import { makeOpensslPki } from "../helpers/openssl-pki.ts";
+import { tempDir } from "../helpers/tmp.ts";
+
+async function mtls(argv: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
+  let stdout = "";
+  let stderr = "";
+  const sink = (append: (s: string) => void) =>
+    new Writable({
+      write(chunk, _enc, cb) {
+        append(String(chunk));
+        cb();
+      },
+    });
+  const status = await runProgram(buildProgram(), argv, {
+    stdout: sink((s) => (stdout += s)),
+    stderr: sink((s) => (stderr += s)),
+  });
+  return { status, stdout, stderr };
+}
+
+describe("mtls request failures and redirects", () => {
+  test("a server that never answers the ClientHello times out after --timeout seconds", async (t) => {
+    const sockets: Socket[] = [];
+    const server = createTcpServer((s) => sockets.push(s)); // accepts, reads nothing back
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    t.after(() => {
+      for (const s of sockets) s.destroy();
+      server.close();
+    });
+    const port = (server.address() as AddressInfo).port;
+    const started = performance.now();
+    const r = await mtls(["request", `https://127.0.0.1:${port}/`, "--timeout", "0.5"]);
+    assert.equal(r.status, 1);
+    assert.match(
+      r.stderr,
+      /^mtls: Request to https:\/\/127\.0\.0\.1:\d+\/ timed out after 0\.5 s\n/,
+    );
+    assert.ok(performance.now() - started < 5000);
+  });
+
+  test("--follow follows redirects and a 303 turns a POST into a GET", async (t) => {
+    const pki = makeOpensslPki(tempDir(t));
+    const server = createHttpsServer(
+      { key: readFileSync(pki.serverKey), cert: readFileSync(pki.serverCert) },
+      (req, res) => {
+        if (req.url === "/start") {
+          res.writeHead(303, { location: "/next" });
+          res.end();
+          return;
+        }
+        res.writeHead(200, { "content-type": "application/json" });
+        res.end(JSON.stringify({ method: req.method, url: req.url }));
+      },
+    );
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    t.after(() => server.close());
+    const base = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const res = await request(`${base}/start`, {
+      cacert: readFileSync(pki.caCert, "utf8"),
+      method: "POST",
+      body: "x=1",
+      follow: true,
+    });
+    assert.equal(res.status, 200);
+    assert.equal(res.url, `${base}/next`);
+    assert.deepEqual(JSON.parse(new TextDecoder().decode(res.body)), {
+      method: "GET",
+      url: "/next",
+    });
+
+    const unfollowed = await mtls(["request", `${base}/start`, "--cacert", pki.caCert, "-i"]);
+    assert.equal(unfollowed.status, 1);
+    assert.match(unfollowed.stdout, /^HTTP\/1\.1 303 See Other\n/);
+    assert.match(unfollowed.stderr, /^mtls: HTTP 303 See Other from /);
+  });
+
+  test("request() rejects a non-https URL as a usage error", async () => {
+    await assert.rejects(request("http://127.0.0.1:1/"), (e: unknown) => {
+      return e instanceof MtlsError && e.code === ErrorCode.USAGE;
+    });
+  });
+});
