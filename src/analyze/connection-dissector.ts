@@ -47,6 +47,8 @@ const MAX_V2_BUFFER = 32770;
 const V2_CLIENT_HELLO = 1;
 const V2_CLIENT_MASTER_KEY = 2;
 const V2_SERVER_HELLO = 4;
+/** The version SSL 2.0 records are reported with (the record layer has no version field). */
+const SSL2_VERSION = 0x0002;
 
 /**
  * Turns the reassembled bytes of one connection into {@link RecordEvent}s.
@@ -61,8 +63,8 @@ export class ConnectionDissector {
   readonly stream: number;
   #mode: "unknown" | "tls" | "sslv2" | "not-tls" = "unknown";
   #tls13 = false;
+  #serverHello = false;
   #v2Encrypted = false;
-  #v2Version = 0x0002;
   readonly #halves: [Half, Half] = [newHalf(), newHalf()];
 
   /** @param stream the TCP stream index */
@@ -111,6 +113,7 @@ export class ConnectionDissector {
     if (half.v2) rest = this.#v2(half, direction, rest, frame, out);
     if (half.broken || half.v2 || rest.length === 0) return out;
     let records: TlsRecord[];
+    const atBoundary = half.records.buffered === 0;
     try {
       records = half.records.push(rest);
     } catch (e) {
@@ -122,6 +125,9 @@ export class ConnectionDissector {
       return out;
     }
     for (const record of records) out.push(this.#record(half, direction, record, frame, out));
+    if (atBoundary && records.length === 0) {
+      out.push({ kind: "record-start", frame, stream: this.stream, direction });
+    }
     return out;
   }
 
@@ -163,7 +169,9 @@ export class ConnectionDissector {
         if (this.#tls13) opaqueType = type;
         break;
       case ContentType.change_cipher_spec:
-        if (!this.#tls13) half.ccs = true;
+        // Switches to the pending cipher state (RFC 5246 §7.1), which exists only once a
+        // ServerHello chose the cipher; in TLS 1.3 it is the compatibility dummy.
+        if (!this.#tls13 && this.#serverHello) half.ccs = true;
         break;
       case ContentType.alert:
         if (half.ccs) encrypted = true;
@@ -217,6 +225,7 @@ export class ConnectionDissector {
     }
     for (const m of messages) {
       const fields = readHelloFields(m.msgType, m.body, { tls13: this.#tls13 });
+      if (m.msgType === 2 && direction === 1 && !fields.helloRetryRequest) this.#serverHello = true;
       if (
         m.msgType === 2 &&
         fields.selectedVersion !== undefined &&
@@ -249,11 +258,10 @@ export class ConnectionDissector {
       at += got.size;
       const msg = got.record.data;
       const handshakes: HandshakeEvent[] = [];
-      let version = this.#v2Version;
+      let helloVersion = 0;
       if (!this.#v2Encrypted && msg.length > 0) {
         const type = msg[0]!;
-        if (type === V2_CLIENT_HELLO && msg.length >= 3) version = (msg[1]! << 8) | msg[2]!;
-        if (type === V2_SERVER_HELLO && msg.length >= 5) version = (msg[3]! << 8) | msg[4]!;
+        if (type === V2_CLIENT_HELLO && msg.length >= 3) helloVersion = (msg[1]! << 8) | msg[2]!;
         handshakes.push({
           msgType: type,
           length: msg.length - 1,
@@ -271,7 +279,7 @@ export class ConnectionDissector {
         frame,
         stream: this.stream,
         direction,
-        version,
+        version: SSL2_VERSION,
         contentType: undefined,
         opaqueType: undefined,
         encrypted: handshakes.length === 0,
@@ -279,7 +287,7 @@ export class ConnectionDissector {
         handshakes,
         alert: undefined,
       });
-      if (handshakes[0]?.msgType === V2_CLIENT_HELLO && version >> 8 === 3) {
+      if (handshakes[0]?.msgType === V2_CLIENT_HELLO && helloVersion >> 8 === 3) {
         // SSLv2-compatible ClientHello (RFC 5246 Appendix E.2): TLS records follow.
         half.v2 = false;
         return buf.subarray(at);

@@ -54,6 +54,17 @@ export interface RecordEvent {
   readonly alert: { readonly level: number; readonly description: number } | undefined;
 }
 
+/**
+ * A record begins in this frame (at a record boundary) but does not end in it. tshark lists
+ * such a frame under `-Y tls` with every TLS field empty.
+ */
+export interface RecordStartEvent {
+  readonly kind: "record-start";
+  readonly frame: number;
+  readonly stream: number;
+  readonly direction: Direction;
+}
+
 /** A TCP connection seen for the first time, or closed. */
 export interface ConnectionEvent {
   readonly kind: "connection-open" | "connection-close";
@@ -72,4 +83,4 @@ export interface WarningEvent {
 }
 
 /** Every event the analyzer emits. */
-export type AnalyzerEvent = RecordEvent | ConnectionEvent | WarningEvent;
+export type AnalyzerEvent = RecordEvent | RecordStartEvent | ConnectionEvent | WarningEvent;

@@ -36,7 +36,7 @@ export class TsharkFieldsWriter {
   /** Adds events; only `record` events matter. */
   add(events: readonly AnalyzerEvent[]): void {
     for (const ev of events) {
-      if (ev.kind !== "record") continue;
+      if (ev.kind !== "record" && ev.kind !== "record-start") continue;
       let row = this.#rows.get(ev.frame);
       if (!row) {
         row = {
@@ -49,6 +49,7 @@ export class TsharkFieldsWriter {
         };
         this.#rows.set(ev.frame, row);
       }
+      if (ev.kind === "record-start") continue;
       row.versions.push(hex4(ev.version));
       if (ev.contentType !== undefined) row.types.push(ev.contentType);
       for (const h of ev.handshakes) {

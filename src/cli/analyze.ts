@@ -1,4 +1,178 @@
+/**
+ * `mtls analyze`: reads a packet capture, reassembles TCP, dissects every TLS record and
+ * prints one of three views.
+ *
+ * ```
+ * mtls analyze FILE [--format summary|tshark-fields|json] [--summary] [--json]
+ * ```
+ * FILE is a pcap or pcapng file, optionally gzip-compressed, or `-` for standard input.
+ * - `summary` (default): one line per TLS connection: stream, client -> server, version,
+ *   cipher suite, cert-requested, client-cert, outcome.
+ * - `tshark-fields`: exactly `tshark -Y tls -T fields -e frame.number -e tcp.stream
+ *   -e tls.record.version -e tls.record.content_type -e tls.handshake.type
+ *   -e tls.handshake.ciphersuite -e tls.alert_message.desc -E separator=/t` (keyless).
+ * - `json`: JSON Lines, one object per TLS connection with its records.
+ * Warnings (unsupported link types, gaps, truncated files) go to stderr as `mtls: warning: ...`.
+ * The file is streamed: memory stays bounded whatever its size.
+ * @module
+ */
+import { createReadStream } from "node:fs";
+import { Readable } from "node:stream";
+import { createGunzip } from "node:zlib";
 import type { Command } from "commander";
+import { CaptureAnalyzer } from "../analyze/capture-analyzer.ts";
+import { ConnectionSummarizer, formatSummary } from "../analyze/connection-summary.ts";
+import type { AnalyzerEvent } from "../analyze/events.ts";
+import { JsonLinesWriter } from "../analyze/json-lines.ts";
+import { TsharkFieldsWriter } from "../analyze/tshark-fields.ts";
+import { ErrorCode, isErrno, MtlsError, ParseError } from "../errors.ts";
+import { applyCommonOptions } from "./run.ts";
+
+const FORMATS = ["summary", "tshark-fields", "json"] as const;
+type Format = (typeof FORMATS)[number];
+
+interface AnalyzeFlags {
+  readonly format?: string;
+  readonly summary?: boolean;
+  readonly json?: boolean;
+}
+
+interface Renderer {
+  add(events: readonly AnalyzerEvent[]): string;
+  finish(): string;
+}
+
+function renderer(format: Format): Renderer {
+  switch (format) {
+    case "tshark-fields": {
+      const w = new TsharkFieldsWriter();
+      return {
+        add: (events) => {
+          w.add(events);
+          return w.flush();
+        },
+        finish: () => w.flush(),
+      };
+    }
+    case "summary": {
+      const s = new ConnectionSummarizer();
+      const lines = (list: ReturnType<ConnectionSummarizer["add"]>) =>
+        list.map((x) => `${formatSummary(x)}\n`).join("");
+      return { add: (events) => lines(s.add(events)), finish: () => lines(s.finish()) };
+    }
+    case "json": {
+      const w = new JsonLinesWriter();
+      return { add: (events) => w.add(events), finish: () => w.finish() };
+    }
+  }
+}
+
+function root(cmd: Command): Command {
+  let r = cmd;
+  while (r.parent) r = r.parent;
+  return r;
+}
+
+/** Yields the file's bytes, inflating gzip (detected by its magic 1f 8b) on the fly. */
+async function* captureChunks(source: Readable): AsyncGenerator<Uint8Array> {
+  const it = source[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  const first = await it.next();
+  if (first.done) return;
+  const head = first.value;
+  async function* all(): AsyncGenerator<Buffer> {
+    yield head;
+    for (;;) {
+      const n = await it.next();
+      if (n.done) return;
+      yield n.value;
+    }
+  }
+  if (head[0] === 0x1f && head[1] === 0x8b) {
+    const gunzip = Readable.from(all()).pipe(createGunzip());
+    for await (const chunk of gunzip) yield chunk as Buffer;
+  } else {
+    yield* all();
+  }
+}
 
 /** Registers `mtls analyze`. */
-export function registerAnalyze(_program: Command): void {}
+export function registerAnalyze(program: Command): void {
+  applyCommonOptions(program.command("analyze"))
+    .description("dissect the TLS connections in a capture (pcap, pcapng, .gz; - for stdin)")
+    .argument("<file>", "capture file, or - for standard input")
+    .option("--format <format>", `output: ${FORMATS.join(", ")}`, "summary")
+    .option("--summary", "one line per connection (same as --format summary)")
+    .option("--json", "JSON Lines, one object per connection (same as --format json)")
+    .action(async (file: string, flags: AnalyzeFlags, cmd: Command) => {
+      const format: string = flags.json
+        ? "json"
+        : flags.summary
+          ? "summary"
+          : (flags.format ?? "summary");
+      if (!(FORMATS as readonly string[]).includes(format)) {
+        throw new MtlsError(
+          ErrorCode.USAGE,
+          `Bad --format '${format}': expected one of ${FORMATS.join(", ")}`,
+        );
+      }
+      const out = root(cmd).configureOutput();
+      const write = (s: string) => {
+        if (s.length === 0) return;
+        if (out.writeOut) out.writeOut(s);
+        else process.stdout.write(s);
+      };
+      const warn = (s: string) => {
+        if (out.writeErr) out.writeErr(s);
+        else process.stderr.write(s);
+      };
+      await analyzeFile(file, format as Format, { write, warn });
+    });
+}
+
+async function analyzeFile(
+  file: string,
+  format: Format,
+  io: { write(s: string): void; warn(s: string): void },
+): Promise<void> {
+  const source =
+    file === "-" ? process.stdin : createReadStream(file, { highWaterMark: 1024 * 1024 });
+  const analyzer = new CaptureAnalyzer();
+  const view = renderer(format);
+  const handle = (events: AnalyzerEvent[]) => {
+    for (const ev of events) {
+      if (ev.kind === "warning") {
+        const where =
+          ev.stream === undefined ? `frame ${ev.frame}` : `frame ${ev.frame}, stream ${ev.stream}`;
+        io.warn(`mtls: warning: ${where}: ${ev.message}\n`);
+      }
+    }
+    io.write(view.add(events));
+  };
+  try {
+    for await (const chunk of captureChunks(source)) handle(analyzer.push(chunk));
+    handle(analyzer.finish());
+    io.write(view.finish());
+  } catch (e) {
+    if (isErrno(e, "ENOENT") || isErrno(e, "EACCES") || isErrno(e, "EISDIR")) {
+      throw new MtlsError(ErrorCode.FILE, `Cannot read capture ${file}: ${(e as Error).message}`, {
+        cause: e,
+      });
+    }
+    if (e instanceof ParseError) {
+      throw new MtlsError(ErrorCode.CAPTURE, `Cannot read capture ${file}: ${e.message}`, {
+        cause: e,
+        hint: "mtls analyze reads pcap and pcapng files (optionally gzip-compressed)",
+      });
+    }
+    if (
+      e instanceof Error &&
+      "code" in e &&
+      String((e as NodeJS.ErrnoException).code).startsWith("Z_")
+    ) {
+      throw new MtlsError(ErrorCode.CAPTURE, `Cannot inflate capture ${file}: ${e.message}`, {
+        cause: e,
+      });
+    }
+    throw e;
+  }
+}
