@@ -33,3 +33,23 @@ test("createErrorLog() drops lines below the configured level", () => {
     "2026/01/02 03:04:05 [crit] 1#0: louder",
   ]);
 });
+
+test("createErrorLog() appends to the configured file and keeps what was there", async (t) => {
+  const { mkdtempSync, readFileSync, rmSync, writeFileSync } = await import("node:fs");
+  const { join } = await import("node:path");
+  const { tmpdir } = await import("node:os");
+  const dir = mkdtempSync(join(tmpdir(), "mtls-log-"));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, "error.log");
+  writeFileSync(file, "old line\n");
+  const log = createErrorLog({
+    file,
+    level: "warn",
+    now: () => new Date(2026, 10, 29, 23, 1, 7),
+    pid: 9,
+  });
+  log.write("warn", "first", 3);
+  log.write("info", "dropped");
+  await log.close();
+  assert.equal(readFileSync(file, "utf8"), "old line\n2026/11/29 23:01:07 [warn] 9#0: *3 first\n");
+});

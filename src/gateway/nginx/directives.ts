@@ -40,7 +40,7 @@ const SPECS: readonly DirectiveSpec[] = [
   { name: "ssl_protocols", contexts: S, args: [1, Infinity] },
   { name: "ssl_ciphers", contexts: S, args: [1, 1] },
   { name: "ssl_prefer_server_ciphers", contexts: S, args: [1, 1] },
-  { name: "error_log", contexts: ["main", "server", "location"], args: [1, 2] },
+  { name: "error_log", contexts: S, args: [1, 2], multiple: true },
   { name: "location", contexts: S, args: [1, 2], block: true, multiple: true },
   { name: "proxy_pass", contexts: ["location"], args: [1, 1] },
   { name: "proxy_ssl_certificate", contexts: SL, args: [1, 1], path: true },

@@ -224,3 +224,14 @@ test("importNginx() refuses ssl on with a hint to use listen ... ssl when no lis
     'remove it and add the "ssl" parameter to each listen, e.g. `listen 8000 ssl;`',
   );
 });
+
+test("importNginx() refuses a duplicate location and error_log outside server", () => {
+  const { diagnostics } = imp(
+    MINIMAL,
+    `${LOCATION}    location / {\n        error_log x.log;\n        proxy_pass https://b:2;\n    }\n`,
+  );
+  assert.deepEqual(errors(diagnostics), [
+    '13:5 Duplicate location "/": first defined at line 8',
+    '14:9 Directive "error_log" is not allowed in location: it belongs in server',
+  ]);
+});

@@ -96,7 +96,7 @@ export function importNginx(parsed: ParseResult, options: ImportOptions = {}): I
   };
   const servers: ServerConfig[] = [];
   for (const d of parsed.directives) {
-    if (!checkDirective(cx, d, "main", prefixNames(parsed.directives))) continue;
+    if (!checkDirective(cx, d, "main", [...DIRECTIVES.keys()])) continue;
     if (d.name === "server") {
       if (servers.length > 0) {
         cx.report(
@@ -109,13 +109,6 @@ export function importNginx(parsed: ParseResult, options: ImportOptions = {}): I
       }
       const s = importServer(cx, d);
       if (s) servers.push(s);
-    } else if (d.name === "error_log") {
-      cx.report(
-        "error",
-        'Directive "error_log" is only supported inside server',
-        undefined,
-        d.nameToken,
-      );
     }
   }
   if (parsed.directives.length > 0 && servers.length === 0 && !hasError(diagnostics)) {
@@ -142,10 +135,6 @@ function hasError(ds: readonly Diagnostic[]): boolean {
 
 function loc(file: string, t: Token): SourceLocation {
   return { file, line: t.line, column: t.column };
-}
-
-function prefixNames(_ds: readonly Directive[]): readonly string[] {
-  return [...DIRECTIVES.keys()];
 }
 
 /** Checks name, context, block and argument count; reports and returns false on a problem. */
@@ -395,7 +384,17 @@ function importServer(cx: ValueContext, server: Directive): ServerConfig | undef
   const locations: LocationConfig[] = [];
   for (const d of byName.get("location") ?? []) {
     const l = importLocation(cx, d, serverUpstream);
-    if (l) locations.push(l);
+    const twin = l && locations.find((x) => x.path === l.path);
+    if (twin) {
+      cx.report(
+        "error",
+        `Duplicate location "${l.path}": first defined at line ${twin.location?.line}`,
+        "merge the two blocks",
+        d.nameToken,
+      );
+    } else if (l) {
+      locations.push(l);
+    }
   }
   if (!certificate || !certificateKey) return undefined;
   return {

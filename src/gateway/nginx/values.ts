@@ -6,7 +6,6 @@
  * @module
  */
 import { isIP } from "node:net";
-import { isAbsolute, resolve } from "node:path";
 import {
   DEFAULT_BUILTIN_CACHE_SESSIONS,
   DEFAULT_SESSION_TIMEOUT_SECONDS,
@@ -268,9 +267,4 @@ export function parseProxyPass(cx: ValueContext, d: Directive): ProxyPassConfig 
     proxyHost,
     location: { file: cx.file, line: a.line, column: a.column },
   };
-}
-
-/** Resolves `p` against `prefix` unless absolute. */
-export function resolvePath(prefix: string, p: string): string {
-  return isAbsolute(p) ? p : resolve(prefix, p);
 }
