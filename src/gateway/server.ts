@@ -165,10 +165,10 @@ export async function startGateway(
           },
         );
       }
-      s.on("tlsClientError", (e: Error & { code?: string }) => {
+      s.on("tlsClientError", (e: Error & { code?: string }, socket: TLSSocket) => {
         log.write(
           "info",
-          `SSL_do_handshake() failed (${e.code ?? "error"}: ${e.message}) while SSL handshaking`,
+          `SSL_do_handshake() failed (SSL: ${opensslReason(e.message)}) while SSL handshaking, client: ${socket.remoteAddress ?? "-"}, server: ${l.ipv6 ? `[${l.host}]` : l.host}:${l.port}`,
         );
       });
       servers.push(s);
@@ -292,6 +292,13 @@ function makeHandler(
       },
     );
   };
+}
+
+/** OpenSSL's `error:CODE:lib:func:reason` without Node's source-file suffix, on one line. */
+function opensslReason(message: string): string {
+  const first = message.split("\n")[0] ?? message;
+  const m = /(error:[0-9A-F]+):([^:]*):[^:]*:([^:]*)/.exec(first);
+  return m ? `${m[1]}:${m[2]}::${m[3]}` : first;
 }
 
 function hostPart(req: IncomingMessage): string {
