@@ -64,11 +64,8 @@ async function runGateway(flags: GatewayFlags, out: Output): Promise<void> {
     return;
   }
   const gw = await startGateway(loaded.config, { material: loaded.material });
-  for (const a of gw.addresses) {
-    const host = a.host.includes(":") ? `[${a.host}]` : a.host;
-    stdout(`mtls: gateway listening on https://${host}:${a.port}\n`);
-  }
-  await new Promise<void>((resolve) => {
+  // Handlers first, then the addresses: whoever waits for the addresses may signal at once.
+  const stopped = new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       stdout(`mtls: ${signal} received, closing\n`);
       process.off("SIGINT", onInt);
@@ -80,5 +77,10 @@ async function runGateway(flags: GatewayFlags, out: Output): Promise<void> {
     process.on("SIGINT", onInt);
     process.on("SIGTERM", onTerm);
   });
+  for (const a of gw.addresses) {
+    const host = a.host.includes(":") ? `[${a.host}]` : a.host;
+    stdout(`mtls: gateway listening on https://${host}:${a.port}\n`);
+  }
+  await stopped;
   await gw.close();
 }
