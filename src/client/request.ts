@@ -5,6 +5,7 @@ import { type TLSSocket, connect as tlsConnect } from "node:tls";
 import { ErrorCode, MtlsError } from "../errors.ts";
 import { TapDuplex } from "./tap.ts";
 import { describeTlsFailure } from "./tls-failure.ts";
+import { decryptTls13Trace } from "./tls13-decrypt.ts";
 import type { TraceEvent } from "./trace-event.ts";
 import { HandshakeTracer } from "./tracer.ts";
 
@@ -115,6 +116,10 @@ function exchange(
       rejectUnauthorized: !options.insecure,
       ALPNProtocols: ["http/1.1"],
     });
+    const keyLog: string[] = [];
+    if (tracer) socket.on("keylog", (line: Buffer) => keyLog.push(line.toString("latin1")));
+    const traceEvents = (): readonly TraceEvent[] | undefined =>
+      tracer ? decryptTls13Trace(tracer.events, keyLog) : undefined;
     let negotiated = { protocol: "", cipher: "" };
     socket.once("secureConnect", () => {
       handshakeDone = true;
@@ -132,16 +137,19 @@ function exchange(
       reject(toError(e));
     };
     const toError = (e: unknown): unknown => {
-      const events = tracer?.events;
+      const events = traceEvents();
       if (e instanceof MtlsError) return withTrace(e, events);
       const failure = describeTlsFailure(e, {
         ...(events ? { events } : {}),
         sentCertificate: options.cert !== undefined,
       });
       if (failure) {
-        const stage = handshakeDone
-          ? `TLS connection with ${where} failed after the handshake`
-          : `TLS handshake with ${where} failed`;
+        // A TLS 1.3 server rejects a client certificate after the client's Finished: still
+        // the handshake for the user, so only alert-less failures count as "after".
+        const stage =
+          handshakeDone && failure.alert === undefined
+            ? `TLS connection with ${where} failed after the handshake`
+            : `TLS handshake with ${where} failed`;
         return withTrace(
           new MtlsError(ErrorCode.TLS_HANDSHAKE, `${stage}: ${failure.reason}`, {
             cause: e,
@@ -185,7 +193,7 @@ function exchange(
             response,
             body: new Uint8Array(Buffer.concat(chunks)),
             tls: negotiated,
-            events: tracer?.events,
+            events: traceEvents(),
           });
         };
         socket.once("close", finish);

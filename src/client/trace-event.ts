@@ -40,6 +40,8 @@ export type TraceEvent =
       readonly message: HandshakeMessage;
       /** For Certificate messages: each certificate decoded, leaf first. */
       readonly certificates?: readonly CertificateSummary[];
+      /** True when the message was read by decrypting a TLS 1.3 record with the key log. */
+      readonly decrypted?: boolean;
     }
   | {
       readonly kind: "change_cipher_spec";
@@ -51,12 +53,18 @@ export type TraceEvent =
       readonly direction: Direction;
       readonly record: TraceRecord;
       readonly alert: Alert;
+      /** True when the alert was read by decrypting a TLS 1.3 record with the key log. */
+      readonly decrypted?: boolean;
     }
   | {
       readonly kind: "encrypted";
       readonly direction: Direction;
       readonly record: TraceRecord;
       readonly label: EncryptedLabel;
+      /** The whole record (header and ciphertext), kept for decryption with a key log. */
+      readonly raw?: Uint8Array;
+      /** True when the record was decrypted and held application data. */
+      readonly decrypted?: boolean;
     }
   | { readonly kind: "record"; readonly direction: Direction; readonly record: TraceRecord }
   | { readonly kind: "error"; readonly direction: Direction; readonly message: string };

@@ -195,7 +195,7 @@ export function renderTrace(
     switch (e.kind) {
       case "handshake":
         lines.push(
-          `${arrow} ${messageName(e.message)} (${plural(e.message.raw.length - 4, "byte")}) ${recordTag(e.record)}`,
+          `${arrow} ${messageName(e.message)} (${plural(e.message.raw.length - 4, "byte")}) ${recordTag(e.record)}${e.decrypted ? " (decrypted)" : ""}`,
         );
         for (const f of fields(e.message, e, options.verbose ?? false)) lines.push(`      ${f}`);
         break;
@@ -204,7 +204,7 @@ export function renderTrace(
         break;
       case "alert":
         lines.push(
-          `${arrow} Alert: ${e.alert.levelName} ${e.alert.descriptionName} (${e.alert.description}) ${recordTag(e.record)}`,
+          `${arrow} Alert: ${e.alert.levelName} ${e.alert.descriptionName} (${e.alert.description}) ${recordTag(e.record)}${e.decrypted ? " (decrypted)" : ""}`,
         );
         break;
       case "encrypted":

@@ -130,7 +130,7 @@ export class HandshakeTracer {
     if (tls13Encrypted) {
       const label: EncryptedLabel = s.finished ? "Application Data" : "Encrypted Handshake Message";
       if (info.length === this.#finishedRecordSize) s.finished = true;
-      this.#events.push({ kind: "encrypted", direction, record: info, label });
+      this.#events.push({ kind: "encrypted", direction, record: info, label, raw: record.raw });
       return;
     }
     switch (record.contentType) {

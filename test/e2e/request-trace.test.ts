@@ -244,7 +244,7 @@ describe("mtls request against openssl s_server -www -Verify 1 (a real peer)", (
     );
   });
 
-  test("completes TLS 1.3 mutual TLS with the encrypted flights labelled", async (t) => {
+  test("completes TLS 1.3 mutual TLS and decrypts the handshake with the connection's key log", async (t) => {
     const pki = makeOpensslPki(tempDir(t));
     const url = await opensslServer(t, pki, "-tls1_3");
     if (!url) return;
@@ -264,19 +264,33 @@ describe("mtls request against openssl s_server -www -Verify 1 (a real peer)", (
     assertInOrder(ladder(r.stdout), [
       "→ ClientHello",
       "← ServerHello",
-      "← Encrypted Handshake Message",
-      "→ Encrypted Handshake Message",
+      "← EncryptedExtensions",
+      "← CertificateRequest",
+      "← Certificate",
+      "← CertificateVerify",
+      "← Finished",
+      "→ Certificate",
+      "→ CertificateVerify",
+      "→ Finished",
       "→ Application Data",
       "← Application Data",
     ]);
+    assert.match(
+      r.stdout,
+      /← CertificateRequest .*\(decrypted\)\n(.*\n)*? +certificate_authorities: CN=Test CA/,
+    );
   });
 
   test("TLS 1.3 without a client certificate reports certificate_required", async (t) => {
     const pki = makeOpensslPki(tempDir(t));
     const url = await opensslServer(t, pki, "-tls1_3");
     if (!url) return;
-    const r = await mtls(["request", url, "--cacert", pki.caCert]);
+    const r = await mtls(["request", url, "--cacert", pki.caCert, "--trace"]);
     assert.equal(r.status, 1);
-    assert.match(r.stderr, /the server sent a fatal alert certificate_required \(116\)/);
+    assert.match(r.stdout, /← Alert: fatal certificate_required \(116\) .*\(decrypted\)/);
+    assert.match(
+      r.stderr,
+      /^mtls: TLS handshake with 127\.0\.0\.1:\d+ failed: the server sent a fatal alert certificate_required \(116\)\n {2}hint: the server requires a client certificate: pass --cert and --key\n$/,
+    );
   });
 });
