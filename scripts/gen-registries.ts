@@ -75,9 +75,7 @@ function entries(file: string, nameColumn = 1): [number, string][] {
 }
 
 function table(entriesList: readonly [number, string][], hex: boolean): string {
-  return entriesList
-    .map(([v, n]) => `  [${hex ? hex4(v) : v}, ${JSON.stringify(n)}],`)
-    .join("\n");
+  return entriesList.map(([v, n]) => `  [${hex ? hex4(v) : v}, ${JSON.stringify(n)}],`).join("\n");
 }
 
 const suites = entries("tls-parameters-4.csv");
