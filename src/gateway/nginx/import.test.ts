@@ -235,3 +235,51 @@ test("importNginx() refuses a duplicate location and error_log outside server", 
     '14:9 Directive "error_log" is not allowed in location: it belongs in server',
   ]);
 });
+
+test("importNginx() never throws on any mix of known directives, values and braces", async () => {
+  const fc = (await import("fast-check")).default;
+  const words = [
+    "server",
+    "location",
+    "/",
+    "listen",
+    "8000",
+    "[::]:8000",
+    "ssl",
+    "on",
+    "off",
+    "optional",
+    "ssl_certificate",
+    "a.crt",
+    "ssl_session_cache",
+    "shared:S:1m",
+    "builtin:0",
+    "none",
+    "ssl_session_timeout",
+    "5m",
+    "ssl_protocols",
+    "TLSv1.2",
+    "SSLv3",
+    "proxy_pass",
+    "https://a:1",
+    "http://[::1]",
+    "error_log",
+    "stderr",
+    "ssl_verify_client",
+    "proxy_ssl_verify",
+    "{",
+    "}",
+    ";",
+    "\uFF1B",
+    "#",
+    '"x y"',
+    "\n",
+  ];
+  fc.assert(
+    fc.property(fc.array(fc.constantFrom(...words), { maxLength: 40 }), (parts) => {
+      const r = importNginx(parseNginx(parts.join(" ")));
+      assert.ok(r.config !== undefined || r.diagnostics.some((d) => d.severity === "error"));
+    }),
+    { numRuns: 300 },
+  );
+});
