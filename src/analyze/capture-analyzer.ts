@@ -10,6 +10,7 @@ import type { CaptureReader, DecryptionSecrets } from "../capture/packet.ts";
 import { type StreamEvent, TcpReassembler } from "../capture/tcp-reassembler.ts";
 import { ConnectionDissector } from "./connection-dissector.ts";
 import type { AnalyzerEvent } from "./events.ts";
+import { QuicTracker } from "./quic-tracker.ts";
 
 /** Options of {@link CaptureAnalyzer}. */
 export interface CaptureAnalyzerOptions {
@@ -32,6 +33,7 @@ export class CaptureAnalyzer {
   #reader: CaptureReader | undefined;
   readonly #tcp: TcpReassembler;
   readonly #connections = new Map<number, ConnectionDissector>();
+  readonly #quic = new QuicTracker();
   readonly #warnedInterfaces = new Set<number>();
   #lastFrame = 0;
   #fragments = 0;
@@ -79,6 +81,9 @@ export class CaptureAnalyzer {
       switch (d.kind) {
         case "tcp":
           for (const ev of this.#tcp.push(packet.frame, d)) this.#stream(ev, out);
+          break;
+        case "udp":
+          out.push(...this.#quic.datagram(packet.frame, d));
           break;
         case "unsupported-link":
           if (!this.#warnedInterfaces.has(packet.interfaceId)) {

@@ -65,6 +65,18 @@ export interface RecordStartEvent {
   readonly direction: Direction;
 }
 
+/**
+ * TLS handshake messages read from QUIC Initial packets (RFC 9001 §4): no TCP stream, no
+ * record layer.
+ */
+export interface QuicHandshakeEvent {
+  readonly kind: "quic-handshake";
+  readonly frame: number;
+  /** 0 = client to server, 1 = server to client. */
+  readonly direction: Direction;
+  readonly handshakes: readonly HandshakeEvent[];
+}
+
 /** A TCP connection seen for the first time, or closed. */
 export interface ConnectionEvent {
   readonly kind: "connection-open" | "connection-close";
@@ -83,4 +95,9 @@ export interface WarningEvent {
 }
 
 /** Every event the analyzer emits. */
-export type AnalyzerEvent = RecordEvent | RecordStartEvent | ConnectionEvent | WarningEvent;
+export type AnalyzerEvent =
+  | RecordEvent
+  | RecordStartEvent
+  | QuicHandshakeEvent
+  | ConnectionEvent
+  | WarningEvent;

@@ -8,7 +8,8 @@
 import type { AnalyzerEvent } from "./events.ts";
 
 interface Row {
-  stream: number;
+  /** undefined for QUIC (no TCP stream). */
+  stream: number | undefined;
   versions: string[];
   types: number[];
   handshakes: number[];
@@ -36,11 +37,13 @@ export class TsharkFieldsWriter {
   /** Adds events; only `record` events matter. */
   add(events: readonly AnalyzerEvent[]): void {
     for (const ev of events) {
-      if (ev.kind !== "record" && ev.kind !== "record-start") continue;
+      if (ev.kind !== "record" && ev.kind !== "record-start" && ev.kind !== "quic-handshake") {
+        continue;
+      }
       let row = this.#rows.get(ev.frame);
       if (!row) {
         row = {
-          stream: ev.stream,
+          stream: ev.kind === "quic-handshake" ? undefined : ev.stream,
           versions: [],
           types: [],
           handshakes: [],
@@ -50,6 +53,13 @@ export class TsharkFieldsWriter {
         this.#rows.set(ev.frame, row);
       }
       if (ev.kind === "record-start") continue;
+      if (ev.kind === "quic-handshake") {
+        for (const h of ev.handshakes) {
+          row.handshakes.push(h.msgType);
+          for (const c of h.cipherSuites) row.suites.push(hex4(c));
+        }
+        continue;
+      }
       row.versions.push(hex4(ev.version));
       if (ev.contentType !== undefined) row.types.push(ev.contentType);
       for (const h of ev.handshakes) {
@@ -69,7 +79,7 @@ export class TsharkFieldsWriter {
     let s = "";
     for (const f of frames) {
       const r = this.#rows.get(f)!;
-      s += `${f}\t${r.stream}\t${r.versions.join(",")}\t${r.types.join(",")}\t${r.handshakes.join(",")}\t${r.suites.join(",")}\t${r.alerts.join(",")}\n`;
+      s += `${f}\t${r.stream ?? ""}\t${r.versions.join(",")}\t${r.types.join(",")}\t${r.handshakes.join(",")}\t${r.suites.join(",")}\t${r.alerts.join(",")}\n`;
     }
     this.#rows.clear();
     return s;

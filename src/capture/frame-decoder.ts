@@ -7,21 +7,23 @@ import { decodeIp, type IpPacket, IpProtocol } from "./ip.ts";
 import { decodeLink } from "./link.ts";
 import type { Packet } from "./packet.ts";
 import { decodeTcp, type TcpSegment } from "./tcp.ts";
+import { decodeUdp, type UdpDatagram } from "./udp.ts";
 
 /** What a frame decodes to. */
 export type DecodedFrame =
   | { readonly kind: "tcp"; readonly ip: IpPacket; readonly tcp: TcpSegment }
+  | { readonly kind: "udp"; readonly ip: IpPacket; readonly udp: UdpDatagram }
   /** An IP fragment: not reassembled (flagged so callers can count it). */
   | { readonly kind: "fragment"; readonly ip: IpPacket }
   /** The interface's link type is not decoded. */
   | { readonly kind: "unsupported-link"; readonly linkType: number }
-  /** Not TCP over IP (ARP, UDP...). */
+  /** Not TCP or UDP over IP (ARP, ICMP...). */
   | { readonly kind: "other" }
   /** A header that does not parse; `reason` says which. */
   | { readonly kind: "malformed"; readonly reason: string };
 
 /**
- * Decodes a frame down to TCP. Never throws: malformed headers come back as `malformed`.
+ * Decodes a frame down to TCP or UDP. Never throws: malformed headers come back as `malformed`.
  * @param packet a frame from a capture reader
  * @returns the TCP segment with its IP header, or why there is none
  * @example
@@ -37,11 +39,12 @@ export function decodeFrame(packet: Packet): DecodedFrame {
   if (link.kind === "other") return { kind: "other" };
   try {
     const ip = decodeIp(link.payload);
-    if (ip.protocol !== IpProtocol.TCP) return { kind: "other" };
+    if (ip.protocol !== IpProtocol.TCP && ip.protocol !== IpProtocol.UDP) return { kind: "other" };
     if (ip.fragment) {
       // A first fragment carries the TCP header; later ones do not. Neither is reassembled.
       return { kind: "fragment", ip };
     }
+    if (ip.protocol === IpProtocol.UDP) return { kind: "udp", ip, udp: decodeUdp(ip.payload) };
     return { kind: "tcp", ip, tcp: decodeTcp(ip.payload) };
   } catch (e) {
     if (e instanceof ParseError) return { kind: "malformed", reason: e.message };
