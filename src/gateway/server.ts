@@ -233,15 +233,15 @@ function listen(s: Server, l: ListenConfig): Promise<{ host: string; port: numbe
   });
 }
 
-const connectionIds = new WeakMap<object, number>();
-let nextConnectionId = 1;
-
 function makeHandler(
   server: ServerConfig,
   upstreams: readonly (Upstream | undefined)[],
   log: ErrorLog,
   tokens: string,
 ) {
+  // nginx numbers connections (`*N` in error_log lines); per gateway, from 1.
+  const connectionIds = new WeakMap<object, number>();
+  let nextConnectionId = 1;
   return (req: IncomingMessage, res: ServerResponse): void => {
     const socket = req.socket as TLSSocket;
     let cid = connectionIds.get(socket);
