@@ -1,0 +1,162 @@
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { PassThrough } from "node:stream";
+import { describe, it } from "node:test";
+import { buildProgram } from "../../src/cli/program.ts";
+import { runProgram } from "../../src/cli/run.ts";
+import { tempDir } from "../helpers/tmp.ts";
+
+const MTLS = "../shared/captures/mtls";
+
+async function run(argv: string[]): Promise<{ status: number; out: string; err: string }> {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = "";
+  let err = "";
+  stdout.on("data", (c: Buffer) => {
+    out += c.toString();
+  });
+  stderr.on("data", (c: Buffer) => {
+    err += c.toString();
+  });
+  const status = await runProgram(buildProgram(), argv, { stdout, stderr });
+  return { status, out, err };
+}
+
+/** [capture, version, suite, cert-requested, client-cert, outcome] per the captures README. */
+const VERDICTS: [string, string, string, string, string, string][] = [
+  [
+    "01-tls12-mtls-ecdsa-aes256gcm-ok",
+    "TLS 1.2",
+    "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
+    "yes",
+    "yes(2)",
+    "ok",
+  ],
+  [
+    "06a-tls12-no-client-cert-handshake-failure",
+    "TLS 1.2",
+    "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
+    "yes",
+    "no",
+    "alert handshake_failure (fatal) from server",
+  ],
+  [
+    "06b-tls12-nginx-no-client-cert-http400",
+    "TLS 1.2",
+    "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
+    "yes",
+    "no",
+    "ok",
+  ],
+  [
+    "07a-tls12-untrusted-client-cert-unknown-ca",
+    "TLS 1.2",
+    "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
+    "yes",
+    "yes(1)",
+    "alert unknown_ca (fatal) from server",
+  ],
+  [
+    "16a-tls12-optional-client-cert-none-sent-ok",
+    "TLS 1.2",
+    "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
+    "yes",
+    "no",
+    "ok",
+  ],
+  [
+    "04a-tls13-mtls-aes128gcm-ok",
+    "TLS 1.3",
+    "TLS_AES_128_GCM_SHA256",
+    "encrypted",
+    "encrypted",
+    "encrypted: 5 client and 9 server records after ServerHello",
+  ],
+];
+
+describe("mtls analyze --summary and --json", () => {
+  for (const [name, version, suite, requested, sent, outcome] of VERDICTS) {
+    it(`gives the README's verdict for ${name}`, async () => {
+      const r = await run(["analyze", "--summary", `${MTLS}/${name}.pcap`]);
+      assert.equal(r.status, 0, r.err);
+      const [line, ...more] = r.out.trim().split("\n");
+      assert.equal(more.length, 0);
+      const cols = line!.split("\t");
+      assert.deepEqual(cols.slice(2), [
+        version,
+        suite,
+        `cert-requested=${requested}`,
+        `client-cert=${sent}`,
+        `outcome=${outcome}`,
+      ]);
+    });
+  }
+
+  it("marks the resumed connection of 09a and the HelloRetryRequest of 10", async () => {
+    const a = await run(["analyze", `${MTLS}/09a-tls12-mtls-resumption-session-id.pcap`]);
+    assert.match(
+      a.out.split("\n")[1]!,
+      /TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384 resumed\tcert-requested=no/,
+    );
+    const b = await run(["analyze", `${MTLS}/10-tls13-mtls-hello-retry-request.pcap`]);
+    assert.match(b.out, /TLS_AES_256_GCM_SHA384 hrr\t/);
+  });
+
+  it("prints one JSON object per connection with its records", async () => {
+    const r = await run(["analyze", "--json", `${MTLS}/14-proxy-chain-nginx-mtls-both-legs.pcap`]);
+    assert.equal(r.status, 0, r.err);
+    const objects = r.out
+      .trim()
+      .split("\n")
+      .map(
+        (l) => JSON.parse(l) as { stream: number; version: string; records: { frame: number }[] },
+      );
+    assert.deepEqual(
+      objects.map((o) => [o.stream, o.version]),
+      [
+        [1, "TLS 1.2"],
+        [0, "TLS 1.3"],
+      ],
+    );
+    assert.equal(objects[1]!.records[0]!.frame, 4);
+  });
+
+  it("reads standard input given -", () => {
+    const r = spawnSync(
+      process.execPath,
+      ["--import", "tsx", "src/cli/main.ts", "analyze", "-", "--format", "tshark-fields"],
+      { input: readFileSync("../shared/captures/zeek/hrr.pcap"), encoding: "utf8" },
+    );
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, readFileSync("../shared/captures/zeek/hrr.pcap.tshark.tsv", "utf8"));
+  });
+
+  it("warns about a capture cut short and still reports what it read", async (t) => {
+    const dir = tempDir(t);
+    const bytes = readFileSync(`${MTLS}/07a-tls12-untrusted-client-cert-unknown-ca.pcap`);
+    const cut = join(dir, "cut.pcap");
+    writeFileSync(cut, bytes.subarray(0, bytes.length - 10));
+    const r = await run(["analyze", "--format", "tshark-fields", cut]);
+    assert.equal(r.status, 0);
+    assert.match(
+      r.err,
+      /mtls: warning: frame \d+: Capture cut short: \d+ bytes of an incomplete record at the end/,
+    );
+    assert.match(r.out, /^4\t0\t0x0301\t22\t1\t/);
+  });
+
+  it("fails with one line for a file that is not a capture, and for a bad --format", async () => {
+    const r = await run(["analyze", "package.json"]);
+    assert.equal(r.status, 1);
+    assert.match(
+      r.err,
+      /^mtls: Cannot read capture package.json: Cannot read capture: format unknown/,
+    );
+    const u = await run(["analyze", "--format", "xml", "package.json"]);
+    assert.equal(u.status, 2);
+    assert.match(u.err, /Bad --format 'xml'/);
+  });
+});
