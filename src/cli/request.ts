@@ -12,6 +12,7 @@
  * with one line on stderr: `mtls: HTTP 400 Bad Request from https://...`.
  * @module
  */
+import { existsSync } from "node:fs";
 import { type Command, Option } from "commander";
 import { type ClientResponse, DEFAULT_TIMEOUT_MS, request } from "../client/request.ts";
 import type { TraceEvent } from "../client/trace-event.ts";
@@ -84,6 +85,17 @@ async function run(url: string, flags: RequestFlags, cmd: Command): Promise<void
     throw new MtlsError(
       ErrorCode.USAGE,
       "Incomplete client identity: --cert and --key go together",
+    );
+  }
+  if (flags.traceFile && !flags.force && existsSync(flags.traceFile)) {
+    // Fail before the request, not after it (writeFileAtomic would refuse too).
+    throw new MtlsError(
+      ErrorCode.EXISTS,
+      `Refusing to overwrite ${flags.traceFile}: the file exists`,
+      {
+        hint: "pass --force to replace it, or choose another name",
+        details: { path: flags.traceFile },
+      },
     );
   }
   const headers = flags.header.map(parseHeader);

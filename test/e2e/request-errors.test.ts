@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { createServer as createHttpsServer } from "node:https";
 import { type AddressInfo, createServer as createTcpServer, type Socket } from "node:net";
+import { join } from "node:path";
 import { Writable } from "node:stream";
 import { describe, test } from "node:test";
 import { buildProgram } from "../../src/cli/program.ts";
@@ -48,7 +49,7 @@ describe("mtls request failures and redirects", () => {
     assert.ok(performance.now() - started < 5000);
   });
 
-  test("--follow follows redirects and a 303 turns a POST into a GET", async (t) => {
+  test("--follow follows redirects, a 303 turns a POST into a GET, --trace-file keeps stdout clean", async (t) => {
     const pki = makeOpensslPki(tempDir(t));
     const server = createHttpsServer(
       { key: readFileSync(pki.serverKey), cert: readFileSync(pki.serverCert) },
@@ -77,6 +78,45 @@ describe("mtls request failures and redirects", () => {
       method: "GET",
       url: "/next",
     });
+
+    const traceFile = join(tempDir(t), "trace.txt");
+    const posted = await mtls([
+      "request",
+      `${base}/next`,
+      "--cacert",
+      pki.caCert,
+      "-d",
+      "a=1",
+      "--trace-file",
+      traceFile,
+    ]);
+    assert.equal(posted.status, 0, posted.stderr);
+    assert.deepEqual(
+      JSON.parse(posted.stdout),
+      { method: "POST", url: "/next" },
+      "the trace is not on stdout",
+    );
+    assert.match(readFileSync(traceFile, "utf8"), /^→ ClientHello/);
+    const again = await mtls([
+      "request",
+      `${base}/next`,
+      "--cacert",
+      pki.caCert,
+      "--trace-file",
+      traceFile,
+    ]);
+    assert.equal(again.status, 1);
+    assert.match(again.stderr, /^mtls: Refusing to overwrite .*trace\.txt: the file exists\n/);
+    const forced = await mtls([
+      "request",
+      `${base}/next`,
+      "--cacert",
+      pki.caCert,
+      "--trace-file",
+      traceFile,
+      "--force",
+    ]);
+    assert.equal(forced.status, 0, forced.stderr);
 
     const unfollowed = await mtls(["request", `${base}/start`, "--cacert", pki.caCert, "-i"]);
     assert.equal(unfollowed.status, 1);
