@@ -149,7 +149,9 @@ export function readRecord(bytes: Uint8Array, offset = 0): ReadRecordResult | nu
  */
 export class RecordFramer {
   #chunks: Uint8Array[] = [];
-  /** Bytes of `#chunks[0]` already consumed. */
+  /** Index of the first unconsumed chunk (avoids `shift()`, which is linear). */
+  #first = 0;
+  /** Bytes of `#chunks[#first]` already consumed. */
   #head = 0;
   #buffered = 0;
   #consumed = 0;
@@ -195,7 +197,7 @@ export class RecordFramer {
   }
 
   #next(): TlsRecord | null {
-    const first = this.#chunks[0];
+    const first = this.#chunks[this.#first];
     if (!first) return null;
     // Fast path: the whole record is inside the first chunk.
     const got = readRecord(first, this.#head);
@@ -220,12 +222,13 @@ export class RecordFramer {
 
   /** Returns the next `n` buffered bytes: a view if inside one chunk, else a copy. */
   #peek(n: number): Uint8Array {
-    const first = this.#chunks[0]!;
+    const first = this.#chunks[this.#first]!;
     if (first.length - this.#head >= n) return first.subarray(this.#head, this.#head + n);
     const out = new Uint8Array(n);
     let filled = 0;
     let start = this.#head;
-    for (const chunk of this.#chunks) {
+    for (let i = this.#first; i < this.#chunks.length; i++) {
+      const chunk = this.#chunks[i]!;
       const take = Math.min(n - filled, chunk.length - start);
       out.set(chunk.subarray(start, start + take), filled);
       filled += take;
@@ -240,10 +243,10 @@ export class RecordFramer {
     this.#consumed += n;
     let left = n;
     while (left > 0) {
-      const first = this.#chunks[0]!;
+      const first = this.#chunks[this.#first]!;
       const avail = first.length - this.#head;
       if (left >= avail) {
-        this.#chunks.shift();
+        this.#first++;
         this.#head = 0;
         left -= avail;
       } else {
@@ -251,9 +254,17 @@ export class RecordFramer {
         left = 0;
       }
     }
-    if (this.#chunks[0] && this.#head === this.#chunks[0].length) {
-      this.#chunks.shift();
+    const current = this.#chunks[this.#first];
+    if (current && this.#head === current.length) {
+      this.#first++;
       this.#head = 0;
+    }
+    if (this.#first === this.#chunks.length) {
+      this.#chunks = [];
+      this.#first = 0;
+    } else if (this.#first > 1024) {
+      this.#chunks = this.#chunks.slice(this.#first);
+      this.#first = 0;
     }
   }
 }
