@@ -3,10 +3,12 @@ import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
 import { gunzipSync } from "node:zlib";
 import fc from "fast-check";
+import { CaptureAnalyzer } from "../../src/analyze/capture-analyzer.ts";
 import { createCaptureReader } from "../../src/capture/detect-format.ts";
 import { decodeFrame } from "../../src/capture/frame-decoder.ts";
 import type { Packet } from "../../src/capture/packet.ts";
 import { TcpReassembler } from "../../src/capture/tcp-reassembler.ts";
+import { ParseError } from "../../src/errors.ts";
 
 const CAPTURES = "../shared/captures";
 /** Recorded with tshark 4.0: frame count, tcp.stream count, `-z follow,tcp,raw,N` byte counts. */
@@ -93,5 +95,43 @@ describe("capture readers and TCP reassembly over the shared captures", () => {
         { numRuns: 25 },
       );
     }
+  });
+
+  it("any mutation of a capture yields events or a ParseError, in linear time", () => {
+    const files = ["mtls/10-tls13-mtls-hello-retry-request.pcap", "ja4/tls-handshake.pcapng"];
+    for (const rel of files) {
+      const bytes = load(rel);
+      fc.assert(
+        fc.property(
+          fc.array(fc.tuple(fc.nat({ max: bytes.length - 1 }), fc.nat({ max: 255 })), {
+            minLength: 1,
+            maxLength: 8,
+          }),
+          (edits) => {
+            const m = bytes.slice();
+            for (const [at, v] of edits) m[at] = v;
+            const a = new CaptureAnalyzer();
+            try {
+              a.push(m);
+              a.finish();
+            } catch (e) {
+              assert.ok(e instanceof ParseError, String(e));
+            }
+          },
+        ),
+        { numRuns: 60 },
+      );
+    }
+  });
+
+  it("warns once per interface about an unsupported link type", () => {
+    const bytes = load("mtls/01-tls12-mtls-ecdsa-aes256gcm-ok.pcap").slice();
+    bytes[20] = 147; // LINKTYPE_USER0
+    const a = new CaptureAnalyzer();
+    const warnings = [...a.push(bytes), ...a.finish()].filter((e) => e.kind === "warning");
+    assert.deepEqual(
+      warnings.map((w) => w.message),
+      ["Link type 147 of interface 0 is not supported: its frames are skipped"],
+    );
   });
 });
