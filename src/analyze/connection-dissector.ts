@@ -36,12 +36,18 @@ function newHalf(): Half {
     v2Buffer: new Uint8Array(0),
     ccs: false,
     records: new RecordFramer(),
-    handshakes: new HandshakeFramer(),
+    handshakes: new HandshakeFramer({ maxMessageSize: MAX_HANDSHAKE_MESSAGE }),
   };
 }
 
 /** Largest SSL 2.0 backlog kept, in bytes: an SSL 2.0 record is at most 32767 + 3 bytes. */
 const MAX_V2_BUFFER = 32770;
+
+/**
+ * Largest handshake message followed, in bytes (1 MiB): bounds what one direction can hold
+ * (the 339,629-byte Certificate of zeek/tls-fragmented-handshake fits).
+ */
+const MAX_HANDSHAKE_MESSAGE = 1024 * 1024;
 
 /** SSL 2.0 message types (draft-hickman-netscape-ssl-00). */
 const V2_CLIENT_HELLO = 1;
@@ -115,7 +121,9 @@ export class ConnectionDissector {
     let records: TlsRecord[];
     const atBoundary = half.records.buffered === 0;
     try {
-      records = half.records.push(rest);
+      // A copy: the framer keeps a partial record by reference, and `rest` is a view into a
+      // capture chunk (up to 1 MiB) that must not stay pinned by an idle connection.
+      records = half.records.push(rest.slice());
     } catch (e) {
       if (!(e instanceof ParseError)) throw e;
       half.broken = true;

@@ -83,6 +83,22 @@ describe("TcpReassembler", () => {
     assert.equal(events[0]!.kind === "gap" && events[0]!.length, 9);
   });
 
+  it("bounds out-of-order bytes across connections", () => {
+    const r = new TcpReassembler({ maxTotalBufferedBytes: 10 });
+    const other = { ...seg(true, 0, TcpFlag.ACK), ip: { ...ipAB, src: "10.0.0.9" } };
+    r.push(1, seg(true, 100, TcpFlag.ACK, new Uint8Array([1])));
+    r.push(2, { ...other, tcp: { ...other.tcp, seq: 50, payload: new Uint8Array([1]) } });
+    assert.deepEqual(r.push(3, seg(true, 110, TcpFlag.ACK, new Uint8Array(8))), []);
+    const events = r.push(4, {
+      ...other,
+      tcp: { ...other.tcp, seq: 60, payload: new Uint8Array(8) },
+    });
+    assert.deepEqual(
+      events.map((e) => e.kind),
+      ["gap", "data"],
+    );
+  });
+
   it("starts a new stream for a SYN on a closed or reused 4-tuple", () => {
     const r = new TcpReassembler();
     r.push(1, seg(true, 1, TcpFlag.SYN));

@@ -63,6 +63,8 @@ export type StreamEvent =
 export interface TcpReassemblerOptions {
   /** Out-of-order bytes buffered per direction before the oldest hole is declared a gap; default 4 MiB. */
   readonly maxBufferedBytes?: number;
+  /** Out-of-order bytes buffered across all connections; default 64 MiB. Past it, the direction receiving a segment gives up its oldest hole. */
+  readonly maxTotalBufferedBytes?: number;
 }
 
 interface Pending {
@@ -114,6 +116,8 @@ function newHalf(): Half {
  */
 export class TcpReassembler {
   readonly #maxBuffered: number;
+  readonly #maxTotal: number;
+  #totalBuffered = 0;
   readonly #connections = new Map<string, Connection>();
   #streams = 0;
   #closedCount = 0;
@@ -121,6 +125,7 @@ export class TcpReassembler {
   /** @param options see {@link TcpReassemblerOptions} */
   constructor(options: TcpReassemblerOptions = {}) {
     this.#maxBuffered = options.maxBufferedBytes ?? 4 * 1024 * 1024;
+    this.#maxTotal = options.maxTotalBufferedBytes ?? 64 * 1024 * 1024;
   }
 
   /** Number of connections seen so far (the next stream index). */
@@ -236,7 +241,11 @@ export class TcpReassembler {
     // Ahead of the next expected byte: keep a copy (the chunk it points into is not ours).
     const offset = half.offset + d;
     insertPending(half, { offset, data: payload.slice(), frame });
-    while (half.pendingBytes > this.#maxBuffered && half.pending.length > 0) {
+    this.#totalBuffered += payload.length;
+    while (
+      (half.pendingBytes > this.#maxBuffered || this.#totalBuffered > this.#maxTotal) &&
+      half.pending.length > 0
+    ) {
       this.#skipToPending(conn, dir, frame, out);
       this.#drain(conn, dir, frame, out);
     }
@@ -271,6 +280,7 @@ export class TcpReassembler {
       if (p.offset > half.offset) return;
       half.pending.shift();
       half.pendingBytes -= p.data.length;
+      this.#totalBuffered -= p.data.length;
       const skip = half.offset - p.offset;
       if (skip < p.data.length)
         this.#deliver(conn, dir, p.data.subarray(skip), frame, p.frame, out);
