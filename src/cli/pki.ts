@@ -7,6 +7,9 @@
  * mtls pki sign  NAME.csr --ca DIR --profile server|client [--out FILE] [--days N] [--force]
  * mtls pki issue server|client NAME --ca DIR [--subject S] [--san LIST] [--out-dir D] [--days N] [--force]
  * ```
+ *
+ * Subjects are written in DER order, most specific last, as openssl's `-subj` reads them:
+ * `O=Example,CN=localhost` or `/O=Example/CN=localhost` (not RFC 4514's reversed order).
  * @module
  */
 import { dirname, join } from "node:path";
@@ -22,6 +25,10 @@ import { initCaStore } from "../pki/store.ts";
 import { issueIntoStore, signIntoStore } from "../pki/store-sign.ts";
 import { MAX_DAYS } from "../pki/validity.ts";
 import { applyCommonOptions } from "./run.ts";
+
+/** How subjects are ordered, for `--help`. */
+const SUBJECT_ORDER =
+  'attributes in DER order, most specific last, as openssl -subj: "O=Example,CN=localhost" or "/O=Example/CN=localhost" (RFC 4514 strings list them the other way round)';
 
 /** Writes to the stdout that `runProgram` configured on the root command. */
 function print(cmd: Command, text: string): void {
@@ -96,7 +103,7 @@ export function registerPki(program: Command): void {
   applyCommonOptions(pki.command("init"))
     .description("create a CA: DIR/ca.key (0600), DIR/ca.crt, DIR/index.json")
     .requiredOption("--dir <dir>", "store directory (created when missing)")
-    .option("--subject <dn>", "CA subject", "CN=mtlskit CA")
+    .option("--subject <dn>", `CA subject; ${SUBJECT_ORDER}`, "CN=mtlskit CA")
     .option("--days <n>", "validity in days", parseDays, 3650)
     .option("--force", "replace an existing CA in DIR")
     .action(async function (this: Command, opts: InitOptions) {
@@ -121,7 +128,7 @@ export function registerPki(program: Command): void {
   applyCommonOptions(pki.command("csr"))
     .description("create a key (NAME.key, 0600) and a certificate signing request (NAME.csr)")
     .requiredOption("--out <name>", "base name of the files")
-    .requiredOption("--subject <dn>", 'subject, e.g. "CN=localhost"')
+    .requiredOption("--subject <dn>", `subject, e.g. "CN=localhost"; ${SUBJECT_ORDER}`)
     .option("--san <list>", "SANs, e.g. DNS:localhost,IP:127.0.0.1 (repeatable)", collectSans)
     .option("--force", "replace existing files")
     .action(async function (this: Command, opts: CsrOptions) {
@@ -164,11 +171,11 @@ export function registerPki(program: Command): void {
     });
 
   applyCommonOptions(pki.command("issue"))
-    .description("create key, CSR and certificate in one go: NAME.key (0600) and NAME.crt")
+    .description("create a key and its certificate in one go: NAME.key (0600) and NAME.crt")
     .argument("<profile>", "server or client")
     .argument("<name>", "base name of the files; the default subject is CN=NAME")
     .requiredOption("--ca <dir>", "CA store directory")
-    .option("--subject <dn>", "subject (default CN=NAME)")
+    .option("--subject <dn>", `subject (default CN=NAME); ${SUBJECT_ORDER}`)
     .option("--san <list>", "SANs, e.g. DNS:localhost,IP:127.0.0.1 (repeatable)", collectSans)
     .option("--out-dir <dir>", "directory for NAME.key and NAME.crt (default: the CA directory)")
     .option("--days <n>", "validity in days (default 397)", parseDays)

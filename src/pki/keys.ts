@@ -3,7 +3,14 @@
  * (PKCS#8, SEC1 `EC PRIVATE KEY`, PKCS#1 `RSA PRIVATE KEY`).
  * @module
  */
-import { createPrivateKey, createPublicKey, type KeyObject, webcrypto } from "node:crypto";
+import {
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPair as generateNodeKeyPair,
+  type KeyObject,
+  webcrypto,
+} from "node:crypto";
+import { promisify } from "node:util";
 import { ErrorCode, MtlsError } from "../errors.ts";
 import { decodePem, encodePem } from "./pem.ts";
 
@@ -56,6 +63,35 @@ export async function generateKeyPair(type: KeyType = "ec-p256"): Promise<Crypto
     throw new RangeError(`Unknown key type: '${type}', expected ${Object.values(KeyType)}`);
   }
   return (await webcrypto.subtle.generateKey(algorithm, true, ["sign", "verify"])) as CryptoKeyPair;
+}
+
+const generateNode = promisify(generateNodeKeyPair);
+
+/** A `node:crypto` key pair. */
+export interface KeyObjectPair {
+  readonly privateKey: KeyObject;
+  readonly publicKey: KeyObject;
+}
+
+/**
+ * Generates a key pair as `node:crypto` KeyObjects (libuv thread pool, no WebCrypto
+ * round trips): the fast path of issuing, ~0.2 ms for P-256.
+ * @param type default `"ec-p256"`
+ * @returns the pair
+ * @throws {RangeError} for an unknown type
+ */
+export async function generateKeyObjects(type: KeyType = "ec-p256"): Promise<KeyObjectPair> {
+  const params = GENERATE[type];
+  if (params === undefined) {
+    throw new RangeError(`Unknown key type: '${type}', expected ${Object.values(KeyType)}`);
+  }
+  if (params.name === "ECDSA") {
+    return generateNode("ec", { namedCurve: (params as webcrypto.EcKeyGenParams).namedCurve });
+  }
+  return generateNode("rsa", {
+    modulusLength: (params as webcrypto.RsaHashedKeyGenParams).modulusLength,
+    publicExponent: 65537,
+  });
 }
 
 /**

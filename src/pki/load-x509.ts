@@ -4,8 +4,8 @@
  *
  * Two things happen on that first call and never at import time:
  * 1. `@peculiar/x509` 2.x depends on `tsyringe`, which throws when it is evaluated unless
- *    the `reflect-metadata` polyfill is loaded; we load it first when `Reflect.getMetadata`
- *    is missing (`src/cli/main.ts` also imports it, for modules that import x509 statically).
+ *    the `reflect-metadata` polyfill is loaded; we import that package first (it keeps an
+ *    existing `Reflect.getMetadata`; `src/cli/main.ts` also imports it).
  * 2. `x509.cryptoProvider.set(webcrypto)`.
  *
  * Because of (1), a module that may run outside the CLI (tests, the library) should use
@@ -32,9 +32,7 @@ let loading: Promise<X509Module> | undefined;
 export function loadX509(): Promise<X509Module> {
   loading ??= (async () => {
     // tsyringe checks for the polyfill when it is evaluated, so it must come first.
-    if (typeof (Reflect as { getMetadata?: unknown }).getMetadata !== "function") {
-      await import("reflect-metadata");
-    }
+    await import("reflect-metadata");
     const x509 = await import("@peculiar/x509");
     x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
     return x509;

@@ -1,18 +1,29 @@
 /**
  * The CA signs a CSR with a profile (seed step 3: "the CA checks it and signs it with
  * ca.key"). In memory; recording in the store is `store.ts`'s job.
+ *
+ * Certificates are written by `certificate-der.ts` and signed with `node:crypto`; the CA's
+ * signing key, issuer name and key identifier are prepared once per CA (see
+ * {@link caSignerOf}), and a CSR's signature is verified once, by `readCsr`.
  * @module
  */
-import type { Extension, PublicKey } from "@peculiar/x509";
+import { KeyObject } from "node:crypto";
 import { ErrorCode, MtlsError } from "../errors.ts";
 import type { CaMaterial } from "./ca.ts";
+import {
+  authorityKeyIdentifierExtension,
+  basicConstraintsExtension,
+  extendedKeyUsageExtension,
+  keyIdentifierOf,
+  keyUsageExtension,
+  signCertificateDer,
+  subjectAltNameExtension,
+  subjectKeyIdentifierExtension,
+} from "./certificate-der.ts";
 import { readCsr } from "./csr.ts";
-import type { CryptoKey } from "./keys.ts";
-import { signingAlgorithmOf } from "./keys.ts";
-import { loadX509 } from "./load-x509.ts";
 import { encodePem } from "./pem.ts";
 import { getProfile, type Profile, type ProfileName } from "./profiles.ts";
-import { canonicalIp, formatSan, parseSan, type SubjectAltName, sanToGeneralName } from "./san.ts";
+import { canonicalIp, formatSan, parseSan, type SubjectAltName } from "./san.ts";
 import { type RandomBytes, randomSerial } from "./serial.ts";
 import { validityFrom } from "./validity.ts";
 
@@ -21,7 +32,7 @@ export interface IssuedCertificate {
   readonly certPem: string;
   /** Serial number in lower-case hex without leading zero octets, e.g. `3f9c...`. */
   readonly serialHex: string;
-  /** Subject as `@peculiar/x509` prints it, e.g. `CN=localhost`. */
+  /** Subject as `@peculiar/x509` prints it (DER order), e.g. `O=Example, CN=localhost`. */
   readonly subject: string;
   /** SANs as in the certificate, in openssl's text form: `DNS:localhost`, `IP:127.0.0.1`. */
   readonly sans: string[];
@@ -31,9 +42,9 @@ export interface IssuedCertificate {
   readonly profile: ProfileName;
 }
 
-/** Options of {@link signCsr}. */
-export interface SignCsrOptions {
-  /** `server` or `client` (see `profiles.ts`). */
+/** Options shared by {@link signCsr} and {@link signPublicKey}. */
+export interface IssueTermsOptions {
+  /** `server`, `client` (see `profiles.ts`). */
   readonly profile: ProfileName;
   /** Validity in days; default the profile's (397). */
   readonly days?: number;
@@ -43,8 +54,47 @@ export interface SignCsrOptions {
   readonly serial?: string;
   /** Random source for the serial; default `crypto.randomBytes`. */
   readonly random?: RandomBytes;
+}
+
+/** Options of {@link signCsr}. */
+export interface SignCsrOptions extends IssueTermsOptions {
   /** Where the CSR came from, for messages; default `<input>`. */
   readonly csrPath?: string;
+}
+
+/** What the CA needs to sign, prepared once per CA. */
+export interface CaSigner {
+  /** The CA's private key as a `node:crypto` KeyObject. */
+  readonly key: KeyObject;
+  /** The CA certificate's subject `Name` DER: the issuer of what it signs. */
+  readonly issuer: Uint8Array;
+  /** The CA's key identifier (its SKI, else computed): the AKI of what it signs. */
+  readonly keyId: Uint8Array;
+  readonly notAfter: Date;
+}
+
+const signers = new WeakMap<CaMaterial, CaSigner>();
+
+/**
+ * The CA's signing material, computed on first use and memoized per `CaMaterial` object
+ * (so issuing N certificates parses and converts the CA once, not N times).
+ */
+export function caSignerOf(ca: CaMaterial): CaSigner {
+  let signer = signers.get(ca);
+  if (!signer) {
+    const ski = ca.cert.extensions.find((e) => e.type === "2.5.29.14");
+    const spki = new Uint8Array(ca.cert.publicKey.rawData);
+    // The SKI extension's value is an OCTET STRING holding the key identifier.
+    const keyId = ski ? new Uint8Array(ski.value).subarray(2) : keyIdentifierOf(spki);
+    signer = {
+      key: KeyObject.from(ca.keys.privateKey),
+      issuer: new Uint8Array(ca.cert.subjectName.toArrayBuffer()),
+      keyId,
+      notAfter: ca.cert.notAfter,
+    };
+    signers.set(ca, signer);
+  }
+  return signer;
 }
 
 /**
@@ -75,39 +125,133 @@ export function leafSans(
   return sans;
 }
 
-/** The extensions a profile puts in a leaf certificate, in the order written. */
-export async function leafExtensions(
-  ca: CaMaterial,
+/**
+ * The extensions a profile puts in a leaf certificate, as DER, in the order written:
+ * basicConstraints (critical, CA:FALSE), keyUsage (critical), extendedKeyUsage, SKI, AKI,
+ * subjectAltName (critical when the subject is empty, RFC 5280 §4.2.1.6).
+ */
+export function leafExtensions(
+  signer: CaSigner,
   options: {
     readonly profile: Profile;
-    readonly publicKey: CryptoKey | PublicKey;
+    readonly spki: Uint8Array;
     readonly rsa: boolean;
     readonly sans: readonly SubjectAltName[];
     readonly emptySubject: boolean;
   },
-): Promise<Extension[]> {
-  const x509 = await loadX509();
+): Uint8Array[] {
   const { profile } = options;
-  const caSki = ca.cert.getExtension(x509.SubjectKeyIdentifierExtension);
-  const extensions: Extension[] = [
-    new x509.BasicConstraintsExtension(false, undefined, true),
-    new x509.KeyUsagesExtension(options.rsa ? profile.keyUsageRsa : profile.keyUsageEc, true),
-    new x509.ExtendedKeyUsageExtension([...profile.extendedKeyUsage], false),
-    await x509.SubjectKeyIdentifierExtension.create(options.publicKey),
-    caSki
-      ? new x509.AuthorityKeyIdentifierExtension(caSki.keyId)
-      : await x509.AuthorityKeyIdentifierExtension.create(ca.keys.publicKey),
+  const extensions = [
+    basicConstraintsExtension(false),
+    keyUsageExtension(options.rsa ? profile.keyUsageRsa : profile.keyUsageEc),
+    extendedKeyUsageExtension(profile.extendedKeyUsage),
+    subjectKeyIdentifierExtension(keyIdentifierOf(options.spki)),
+    authorityKeyIdentifierExtension(signer.keyId),
   ];
   if (options.sans.length > 0) {
-    // RFC 5280 §4.2.1.6: critical when the subject is empty.
-    extensions.push(
-      new x509.SubjectAlternativeNameExtension(
-        options.sans.map(sanToGeneralName),
-        options.emptySubject,
-      ),
-    );
+    extensions.push(subjectAltNameExtension(options.sans, options.emptySubject));
   }
   return extensions;
+}
+
+/** What {@link signPublicKey} certifies. */
+export interface CertificateRequestInfo {
+  /** Subject `Name` DER. */
+  readonly subjectDer: Uint8Array;
+  /** The subject as printed in results and the index (`@peculiar/x509`'s form, DER order). */
+  readonly subjectText: string;
+  /** The most specific CN, copied into the SAN by server profiles. */
+  readonly commonName: string | undefined;
+  /** The requested SANs. */
+  readonly sans: readonly SubjectAltName[];
+  /** SubjectPublicKeyInfo DER of the key to certify. */
+  readonly spki: Uint8Array;
+  /** Whether the key is RSA (server profiles then add keyEncipherment). */
+  readonly rsa: boolean;
+}
+
+/**
+ * Issues a certificate for a public key whose possession the caller has established (a
+ * verified CSR, or a key the caller just generated): applies the profile, checks policy
+ * and signs.
+ * @param ca the issuing CA
+ * @param request subject, SANs and key
+ * @returns the certificate and what it says
+ * @throws {MtlsError} `MTLS_PKI_POLICY` for a server request without any usable name or a
+ *   validity past the CA's notAfter, `MTLS_USAGE` for an unknown profile
+ * @throws {RangeError} for bad `days`
+ */
+export function signPublicKey(
+  ca: CaMaterial,
+  request: CertificateRequestInfo,
+  options: IssueTermsOptions,
+): IssuedCertificate {
+  const profile = getProfile(options.profile);
+  const signer = caSignerOf(ca);
+  const sans = leafSans(request.sans, request.commonName, profile);
+  if (profile.requireSan && sans.length === 0) {
+    throw new MtlsError(
+      ErrorCode.PKI_POLICY,
+      `Cannot issue ${profile.name} certificate for '${request.subjectText}': no SAN, and the CN is not a DNS name or IP address`,
+      {
+        hint: "request a SAN, e.g. --san DNS:host.example.com (clients check the SAN, not the CN)",
+        details: { subject: request.subjectText },
+      },
+    );
+  }
+  const { notBefore, notAfter } = validityFrom(
+    options.now ?? new Date(),
+    options.days ?? profile.defaultDays,
+  );
+  if (notAfter.getTime() > signer.notAfter.getTime()) {
+    const left = Math.floor((signer.notAfter.getTime() - notBefore.getTime()) / 86_400_000);
+    throw new MtlsError(
+      ErrorCode.PKI_POLICY,
+      `Cannot issue past the CA's expiry: notAfter ${notAfter.toISOString()} is after the CA's ${signer.notAfter.toISOString()}`,
+      {
+        hint: `pass --days ${Math.max(left, 1)} or less`,
+        details: { notAfter, caNotAfter: signer.notAfter },
+      },
+    );
+  }
+  const serialHex = serialHexOfText(
+    options.serial ?? randomSerial(options.random ? { random: options.random } : {}),
+  );
+  const der = signCertificateDer(
+    {
+      serialHex,
+      issuer: signer.issuer,
+      subject: request.subjectDer,
+      notBefore,
+      notAfter,
+      spki: request.spki,
+      extensions: leafExtensions(signer, {
+        profile,
+        spki: request.spki,
+        rsa: request.rsa,
+        sans,
+        emptySubject: request.subjectDer.length <= 2,
+      }),
+    },
+    signer.key,
+  );
+  return {
+    certPem: encodePem("CERTIFICATE", der),
+    serialHex,
+    subject: request.subjectText,
+    sans: sans.map(formatSan),
+    notBefore,
+    notAfter,
+    profile: profile.name,
+  };
+}
+
+/** Lower-case hex, even length, without leading zero octets (as `serialHexOf`). */
+function serialHexOfText(hex: string): string {
+  const lower = hex.toLowerCase();
+  if (!/^[0-9a-f]+$/.test(lower)) throw new RangeError(`Bad serial '${hex}': expected hex digits`);
+  const even = lower.length % 2 ? `0${lower}` : lower;
+  return even.replace(/^(00)+(?=..)/, "");
 }
 
 /**
@@ -134,64 +278,22 @@ export async function signCsr(
   csrPem: string,
   options: SignCsrOptions,
 ): Promise<IssuedCertificate> {
-  const x509 = await loadX509();
-  const profile = getProfile(options.profile);
+  getProfile(options.profile);
   const parsed = await readCsr(
     csrPem,
     options.csrPath === undefined ? {} : { path: options.csrPath },
   );
-  const sans = leafSans(parsed.sans, parsed.commonName, profile);
-  if (profile.requireSan && sans.length === 0) {
-    throw new MtlsError(
-      ErrorCode.PKI_POLICY,
-      `Cannot issue ${profile.name} certificate for '${parsed.subject}': no SAN, and the CN is not a DNS name or IP address`,
-      {
-        hint: "request a SAN, e.g. --san DNS:host.example.com (clients check the SAN, not the CN)",
-        details: { subject: parsed.subject },
-      },
-    );
-  }
-  const { notBefore, notAfter } = validityFrom(
-    options.now ?? new Date(),
-    options.days ?? profile.defaultDays,
+  const { csrPath: _p, ...terms } = options;
+  return signPublicKey(
+    ca,
+    {
+      subjectDer: new Uint8Array(parsed.csr.subjectName.toArrayBuffer()),
+      subjectText: parsed.subject,
+      commonName: parsed.commonName,
+      sans: parsed.sans,
+      spki: new Uint8Array(parsed.csr.publicKey.rawData),
+      rsa: parsed.csr.publicKey.algorithm.name.startsWith("RSA"),
+    },
+    terms,
   );
-  if (notAfter.getTime() > ca.cert.notAfter.getTime()) {
-    const left = Math.floor((ca.cert.notAfter.getTime() - notBefore.getTime()) / 86_400_000);
-    throw new MtlsError(
-      ErrorCode.PKI_POLICY,
-      `Cannot issue past the CA's expiry: notAfter ${notAfter.toISOString()} is after the CA's ${ca.cert.notAfter.toISOString()}`,
-      {
-        hint: `pass --days ${Math.max(left, 1)} or less`,
-        details: { notAfter, caNotAfter: ca.cert.notAfter },
-      },
-    );
-  }
-  const serial = options.serial ?? randomSerial(options.random ? { random: options.random } : {});
-  const rsa = parsed.csr.publicKey.algorithm.name.startsWith("RSA");
-  const cert = await x509.X509CertificateGenerator.create({
-    serialNumber: serial,
-    subject: parsed.csr.subjectName,
-    issuer: ca.cert.subjectName,
-    notBefore,
-    notAfter,
-    publicKey: parsed.csr.publicKey,
-    signingKey: ca.keys.privateKey,
-    signingAlgorithm: signingAlgorithmOf(ca.keys.privateKey),
-    extensions: await leafExtensions(ca, {
-      profile,
-      publicKey: parsed.csr.publicKey,
-      rsa,
-      sans,
-      emptySubject: parsed.csr.subjectName.toJSON().length === 0,
-    }),
-  });
-  return {
-    certPem: encodePem("CERTIFICATE", new Uint8Array(cert.rawData)),
-    serialHex: cert.serialNumber.toLowerCase(),
-    subject: cert.subject,
-    sans: sans.map(formatSan),
-    notBefore: cert.notBefore,
-    notAfter: cert.notAfter,
-    profile: profile.name,
-  };
 }

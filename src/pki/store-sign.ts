@@ -6,13 +6,14 @@
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
+import type { CaMaterial } from "./ca.ts";
+import { encodeName } from "./certificate-der.ts";
 import { commitFiles, type FileToCommit } from "./commit-files.ts";
-import { createCsr } from "./csr.ts";
-import type { KeyType } from "./keys.ts";
+import { generateKeyObjects, type KeyType } from "./keys.ts";
 import type { ProfileName } from "./profiles.ts";
-import type { SubjectAltName } from "./san.ts";
+import { parseSanList, type SubjectAltName } from "./san.ts";
 import { type RandomBytes, randomSerial } from "./serial.ts";
-import { type IssuedCertificate, signCsr } from "./sign.ts";
+import { type IssuedCertificate, type IssueTermsOptions, signCsr, signPublicKey } from "./sign.ts";
 import {
   loadCaStore,
   readIndex,
@@ -20,6 +21,7 @@ import {
   type StoreLockOptions,
   withStoreLock,
 } from "./store.ts";
+import { commonNameOf, parseSubject, subjectToText } from "./subject.ts";
 
 /** Options of {@link signIntoStore}. */
 export interface SignIntoStoreOptions extends StoreLockOptions {
@@ -64,6 +66,24 @@ export async function signIntoStore(
   csrPem: string,
   options: SignIntoStoreOptions,
 ): Promise<StoreIssueResult> {
+  const { csrPath, ...rest } = options;
+  return issueUnderLock(dir, rest, (ca, terms) =>
+    signCsr(ca, csrPem, { ...terms, ...(csrPath === undefined ? {} : { csrPath }) }),
+  );
+}
+
+/**
+ * Checks the outputs are free, loads the CA, then under the lock draws a serial not in the
+ * index, has `sign` issue, and commits the outputs, `certs/SERIAL.pem` and `index.json`.
+ */
+async function issueUnderLock(
+  dir: string,
+  options: Omit<SignIntoStoreOptions, "csrPath">,
+  sign: (
+    ca: CaMaterial,
+    terms: IssueTermsOptions,
+  ) => Promise<IssuedCertificate> | IssuedCertificate,
+): Promise<StoreIssueResult> {
   const outputs = [options.certPath, ...(options.key ? [options.key.path] : [])];
   const existing = options.force ? undefined : outputs.find((p) => existsSync(p));
   if (existing !== undefined) commitFiles([{ path: existing, data: "" }]); // throws MTLS_EXISTS
@@ -73,20 +93,19 @@ export async function signIntoStore(
     async () => {
       const index = readIndex(dir);
       const taken = new Set(index.certificates.map((c) => c.serial));
-      const issued = await signCsr(ca, csrPem, {
+      const issued = await sign(ca, {
         profile: options.profile,
         serial: randomSerial({ taken, ...(options.random ? { random: options.random } : {}) }),
         ...(options.days === undefined ? {} : { days: options.days }),
         ...(options.now === undefined ? {} : { now: options.now }),
-        ...(options.csrPath === undefined ? {} : { csrPath: options.csrPath }),
       });
       const force = options.force ?? false;
-      const outputs: FileToCommit[] = [{ path: options.certPath, data: issued.certPem, force }];
+      const files: FileToCommit[] = [{ path: options.certPath, data: issued.certPem, force }];
       if (options.key) {
-        outputs.push({ path: options.key.path, data: options.key.pem, mode: 0o600, force });
+        files.push({ path: options.key.path, data: options.key.pem, mode: 0o600, force });
       }
-      commitFiles([...outputs, ...recordFiles(dir, index, issued)]);
-      return { issued, files: outputs.map((o) => o.path) };
+      commitFiles([...files, ...recordFiles(dir, index, issued)]);
+      return { issued, files: files.map((o) => o.path) };
     },
     options,
   );
@@ -109,7 +128,7 @@ export interface IssueIntoStoreOptions extends StoreLockOptions {
 }
 
 /**
- * Generates a key and CSR for `name` and has the CA in `dir` sign it (seed steps 1–3):
+ * Generates a key for `name` and has the CA in `dir` sign it (seed steps 1–3):
  * writes `<outDir>/<name>.key` (0600) and `<outDir>/<name>.crt`, and records it.
  * @param dir the CA store
  * @param name base name of the files, and the default CN
@@ -120,16 +139,27 @@ export async function issueIntoStore(
   name: string,
   options: IssueIntoStoreOptions,
 ): Promise<StoreIssueResult> {
-  const { csrPem, keyPem } = await createCsr({
-    subject: options.subject ?? `CN=${name.replace(/([\\,=/])/g, "\\$1")}`,
-    ...(options.sans === undefined ? {} : { sans: options.sans }),
-    ...(options.keyType === undefined ? {} : { keyType: options.keyType }),
-  });
+  const subject = parseSubject(options.subject ?? `CN=${name.replace(/([\\,=/])/g, "\\$1")}`);
+  const sans = typeof options.sans === "string" ? parseSanList(options.sans) : (options.sans ?? []);
+  const keys = await generateKeyObjects(options.keyType);
+  const request = {
+    subjectDer: encodeName(subject),
+    subjectText: subjectToText(subject),
+    commonName: commonNameOf(subject),
+    sans,
+    spki: new Uint8Array(keys.publicKey.export({ type: "spki", format: "der" })),
+    rsa: keys.privateKey.asymmetricKeyType === "rsa",
+  };
+  const keyPem = keys.privateKey.export({ type: "pkcs8", format: "pem" }).toString();
   const outDir = options.outDir ?? dir;
   const { subject: _s, sans: _a, outDir: _o, keyType: _k, ...rest } = options;
-  return signIntoStore(dir, csrPem, {
-    ...rest,
-    certPath: join(outDir, `${name}.crt`),
-    key: { pem: keyPem, path: join(outDir, `${name}.key`) },
-  });
+  return issueUnderLock(
+    dir,
+    {
+      ...rest,
+      certPath: join(outDir, `${name}.crt`),
+      key: { pem: keyPem, path: join(outDir, `${name}.key`) },
+    },
+    (ca, terms) => signPublicKey(ca, request, terms),
+  );
 }

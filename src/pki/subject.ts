@@ -1,7 +1,13 @@
 /**
- * Subject distinguished names as users type them: `CN=localhost, O=Example` (in the
- * order written, most significant last as openssl prints them) or openssl's `-subj` form
- * `/CN=localhost/O=Example`.
+ * Subject distinguished names as users type them: `O=Example, CN=localhost` or openssl's
+ * `-subj` form `/O=Example/CN=localhost`.
+ *
+ * Order: attributes are encoded **in the order written, which is DER order** — the first
+ * is the most general (C, O), the last the most specific (CN). That is the order openssl's
+ * `-subj` reads and `openssl x509 -subject` prints, and what `@peculiar/x509` and Node's
+ * `X509Certificate.subject` show. It is **not** RFC 4514 string order, which lists the
+ * most specific RDN first: the RFC 4514 string `CN=localhost,O=Example` (as Go, Java or
+ * `openssl -nameopt RFC2253` print it) is written here as `O=Example,CN=localhost`.
  * @module
  */
 import type { JsonNameParams } from "@peculiar/x509";
@@ -81,12 +87,12 @@ export interface SubjectAttribute {
   readonly value: string;
 }
 
-/** A parsed subject: attributes in the order written (one attribute per RDN). */
+/** A parsed subject: attributes in the order written = DER order (one attribute per RDN). */
 export type Subject = readonly SubjectAttribute[];
 
 function bad(text: string, detail: string): MtlsError {
   return new MtlsError(ErrorCode.PKI_BAD_INPUT, `Bad subject '${text}': ${detail}`, {
-    hint: 'write the subject as TYPE=value pairs, e.g. --subject "CN=localhost,O=Example"',
+    hint: 'write the subject as TYPE=value pairs, e.g. --subject "O=Example,CN=localhost" (DER order, most specific last)',
     details: { subject: text },
   });
 }
@@ -123,7 +129,9 @@ function unescapeValue(value: string): string {
 }
 
 /**
- * Parses a subject such as `CN=localhost, O=Example` or `/CN=localhost/O=Example`.
+ * Parses a subject such as `O=Example, CN=localhost` or `/O=Example/CN=localhost`; the
+ * attributes stay in the order written, which becomes DER order (not RFC 4514's reversed
+ * order; see the module comment).
  * Type names are case-insensitive and may be long names (`commonName`); `\,` `\/` `\=`
  * and `\\` escape. Multi-valued RDNs (`+`) are not supported: `+` is literal.
  * @param text the subject as typed
@@ -132,7 +140,7 @@ function unescapeValue(value: string): string {
  *   found 'CN'`, an unknown type, an empty or over-long value, a bad country code
  * @example
  * ```ts
- * parseSubject("CN=localhost,O=Example"); // [{type:"CN",...,value:"localhost"}, {type:"O",...}]
+ * parseSubject("O=Example,CN=localhost"); // [{type:"O",...,value:"Example"}, {type:"CN",...}]
  * ```
  */
 export function parseSubject(text: string): Subject {
@@ -179,7 +187,7 @@ export function commonNameOf(subject: Subject): string | undefined {
 }
 
 /**
- * Formats a subject as `CN=localhost, O=Example` (the order written), escaping `,`, `=`,
+ * Formats a subject as `O=Example, CN=localhost` (DER order, as written), escaping `,`, `=`,
  * `\`; round-trips through {@link parseSubject}.
  */
 export function formatSubject(subject: Subject): string {
@@ -197,4 +205,25 @@ export function subjectToJsonName(subject: Subject): JsonNameParams {
     const kind: StringKind = spec?.kind ?? "utf8String";
     return { [a.oid]: [{ [kind]: a.value }] };
   });
+}
+
+/** Short names `@peculiar/x509` prints; other types print as their OID (e.g. `2.5.4.5`). */
+const X509_PRINT_NAMES = new Set(["CN", "L", "ST", "O", "OU", "C", "DC", "E"]);
+
+/**
+ * The subject as `@peculiar/x509`'s `Name.toString()` prints it, in DER order: `O=Example,
+ * CN=localhost`, with `,+"\<>;` escaped. This is the text `IssuedCertificate.subject` and
+ * `index.json` hold, whichever path issued the certificate.
+ */
+export function subjectToText(subject: Subject): string {
+  return subject
+    .map((a) => {
+      const type = X509_PRINT_NAMES.has(a.type) ? a.type : a.oid;
+      const value = a.value
+        .replace(/([,+"\\<>;])/g, "\\$1")
+        .replace(/^([ #])/, "\\$1")
+        .replace(/([ ]$)/, "\\$1");
+      return `${type}=${value}`;
+    })
+    .join(", ");
 }
