@@ -25,7 +25,7 @@ interface RequestFlags {
   readonly cacert?: string;
   readonly cert?: string;
   readonly key?: string;
-  readonly header: string[];
+  readonly header?: string[];
   readonly request?: string;
   readonly data?: string;
   readonly timeout: string;
@@ -64,8 +64,8 @@ function parseTimeout(value: string): number {
   return Math.round(seconds * 1000);
 }
 
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
 }
 
 function emitTrace(cmd: Command, flags: RequestFlags, events: readonly TraceEvent[]): void {
@@ -98,7 +98,7 @@ async function run(url: string, flags: RequestFlags, cmd: Command): Promise<void
       },
     );
   }
-  const headers = flags.header.map(parseHeader);
+  const headers = (flags.header ?? []).map(parseHeader);
   const timeoutMs = parseTimeout(flags.timeout);
   const pem = (path: string | undefined, what: string) =>
     path === undefined ? undefined : readFileChecked(path, what).toString("utf8");
@@ -149,7 +149,7 @@ export function registerRequest(program: Command): void {
       .option("--cacert <file>", "CA certificate(s) that verify the server (PEM)")
       .option("--cert <file>", "client certificate (PEM)")
       .option("--key <file>", "client private key (PEM)")
-      .option("-H, --header <header>", "request header 'name: value' (repeatable)", collect, [])
+      .option("-H, --header <header>", "request header 'name: value' (repeatable)", collect)
       .option("-X, --request <method>", "HTTP method (default GET, POST with -d)")
       .option("-d, --data <data>", "request body")
       .addOption(
