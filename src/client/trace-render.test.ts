@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import { describe, it, test } from "node:test";
 import { parseAlert } from "../tls/alert.ts";
 import type { TraceEvent } from "./trace-event.ts";
-import { renderTrace } from "./trace-render.ts";
+import { renderTrace, wrapList } from "./trace-render.ts";
 
 const record = (index: number, contentType: number, length: number) => ({
   index,
@@ -66,4 +66,21 @@ test("renderTrace() indents the fields of a handshake message under it", () => {
     "→ Certificate (3 bytes) [record 2: handshake, 7 bytes]",
     "      certificate_list: (empty: no certificate sent)",
   ]);
+});
+
+describe("wrapList()", () => {
+  it("wraps a long list at commas, indenting continuations to the value's column", () => {
+    const line = `      cipher_suites (4): ${["TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256", "TLS_AES_128_GCM_SHA256", "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384"].join(", ")}`;
+    const out = wrapList(line, 90);
+    assert.deepEqual(out, [
+      "      cipher_suites (4): TLS_AES_256_GCM_SHA384, TLS_CHACHA20_POLY1305_SHA256,",
+      "                         TLS_AES_128_GCM_SHA256, TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
+    ]);
+    assert.equal(out.join(" ").replace(/\s+/g, " "), line.replace(/\s+/g, " "));
+  });
+
+  it("leaves short lines and width 0 alone", () => {
+    assert.deepEqual(wrapList("a: b, c", 100), ["a: b, c"]);
+    assert.deepEqual(wrapList("a: b, c", 0), ["a: b, c"]);
+  });
 });

@@ -8,6 +8,30 @@ import type { TraceEvent, TraceRecord } from "./trace-event.ts";
 export interface RenderTraceOptions {
   /** Also list every extension's decoded value; default false (names and key values only). */
   readonly verbose?: boolean;
+  /** Wrap field lines longer than this many characters at `, `; default 100, 0 = never. */
+  readonly width?: number;
+}
+
+/**
+ * Wraps `line` at `, ` separators so no piece is longer than `width` (a single item longer
+ * than that stays whole); continuation lines are indented to the value's column.
+ */
+export function wrapList(line: string, width: number): string[] {
+  if (width <= 0 || line.length <= width) return [line];
+  const colon = line.indexOf(": ");
+  const indent = " ".repeat(colon >= 0 ? colon + 2 : line.length - line.trimStart().length);
+  const out: string[] = [];
+  let current = "";
+  for (const [i, part] of line.split(", ").entries()) {
+    if (i === 0) current = part;
+    else if (current.length + 2 + part.length <= width) current += `, ${part}`;
+    else {
+      out.push(`${current},`);
+      current = indent + part;
+    }
+  }
+  out.push(current);
+  return out;
 }
 
 /** ClientCertificateType names (RFC 5246 §7.4.4, RFC 8422 §5.5). */
@@ -197,7 +221,9 @@ export function renderTrace(
         lines.push(
           `${arrow} ${messageName(e.message)} (${plural(e.message.raw.length - 4, "byte")}) ${recordTag(e.record)}${e.decrypted ? " (decrypted)" : ""}`,
         );
-        for (const f of fields(e.message, e, options.verbose ?? false)) lines.push(`      ${f}`);
+        for (const f of fields(e.message, e, options.verbose ?? false)) {
+          lines.push(...wrapList(`      ${f}`, options.width ?? 100));
+        }
         break;
       case "change_cipher_spec":
         lines.push(`${arrow} ChangeCipherSpec ${recordTag(e.record)}`);
