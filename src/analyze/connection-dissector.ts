@@ -13,7 +13,7 @@ import { ParseError } from "../errors.ts";
 import { HandshakeFramer } from "../tls/handshake-framer.ts";
 import { ContentType, RecordFramer, type TlsRecord } from "../tls/record.ts";
 import type { AnalyzerEvent, HandshakeEvent, RecordEvent } from "./events.ts";
-import { readHelloFields } from "./hello-fields.ts";
+import { readHandshakeFields } from "./hello-fields.ts";
 import { readSslv2Record } from "./sslv2-record.ts";
 import { guessTls } from "./tls-detector.ts";
 
@@ -232,7 +232,10 @@ export class ConnectionDissector {
       return;
     }
     for (const m of messages) {
-      const fields = readHelloFields(m.msgType, m.body, { tls13: this.#tls13 });
+      const fields = readHandshakeFields(m, {
+        direction: direction === 0 ? "client" : "server",
+        tls13: this.#tls13,
+      });
       if (m.msgType === 2 && direction === 1 && !fields.helloRetryRequest) this.#serverHello = true;
       if (
         m.msgType === 2 &&
@@ -273,6 +276,7 @@ export class ConnectionDissector {
         handshakes.push({
           msgType: type,
           length: msg.length - 1,
+          message: undefined,
           cipherSuites: [],
           selectedVersion: undefined,
           helloRetryRequest: false,

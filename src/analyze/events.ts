@@ -4,9 +4,12 @@
  * @module
  */
 import type { Direction, Endpoint } from "../capture/tcp-reassembler.ts";
+import type { HandshakeMessage } from "../tls/handshake.ts";
 
 /** A handshake message seen in plaintext, with the fields the renderers need. */
 export interface HandshakeEvent {
+  /** The message parsed by `parseHandshake` (src/tls), or undefined when it does not parse. */
+  readonly message: HandshakeMessage | undefined;
   /** `msg_type` (RFC 8446 §4; SSL 2.0 message types for SSLv2 records). */
   readonly msgType: number;
   /** Body length in bytes. */

@@ -1,7 +1,9 @@
 /**
  * Reads the few ClientHello / ServerHello / Certificate fields the record-level renderers
  * need: cipher suites, the selected version, HelloRetryRequest, certificate count.
- * Tolerant: a field that does not parse is left undefined, never thrown.
+ * The message is parsed with `parseHandshake` (src/tls); when it is malformed (hostile or
+ * odd captures), a tolerant reader still takes what tshark would show (the cipher suites
+ * before a broken extension block). Never throws a ParseError.
  *
  * Sources: RFC 8446 §4.1.2 (ClientHello), §4.1.3 (ServerHello, HelloRetryRequest random),
  * §4.2.1 (supported_versions), §4.4.2 (Certificate); RFC 5246 §7.4.1.2, §7.4.2.
@@ -9,6 +11,8 @@
  */
 import { ParseError } from "../errors.ts";
 import { ByteReader } from "../tls/byte-reader.ts";
+import { type HandshakeMessage, parseHandshake } from "../tls/handshake.ts";
+import type { HandshakeFrame } from "../tls/handshake-framer.ts";
 
 /** SHA-256("HelloRetryRequest"): the ServerHello.random of a HelloRetryRequest (RFC 8446 §4.1.3). */
 const HRR_RANDOM = "cf21ad74e59a6111be1d8c021e65b891c2a211167abb8c5e079e09e2c8a8339c";
@@ -17,6 +21,8 @@ const SUPPORTED_VERSIONS = 43;
 
 /** The fields {@link readHelloFields} extracts. */
 export interface HelloFields {
+  /** The message parsed by `parseHandshake`, or undefined when it does not parse. */
+  readonly message: HandshakeMessage | undefined;
   readonly cipherSuites: readonly number[];
   readonly selectedVersion: number | undefined;
   readonly helloRetryRequest: boolean;
@@ -24,12 +30,62 @@ export interface HelloFields {
 }
 
 /**
- * Extracts renderer fields from a handshake message body.
+ * Parses a handshake message and extracts the renderer fields.
+ * @param frame the framed message (from `HandshakeFramer`)
+ * @param options `direction` of the sender; `tls13`: whether TLS 1.3 was negotiated (the
+ *   Certificate message then has a certificate_request_context); default false
+ * @returns the parsed message (when it parses) and the fields
+ */
+export function readHandshakeFields(
+  frame: HandshakeFrame,
+  options: { readonly direction: "client" | "server"; readonly tls13?: boolean },
+): HelloFields {
+  let message: HandshakeMessage | undefined;
+  try {
+    message = parseHandshake(frame, {
+      direction: options.direction,
+      version: options.tls13 ? 0x0304 : 0x0303,
+    });
+  } catch (e) {
+    if (!(e instanceof ParseError)) throw e;
+  }
+  switch (message?.type) {
+    case "ClientHello":
+      return { ...EMPTY, message, cipherSuites: message.cipher_suites };
+    case "ServerHello":
+    case "HelloRetryRequest":
+      return {
+        ...EMPTY,
+        message,
+        cipherSuites: [message.cipher_suite],
+        selectedVersion: message.version,
+        helloRetryRequest: message.type === "HelloRetryRequest",
+      };
+    case "Certificate":
+      return { ...EMPTY, message, certificateCount: message.certificate_list.length };
+    case undefined:
+      return { ...readHelloFields(frame.msgType, frame.body, options), message };
+    default:
+      return { ...EMPTY, message };
+  }
+}
+
+const EMPTY: HelloFields = {
+  message: undefined,
+  cipherSuites: [],
+  selectedVersion: undefined,
+  helloRetryRequest: false,
+  certificateCount: undefined,
+};
+
+/**
+ * Extracts renderer fields from a handshake message body, tolerantly: reads as far as the
+ * body allows and keeps what it got.
  * @param msgType the HandshakeType (1 client_hello, 2 server_hello, 11 certificate)
  * @param body the message body (after the 4-byte header)
  * @param options `tls13`: whether the connection negotiated TLS 1.3 (Certificate has a
  *   certificate_request_context and per-entry extensions); default false
- * @returns the fields; those that did not parse are empty or undefined
+ * @returns the fields; those that did not parse are empty or undefined; `message` undefined
  */
 export function readHelloFields(
   msgType: number,
@@ -37,6 +93,7 @@ export function readHelloFields(
   options: { readonly tls13?: boolean } = {},
 ): HelloFields {
   const fields = {
+    message: undefined,
     cipherSuites: [] as number[],
     selectedVersion: undefined as number | undefined,
     helloRetryRequest: false,

@@ -11,7 +11,7 @@ import type { UdpDatagram } from "../capture/udp.ts";
 import { ParseError } from "../errors.ts";
 import { HandshakeFramer } from "../tls/handshake-framer.ts";
 import type { AnalyzerEvent, HandshakeEvent } from "./events.ts";
-import { readHelloFields } from "./hello-fields.ts";
+import { readHandshakeFields } from "./hello-fields.ts";
 import {
   type CryptoChunk,
   cryptoFrames,
@@ -112,14 +112,15 @@ export class QuicTracker {
       const plain = decryptInitial(packet, keys);
       if (!plain) continue;
       const handshakes: HandshakeEvent[] = [];
-      for (const chunk of cryptoFrames(plain)) this.#crypto(conn.halves[dir], chunk, handshakes);
+      for (const chunk of cryptoFrames(plain))
+        this.#crypto(conn.halves[dir], dir, chunk, handshakes);
       if (handshakes.length > 0)
         out.push({ kind: "quic-handshake", frame, direction: dir, handshakes });
     }
     return out;
   }
 
-  #crypto(half: CryptoHalf, chunk: CryptoChunk, into: HandshakeEvent[]): void {
+  #crypto(half: CryptoHalf, dir: Direction, chunk: CryptoChunk, into: HandshakeEvent[]): void {
     if (half.broken) return;
     if (chunk.offset + chunk.data.length <= half.next) return; // retransmitted
     if (chunk.offset > half.next) {
@@ -131,19 +132,19 @@ export class QuicTracker {
       half.pendingBytes += chunk.data.length;
       return;
     }
-    this.#deliver(half, chunk.data.subarray(half.next - chunk.offset), into);
+    this.#deliver(half, dir, chunk.data.subarray(half.next - chunk.offset), into);
     for (;;) {
       const i = half.pending.findIndex((p) => p.offset <= half.next);
       if (i < 0) break;
       const p = half.pending.splice(i, 1)[0]!;
       half.pendingBytes -= p.data.length;
       if (p.offset + p.data.length > half.next) {
-        this.#deliver(half, p.data.subarray(half.next - p.offset), into);
+        this.#deliver(half, dir, p.data.subarray(half.next - p.offset), into);
       }
     }
   }
 
-  #deliver(half: CryptoHalf, data: Uint8Array, into: HandshakeEvent[]): void {
+  #deliver(half: CryptoHalf, dir: Direction, data: Uint8Array, into: HandshakeEvent[]): void {
     half.next += data.length;
     try {
       for (const m of half.framer.push(data)) {
@@ -151,7 +152,7 @@ export class QuicTracker {
           msgType: m.msgType,
           length: m.length,
           raw: m.raw,
-          ...readHelloFields(m.msgType, m.body, { tls13: true }),
+          ...readHandshakeFields(m, { direction: dir === 0 ? "client" : "server", tls13: true }),
         });
       }
     } catch (e) {
