@@ -7,7 +7,8 @@
  */
 import type { Endpoint } from "../capture/tcp-reassembler.ts";
 import { alertDescriptionName, cipherSuiteName, versionName } from "../tls/names.ts";
-import type { AnalyzerEvent, RecordEvent } from "./events.ts";
+import { type CertificateNames, certificateNames } from "./certificate-names.ts";
+import type { AnalyzerEvent, HandshakeEvent, RecordEvent } from "./events.ts";
 
 /** A yes/no that may be hidden by encryption (TLS 1.3 sends both messages encrypted). */
 export type Visibility = "yes" | "no" | "encrypted" | "unknown";
@@ -31,6 +32,12 @@ export interface ConnectionSummary {
   readonly clientCertSent: Visibility;
   /** Number of certificates the client sent, when visible. */
   readonly clientCertCount: number | undefined;
+  /** Subject and issuer of each certificate the client sent (leaf first), when visible. */
+  readonly clientCertificates: readonly CertificateNames[];
+  /** The server's leaf certificate names, when visible (TLS ≤ 1.2). */
+  readonly serverCertificate: CertificateNames | undefined;
+  /** CertificateRequest `certificate_authorities` (RFC 4514 strings), when visible. */
+  readonly acceptableCas: readonly string[];
   /** The first alert seen, with the side that sent it. */
   readonly alert:
     | {
@@ -44,6 +51,8 @@ export interface ConnectionSummary {
   readonly applicationData: readonly [number, number];
   /** Short outcome: `ok`, `alert unknown_ca (fatal) from server`, `incomplete`... */
   readonly outcome: string;
+  /** A likely cause for a failed mutual-TLS handshake, when the visible messages show one. */
+  readonly diagnosis: string | undefined;
 }
 
 interface State {
@@ -61,6 +70,9 @@ interface State {
   requested: boolean;
   serverHelloDone: boolean;
   clientCertCount: number | undefined;
+  clientCertificates: CertificateNames[];
+  serverLeaf: CertificateNames | undefined;
+  acceptableCas: string[];
   finishedLike: [boolean, boolean];
   alert: ConnectionSummary["alert"];
   appData: [number, number];
@@ -138,6 +150,9 @@ function newState(
     requested: false,
     serverHelloDone: false,
     clientCertCount: undefined,
+    clientCertificates: [],
+    serverLeaf: undefined,
+    acceptableCas: [],
     finishedLike: [false, false],
     alert: undefined,
     appData: [0, 0],
@@ -160,10 +175,21 @@ function record(st: State, ev: RecordEvent): void {
       st.cipherSuite = h.cipherSuites[0];
       if (h.selectedVersion === 0x0304) st.tls13 = true;
     }
-    if (fromServer && h.msgType === 11) st.serverCertificate = true;
-    if (fromServer && h.msgType === 13) st.requested = true;
+    if (fromServer && h.msgType === 11) {
+      st.serverCertificate = true;
+      st.serverLeaf = names(h)[0];
+    }
+    if (fromServer && h.msgType === 13) {
+      st.requested = true;
+      if (h.message?.type === "CertificateRequest") {
+        st.acceptableCas = [...h.message.certificate_authorities];
+      }
+    }
     if (fromServer && h.msgType === 14) st.serverHelloDone = true;
-    if (!fromServer && h.msgType === 11) st.clientCertCount = h.certificateCount ?? 0;
+    if (!fromServer && h.msgType === 11) {
+      st.clientCertCount = h.certificateCount ?? 0;
+      st.clientCertificates = names(h);
+    }
   }
   if (fromServer && ev.contentType === 20 && st.serverHello && !st.serverCertificate && !st.tls13) {
     st.serverCcsAfterHello = true;
@@ -178,6 +204,16 @@ function record(st: State, ev: RecordEvent): void {
     }
   }
   if (ev.contentType === 23 || ev.opaqueType === 23) st.appData[ev.direction]++;
+}
+
+function names(h: HandshakeEvent): CertificateNames[] {
+  if (h.message?.type !== "Certificate") return [];
+  const out: CertificateNames[] = [];
+  for (const entry of h.message.certificate_list) {
+    const n = certificateNames(entry.cert_data);
+    if (n) out.push(n);
+  }
+  return out;
 }
 
 function summarize(st: State): ConnectionSummary {
@@ -212,10 +248,34 @@ function summarize(st: State): ConnectionSummary {
     clientCertRequested,
     clientCertSent,
     clientCertCount: st.tls13 ? undefined : st.clientCertCount,
+    clientCertificates: st.clientCertificates,
+    serverCertificate: st.serverLeaf,
+    acceptableCas: st.acceptableCas,
     alert: st.alert,
     applicationData: [st.appData[0], st.appData[1]],
     outcome: outcome(st),
+    diagnosis: diagnosis(st, clientCertSent),
   };
+}
+
+/**
+ * Explains a client-certificate failure from what the handshake shows: no certificate sent
+ * although requested, or a chain none of whose issuers the server named in
+ * `certificate_authorities` (RFC 5246 §7.4.4, RFC 8446 §4.2.4).
+ */
+function diagnosis(st: State, sent: Visibility): string | undefined {
+  if (st.requested && sent === "no") {
+    return "the server asked for a client certificate and the client sent none";
+  }
+  if (st.clientCertificates.length > 0 && st.acceptableCas.length > 0) {
+    const issuers = st.clientCertificates.map((c) => c.issuer);
+    const subjects = st.clientCertificates.map((c) => c.subject);
+    const known = [...issuers, ...subjects].some((n) => st.acceptableCas.includes(n));
+    if (!known) {
+      return `client certificate issuer ${issuers.at(-1)} is not among the CAs the server named (${st.acceptableCas.join("; ")})`;
+    }
+  }
+  return undefined;
 }
 
 function outcome(st: State): string {
@@ -240,7 +300,7 @@ function outcome(st: State): string {
 /**
  * Formats a summary as one line:
  * `0 127.0.0.1:40000 -> 127.0.0.1:443 TLS 1.2 TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384
- * cert-requested=yes client-cert=yes(2) outcome=ok`.
+ * cert-requested=yes client-cert=yes(2, CN=client-1) outcome=ok` (tab-separated).
  * @param s the summary
  * @returns the line, without a newline
  */
@@ -249,8 +309,11 @@ export function formatSummary(s: ConnectionSummary): string {
     e ? (e.address.includes(":") ? `[${e.address}]:${e.port}` : `${e.address}:${e.port}`) : "?";
   const version = s.version === undefined ? "?" : versionName(s.version);
   const suite = s.cipherSuite === undefined ? "?" : cipherSuiteName(s.cipherSuite);
+  const leaf = s.clientCertificates[0]?.subject;
   const count =
-    s.clientCertCount !== undefined && s.clientCertSent === "yes" ? `(${s.clientCertCount})` : "";
+    s.clientCertCount !== undefined && s.clientCertSent === "yes"
+      ? `(${s.clientCertCount}${leaf ? `, ${leaf}` : ""})`
+      : "";
   const flags = [s.helloRetryRequest ? " hrr" : "", s.resumed ? " resumed" : ""].join("");
-  return `${s.stream}\t${ep(s.client)} -> ${ep(s.server)}\t${version}\t${suite}${flags}\tcert-requested=${s.clientCertRequested}\tclient-cert=${s.clientCertSent}${count}\toutcome=${s.outcome}`;
+  return `${s.stream}\t${ep(s.client)} -> ${ep(s.server)}\t${version}\t${suite}${flags}\tcert-requested=${s.clientCertRequested}\tclient-cert=${s.clientCertSent}${count}\toutcome=${s.outcome}${s.diagnosis ? `\tdiagnosis=${s.diagnosis}` : ""}`;
 }

@@ -57,9 +57,13 @@ export function connectionJson(
     clientCertRequested: summary.clientCertRequested,
     clientCertSent: summary.clientCertSent,
     clientCertCount: summary.clientCertCount ?? null,
+    clientCertificates: summary.clientCertificates,
+    serverCertificate: summary.serverCertificate ?? null,
+    acceptableCas: summary.acceptableCas,
     alert: summary.alert ?? null,
     applicationData: summary.applicationData,
     outcome: summary.outcome,
+    diagnosis: summary.diagnosis ?? null,
     records,
     ...(dropped > 0 ? { recordsNotListed: dropped } : {}),
   });

@@ -25,14 +25,14 @@ async function run(argv: string[]): Promise<{ status: number; out: string; err: 
   return { status, out, err };
 }
 
-/** [capture, version, suite, cert-requested, client-cert, outcome] per the captures README. */
+/** [capture, version, suite, cert-requested, client-cert (a pattern), outcome] per the captures README. */
 const VERDICTS: [string, string, string, string, string, string][] = [
   [
     "01-tls12-mtls-ecdsa-aes256gcm-ok",
     "TLS 1.2",
     "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
     "yes",
-    "yes(2)",
+    "yes\\(2, .*CN=client-1.*\\)",
     "ok",
   ],
   [
@@ -56,7 +56,7 @@ const VERDICTS: [string, string, string, string, string, string][] = [
     "TLS 1.2",
     "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
     "yes",
-    "yes(1)",
+    "yes\\(1, CN=intruder\\)",
     "alert unknown_ca (fatal) from server",
   ],
   [
@@ -85,13 +85,9 @@ describe("mtls analyze --summary and --json", () => {
       const [line, ...more] = r.out.trim().split("\n");
       assert.equal(more.length, 0);
       const cols = line!.split("\t");
-      assert.deepEqual(cols.slice(2), [
-        version,
-        suite,
-        `cert-requested=${requested}`,
-        `client-cert=${sent}`,
-        `outcome=${outcome}`,
-      ]);
+      assert.deepEqual(cols.slice(2, 5), [version, suite, `cert-requested=${requested}`]);
+      assert.match(cols[5]!, new RegExp(`^client-cert=${sent}$`));
+      assert.equal(cols[6], `outcome=${outcome}`);
     });
   }
 
@@ -103,6 +99,14 @@ describe("mtls analyze --summary and --json", () => {
     );
     const b = await run(["analyze", `${MTLS}/10-tls13-mtls-hello-retry-request.pcap`]);
     assert.match(b.out, /TLS_AES_256_GCM_SHA384 hrr\t/);
+  });
+
+  it("explains an untrusted client certificate by the CAs the server named", async () => {
+    const r = await run(["analyze", `${MTLS}/07a-tls12-untrusted-client-cert-unknown-ca.pcap`]);
+    assert.match(
+      r.out,
+      /\tdiagnosis=client certificate issuer CN=Rogue CA is not among the CAs the server named \(CN=Seed Test CA\)\n$/,
+    );
   });
 
   it("prints one JSON object per connection with its records", async () => {
