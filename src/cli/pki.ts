@@ -6,22 +6,29 @@
  * mtls pki csr   --out NAME --subject S [--san LIST] [--force]
  * mtls pki sign  NAME.csr --ca DIR --profile server|client [--out FILE] [--days N] [--force]
  * mtls pki issue server|client NAME --ca DIR [--subject S] [--san LIST] [--out-dir D] [--days N] [--force]
+ * mtls pki revoke SERIAL|CERT --ca DIR [--reason R] [--crl-days N]
+ * mtls pki crl   --ca DIR [--days N]
+ * mtls pki list  --ca DIR [--json]
  * ```
  *
  * Subjects are written in DER order, most specific last, as openssl's `-subj` reads them:
  * `O=Example,CN=localhost` or `/O=Example/CN=localhost` (not RFC 4514's reversed order).
  * @module
  */
+
+import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { Command } from "commander";
 import { ErrorCode, MtlsError } from "../errors.ts";
 import { readFileChecked } from "../files.ts";
 import { commitFiles } from "../pki/commit-files.ts";
+import { type Crl, DEFAULT_CRL_DAYS, parseRevocationReason, RevocationReason } from "../pki/crl.ts";
 import { createCsr } from "../pki/csr.ts";
 import { getProfile } from "../pki/profiles.ts";
 import { parseSanList, type SubjectAltName } from "../pki/san.ts";
 import type { IssuedCertificate } from "../pki/sign.ts";
-import { initCaStore } from "../pki/store.ts";
+import { type IndexEntry, initCaStore, readIndex } from "../pki/store.ts";
+import { publishCrl, revokeInStore } from "../pki/store-revoke.ts";
 import { issueIntoStore, signIntoStore } from "../pki/store-sign.ts";
 import { MAX_DAYS } from "../pki/validity.ts";
 import { applyCommonOptions } from "./run.ts";
@@ -64,6 +71,69 @@ function summary(action: string, issued: IssuedCertificate, files: readonly stri
     `  files     ${files.join(", ")}`,
   ];
   return `${rows.join("\n")}\n`;
+}
+
+function parseCrlDays(value: string): number {
+  const days = /^\d+$/.test(value) ? Number(value) : Number.NaN;
+  if (!Number.isInteger(days) || days < 1 || days > 3650) {
+    throw new MtlsError(
+      ErrorCode.USAGE,
+      `Bad --days '${value}': expected an integer from 1 to 3650`,
+    );
+  }
+  return days;
+}
+
+function crlSummary(crl: Crl, files: readonly string[]): string {
+  return [
+    `  CRL       number ${crl.crlNumber}, thisUpdate ${crl.thisUpdate.toISOString()}, nextUpdate ${crl.nextUpdate.toISOString()}`,
+    `  files     ${files.join(", ")}`,
+    "",
+  ].join("\n");
+}
+
+/** `valid`, `revoked` or `expired` (valid in the index, past notAfter at `now`). */
+function statusAt(entry: IndexEntry, now: Date): string {
+  if (entry.status === "revoked") return "revoked";
+  return Date.parse(entry.notAfter) < now.getTime() ? "expired" : "valid";
+}
+
+function listTable(entries: readonly IndexEntry[], now: Date): string {
+  if (entries.length === 0) return "No certificates issued yet\n";
+  const rows = [
+    ["SERIAL", "STATUS", "PROFILE", "NOT AFTER", "SUBJECT", "SANS"],
+    ...entries.map((e) => [
+      e.serial,
+      statusAt(e, now) + (e.status === "revoked" && e.reason ? ` (${e.reason})` : ""),
+      e.profile,
+      e.notAfter.slice(0, 10),
+      e.subject,
+      e.sans.join(","),
+    ]),
+  ];
+  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length))) ?? [];
+  return `${rows
+    .map((r) =>
+      r
+        .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
+        .join("  ")
+        .trimEnd(),
+    )
+    .join("\n")}\n`;
+}
+
+interface RevokeCliOptions {
+  ca: string;
+  reason?: string;
+  crlDays?: number;
+}
+interface CrlCliOptions {
+  ca: string;
+  days?: number;
+}
+interface ListCliOptions {
+  ca: string;
+  json?: boolean;
 }
 
 interface InitOptions {
@@ -200,5 +270,93 @@ export function registerPki(program: Command): void {
         force: opts.force ?? false,
       });
       print(this, summary("Issued", issued, files));
+    });
+
+  applyCommonOptions(pki.command("revoke"))
+    .description(
+      "revoke a certificate this CA issued and publish a new CRL (DIR/crl.pem, DIR/crl.der)",
+    )
+    .argument(
+      "<serial-or-cert>",
+      "the serial in hex (as `mtls pki list` shows it) or the certificate file",
+    )
+    .requiredOption("--ca <dir>", "CA store directory")
+    .option(
+      "--reason <reason>",
+      `RFC 5280 CRLReason: ${Object.keys(RevocationReason).join(", ")} (default: none given)`,
+    )
+    .option(
+      "--crl-days <n>",
+      `days until the CRL's nextUpdate (default ${DEFAULT_CRL_DAYS}); republish before then with \`mtls pki crl\``,
+      parseCrlDays,
+    )
+    .action(async function (this: Command, target: string, opts: RevokeCliOptions) {
+      const reason = opts.reason === undefined ? undefined : parseRevocationReason(opts.reason);
+      const byFile = existsSync(target);
+      const { crl, files, entry } = await revokeInStore(
+        opts.ca,
+        byFile
+          ? { certPem: readFileChecked(target, "certificate").toString("utf8"), path: target }
+          : { serial: target },
+        {
+          ...(reason === undefined ? {} : { reason }),
+          ...(opts.crlDays === undefined ? {} : { days: opts.crlDays }),
+        },
+      );
+      print(
+        this,
+        [
+          `Revoked ${entry?.profile} certificate`,
+          `  subject   ${entry?.subject}`,
+          `  serial    ${entry?.serial}`,
+          `  reason    ${entry?.reason ?? "(none given)"}`,
+          crlSummary(crl, files),
+        ].join("\n"),
+      );
+    });
+
+  applyCommonOptions(pki.command("crl"))
+    .description(
+      "publish a new CRL of the revoked certificates: DIR/crl.pem (X509 CRL) and DIR/crl.der",
+    )
+    .requiredOption("--ca <dir>", "CA store directory")
+    .option(
+      "--days <n>",
+      `days until nextUpdate (default ${DEFAULT_CRL_DAYS}); past it, nginx and openssl refuse every client ("CRL has expired")`,
+      parseCrlDays,
+    )
+    .action(async function (this: Command, opts: CrlCliOptions) {
+      const { crl, files } = await publishCrl(
+        opts.ca,
+        opts.days === undefined ? {} : { days: opts.days },
+      );
+      print(this, `Published CRL\n${crlSummary(crl, files)}`);
+    });
+
+  applyCommonOptions(pki.command("list"))
+    .description(
+      "list the certificates the CA issued: serial, status, profile, notAfter, subject, SANs",
+    )
+    .requiredOption("--ca <dir>", "CA store directory")
+    .option("--json", "print index.json's entries as JSON, with the status at this moment")
+    .action(function (this: Command, opts: ListCliOptions) {
+      if (!existsSync(join(opts.ca, "index.json"))) {
+        throw new MtlsError(ErrorCode.FILE, `Cannot list ${opts.ca}: no index.json there`, {
+          hint: `create a CA with \`mtls pki init --dir ${opts.ca}\``,
+          details: { path: opts.ca },
+        });
+      }
+      const now = new Date();
+      const entries = readIndex(opts.ca).certificates;
+      print(
+        this,
+        opts.json
+          ? `${JSON.stringify(
+              entries.map((e) => ({ ...e, status: statusAt(e, now) })),
+              null,
+              2,
+            )}\n`
+          : listTable(entries, now),
+      );
     });
 }

@@ -78,7 +78,7 @@ export function derUnsignedInteger(bytes: Uint8Array): Uint8Array {
     : derTlv(DerTag.INTEGER, body);
 }
 
-/** A small non-negative INTEGER (version numbers, pathLenConstraint), `0 <= n < 2^31`. */
+/** A non-negative INTEGER from a safe integer (version, pathLenConstraint, cRLNumber). */
 export function derSmallInteger(n: number): Uint8Array {
   const bytes: number[] = [];
   for (let v = n; v > 0; v = Math.floor(v / 256)) bytes.unshift(v & 0xff);

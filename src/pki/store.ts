@@ -7,10 +7,11 @@
  * DIR/index.json        every certificate issued: serial, subject, SANs, profile, validity, status
  * DIR/index.json.lock   present while an issuer updates the index
  * DIR/certs/SERIAL.pem  a copy of each issued certificate (like openssl ca's new_certs_dir)
+ * DIR/crl.pem, crl.der  the current CRL (written by `mtls pki revoke` and `mtls pki crl`)
  * ```
  *
- * Writes are atomic and all-or-nothing; nothing is overwritten without `force`. The index
- * is the base for revocation and CRLs later (its `status` field).
+ * Writes are atomic and all-or-nothing; nothing is overwritten without `force` (the
+ * store's own index and CRL files are replaced as they change).
  * @module
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync } from "node:fs";
@@ -19,6 +20,7 @@ import { ErrorCode, isErrno, MtlsError } from "../errors.ts";
 import { readFileChecked } from "../files.ts";
 import { type CaMaterial, type CreateRootCaOptions, caFromPem, createRootCa } from "./ca.ts";
 import { commitFiles, type FileToCommit } from "./commit-files.ts";
+import type { RevocationReason } from "./crl.ts";
 import type { ProfileName } from "./profiles.ts";
 import type { IssuedCertificate } from "./sign.ts";
 import { type FileLockOptions, withFileLock } from "./store-lock.ts";
@@ -30,10 +32,12 @@ export const StoreFile = {
   INDEX: "index.json",
   LOCK: "index.json.lock",
   CERTS: "certs",
+  CRL_PEM: "crl.pem",
+  CRL_DER: "crl.der",
 } as const;
 
-/** Status of an issued certificate (`revoked` comes with CRLs). */
-export type IssuedStatus = "valid";
+/** Status of an issued certificate: `revoked` ones are listed in the CRL (`store-revoke.ts`). */
+export type IssuedStatus = "valid" | "revoked";
 
 /** One entry of `index.json`. */
 export interface IndexEntry {
@@ -48,6 +52,10 @@ export interface IndexEntry {
   /** ISO 8601. */
   readonly notAfter: string;
   readonly status: IssuedStatus;
+  /** When it was revoked, ISO 8601 (revoked entries only). */
+  readonly revokedAt?: string;
+  /** Why (RFC 5280 §5.3.1 CRLReason name), when given (revoked entries only). */
+  readonly reason?: RevocationReason;
   /** The stored copy, relative to the store directory: `certs/SERIAL.pem`. */
   readonly file: string;
 }
@@ -56,6 +64,8 @@ export interface IndexEntry {
 export interface CaIndex {
   readonly version: 1;
   readonly certificates: readonly IndexEntry[];
+  /** The cRLNumber of the last CRL published (RFC 5280 §5.2.3); absent before the first. */
+  readonly crlNumber?: number;
 }
 
 const EMPTY_INDEX: CaIndex = { version: 1, certificates: [] };
@@ -254,7 +264,7 @@ export function recordFiles(
     { path: join(dir, entry.file), data: issued.certPem },
     {
       path: join(dir, StoreFile.INDEX),
-      data: formatIndex({ version: 1, certificates: [...index.certificates, entry] }),
+      data: formatIndex({ ...index, certificates: [...index.certificates, entry] }),
       force: true,
     },
   ];
