@@ -10,12 +10,14 @@
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { describe, it } from "node:test";
 import { buildProgram } from "../../src/cli/program.ts";
 import { runProgram } from "../../src/cli/run.ts";
 import { requirePeer } from "../helpers/peers.ts";
+import { tempDir } from "../helpers/tmp.ts";
 
 const CAPTURES = "../shared/captures";
 const FIELDS = [
@@ -152,6 +154,88 @@ describe("mtls analyze --format tshark-fields matches tshark 4.0", () => {
       assert.equal(got, r.stdout);
     });
   }
+
+  /** Splits a little-endian classic pcap into its header and records. */
+  function records(bytes: Uint8Array): { header: Uint8Array; list: Uint8Array[] } {
+    const list: Uint8Array[] = [];
+    const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    for (let at = 24; at < bytes.length; ) {
+      const size = 16 + dv.getUint32(at + 8, true);
+      list.push(bytes.slice(at, at + size));
+      at += size;
+    }
+    return { header: bytes.subarray(0, 24), list };
+  }
+  function concat(parts: Uint8Array[]): Uint8Array {
+    return Uint8Array.from(parts.flatMap((p) => [...p]));
+  }
+  function tsharkFields(tshark: string, file: string, extra: string[]): string {
+    const r = spawnSync(
+      tshark,
+      [
+        "-r",
+        file,
+        ...extra,
+        "-Y",
+        "tls",
+        "-T",
+        "fields",
+        ...FIELDS.flatMap((f) => ["-e", f]),
+        "-E",
+        "separator=/t",
+      ],
+      { encoding: "utf8" },
+    );
+    assert.equal(r.status, 0, r.stderr);
+    return r.stdout;
+  }
+  const SPLIT_HELLO = `${CAPTURES}/mtls/11c-tls13-mtls-clienthello-split-2-segments.pcap`;
+
+  it("reassembles out-of-order segments like tshark with reassemble_out_of_order", (t) => {
+    const tshark = requirePeer(t, "tshark");
+    if (!tshark) return;
+    // Frames 4 and 6 carry the two halves of the ClientHello: swap them.
+    const { header, list } = records(new Uint8Array(readFileSync(SPLIT_HELLO)));
+    [list[3], list[5]] = [list[5]!, list[3]!];
+    const file = join(tempDir(t), "out-of-order.pcap");
+    writeFileSync(file, concat([header, ...list]));
+    const decode = ["-d", "tcp.port==21113,tls"];
+    const withOoo = tsharkFields(tshark, file, [
+      "-o",
+      "tcp.reassemble_out_of_order:TRUE",
+      ...decode,
+    ]);
+    const withoutOoo = tsharkFields(tshark, file, decode);
+    assert.doesNotMatch(withoutOoo, /^6\t/m); // tshark's default loses the ClientHello
+    return ours(file).then((got) => {
+      assert.equal(got, withOoo);
+      assert.match(got, /^6\t0\t0x0301\t22\t1\t/);
+    });
+  });
+
+  it("finds TLS on port 80 where tshark needs -d tcp.port==80,tls", (t) => {
+    const tshark = requirePeer(t, "tshark");
+    if (!tshark) return;
+    const { header, list } = records(new Uint8Array(readFileSync(SPLIT_HELLO)));
+    for (const rec of list) {
+      const tcp = 16 + 14 + (rec[16 + 14]! & 0x0f) * 4;
+      for (const at of [tcp, tcp + 2]) {
+        if (((rec[at]! << 8) | rec[at + 1]!) === 21113) {
+          rec[at] = 0;
+          rec[at + 1] = 80;
+        }
+      }
+    }
+    const file = join(tempDir(t), "tls-on-80.pcap");
+    writeFileSync(file, concat([header, ...list]));
+    const ooo = ["-o", "tcp.reassemble_out_of_order:TRUE"];
+    assert.equal(tsharkFields(tshark, file, ooo), ""); // HTTP's port: tshark sees no TLS
+    const told = tsharkFields(tshark, file, [...ooo, "-d", "tcp.port==80,tls"]);
+    return ours(file).then((got) => {
+      assert.equal(got, told);
+      assert.match(got, /^6\t0\t0x0301\t22\t1\t/m);
+    });
+  });
 
   it("reports the pass count", (t) => {
     t.diagnostic(`identical to tshark: ${identical.length}/${total.length}`);
