@@ -126,6 +126,17 @@ export interface ProxyPassConfig {
   readonly location?: SourceLocation;
 }
 
+/** One `proxy_set_header NAME VALUE`: VALUE may use variables; an empty result sends nothing. */
+export interface ProxySetHeader {
+  readonly name: string;
+  /** The value as written, e.g. `$ssl_client_s_dn`. */
+  readonly value: string;
+  readonly location?: SourceLocation;
+}
+
+/** Identity headers sent upstream (`mtls_identity_headers`): none, nginx-style, or Envoy's XFCC. */
+export type IdentityHeadersConfig = "off" | "nginx" | "xfcc";
+
 /** A `location` with its proxy settings. */
 export interface LocationConfig {
   /** Only prefix locations for now. */
@@ -133,6 +144,13 @@ export interface LocationConfig {
   readonly path: string;
   readonly proxyPass?: ProxyPassConfig;
   readonly upstreamTls: UpstreamTlsConfig;
+  /**
+   * `proxy_set_header` list (a location's own list replaces the server's, as in nginx);
+   * default: none besides `Host: $proxy_host`.
+   */
+  readonly proxySetHeaders?: readonly ProxySetHeader[];
+  /** Default `"off"` (only `proxy_set_header`); incoming identity headers are removed anyway. */
+  readonly identityHeaders?: IdentityHeadersConfig;
   readonly location?: SourceLocation;
 }
 

@@ -23,14 +23,24 @@ import {
   type TLSSocket,
 } from "node:tls";
 import { ErrorCode, isErrno, MtlsError } from "../errors.ts";
-import type { GatewayConfig, ListenConfig, LogLevel, ServerConfig, TlsProtocol } from "./config.ts";
+import type {
+  GatewayConfig,
+  ListenConfig,
+  LocationConfig,
+  LogLevel,
+  ServerConfig,
+  TlsProtocol,
+} from "./config.ts";
+import { connectionFacts, requestFacts } from "./connection-facts.ts";
 import { ConfigError } from "./diagnostic.ts";
 import { createErrorLog, type ErrorLog } from "./error-log.ts";
 import { errorPage } from "./error-page.ts";
+import { identityHeaders, isIdentityHeader } from "./identity-headers.ts";
 import { type ClientCertState, clientVerdict } from "./policy.ts";
 import { SessionStore } from "./session-store.ts";
 import { type GatewayMaterial, loadTlsMaterial } from "./tls-material.ts";
-import { createUpstream, type Upstream } from "./upstream.ts";
+import { createUpstream, type ForwardHeaders, type Upstream } from "./upstream.ts";
+import { compileTemplate, renderTemplate, requestVariables, type Template } from "./variables.ts";
 
 /** A running gateway. */
 export interface RunningGateway {
@@ -118,7 +128,10 @@ export async function startGateway(
         })
       : undefined,
   );
-  const handler = makeHandler(server, upstreams, log, tokens);
+  const handler = makeHandler(server, upstreams, log, {
+    tokens,
+    ...(options.now ? { now: options.now } : {}),
+  });
   const store = sessionStore(server);
   const tls = server.tls;
   const servers: Server[] = [];
@@ -233,12 +246,45 @@ function listen(s: Server, l: ListenConfig): Promise<{ host: string; port: numbe
   });
 }
 
+/** A location's `proxy_set_header` list, compiled once. */
+function compiledHeaders(l: LocationConfig): (readonly [string, Template])[] {
+  return (l.proxySetHeaders ?? []).flatMap((h) => {
+    const t = compileTemplate(h.value).template;
+    return t ? [[h.name, t] as const] : [];
+  });
+}
+
+/** The headers set and removed on the way upstream for one request. */
+function forwardHeaders(
+  req: IncomingMessage,
+  location: LocationConfig,
+  compiled: readonly (readonly [string, Template])[],
+  context: { readonly connection: number; readonly serverName: string; readonly now?: () => Date },
+): ForwardHeaders {
+  const socket = req.socket as TLSSocket;
+  const conn = connectionFacts(socket, context.now ? { now: context.now } : {});
+  const pass = location.proxyPass;
+  const lookup = requestVariables(
+    requestFacts(req, conn, {
+      connection: context.connection,
+      serverName: context.serverName,
+      ...(pass ? { proxyHost: pass.proxyHost, proxyPort: pass.port } : {}),
+    }),
+  );
+  const set: [string, string][] = compiled.map(([name, t]) => [name, renderTemplate(t, lookup)]);
+  const preset = location.identityHeaders ?? "off";
+  set.push(...identityHeaders(preset, conn.tls.client, conn.peer));
+  return { set, remove: isIdentityHeader };
+}
+
 function makeHandler(
   server: ServerConfig,
   upstreams: readonly (Upstream | undefined)[],
   log: ErrorLog,
-  tokens: string,
+  options: { readonly tokens: string; readonly now?: () => Date },
 ) {
+  const tokens = options.tokens;
+  const templates = server.locations.map(compiledHeaders);
   // nginx numbers connections (`*N` in error_log lines); per gateway, from 1.
   const connectionIds = new WeakMap<object, number>();
   let nextConnectionId = 1;
@@ -269,11 +315,17 @@ function makeHandler(
     }
     const index = matchLocation(server, req.url ?? "/");
     const upstream = index === undefined ? undefined : upstreams[index];
-    if (!upstream) {
+    const location = index === undefined ? undefined : server.locations[index];
+    if (!upstream || !location || index === undefined) {
       send(404, false);
       return;
     }
-    upstream.forward(req, res).then(
+    const headers = forwardHeaders(req, location, templates[index] ?? [], {
+      connection: cid,
+      serverName: server.serverNames[0] ?? "",
+      ...(options.now ? { now: options.now } : {}),
+    });
+    upstream.forward(req, res, headers).then(
       (failure) => {
         if (!failure) return;
         const path = req.url ?? "/";

@@ -55,15 +55,31 @@ export interface UpstreamFailure {
   readonly reason: string;
 }
 
+/** Request headers the gateway sets or removes on the way upstream. */
+export interface ForwardHeaders {
+  /**
+   * Headers to set (`proxy_set_header`, identity headers), already rendered. Client copies
+   * of these names are removed; an empty value sends nothing (nginx). `Host` replaces
+   * `$proxy_host`.
+   */
+  readonly set: readonly (readonly [string, string])[];
+  /** Client headers to drop (lower-case name), e.g. incoming identity headers. */
+  readonly remove?: (name: string) => boolean;
+}
+
 /** A forwarder for one location. */
 export interface Upstream {
   readonly proxyPass: ProxyPassConfig;
   /**
-   * Forwards `req` and streams the answer into `res`.
+   * Forwards `req` and streams the answer into `res`, with `headers` applied.
    * @returns undefined on success, or the failure when nothing was sent yet (the caller
    *   answers with the error page); a failure after the headers went out destroys `res`
    */
-  forward(req: IncomingMessage, res: ServerResponse): Promise<UpstreamFailure | undefined>;
+  forward(
+    req: IncomingMessage,
+    res: ServerResponse,
+    headers?: ForwardHeaders,
+  ): Promise<UpstreamFailure | undefined>;
   /** Closes the pooled connections. */
   close(): Promise<void>;
 }
@@ -114,6 +130,7 @@ export function createUpstream(
   async function forward(
     req: IncomingMessage,
     res: ServerResponse,
+    extra: ForwardHeaders = { set: [] },
   ): Promise<UpstreamFailure | undefined> {
     const headers: Record<string, string | string[]> = {};
     const listed = new Set(
@@ -122,11 +139,24 @@ export function createUpstream(
         .map((s) => s.trim().toLowerCase())
         .filter(Boolean),
     );
+    const setNames = new Set(extra.set.map(([n]) => n.toLowerCase()));
     for (const [name, value] of Object.entries(req.headers)) {
       if (value === undefined || HOP_BY_HOP.has(name) || listed.has(name)) continue;
+      if (setNames.has(name) || extra.remove?.(name)) continue;
       headers[name] = value;
     }
     headers.host = pass?.proxyHost ?? "";
+    for (const [name, value] of extra.set) {
+      const lower = name.toLowerCase();
+      if (lower === "host") {
+        if (value !== "") headers.host = value;
+        continue;
+      }
+      if (value === "") continue;
+      const prev = headers[lower];
+      headers[lower] =
+        prev === undefined ? value : [...(Array.isArray(prev) ? prev : [prev]), value];
+    }
     const hasBody =
       req.headers["content-length"] !== undefined || req.headers["transfer-encoding"] !== undefined;
     // A client that goes away aborts the upstream exchange too.

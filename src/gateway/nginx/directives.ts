@@ -48,6 +48,8 @@ const SPECS: readonly DirectiveSpec[] = [
   { name: "proxy_ssl_trusted_certificate", contexts: SL, args: [1, 1], path: true },
   { name: "proxy_ssl_verify", contexts: SL, args: [1, 1] },
   { name: "proxy_ssl_session_reuse", contexts: SL, args: [1, 1] },
+  { name: "proxy_set_header", contexts: SL, args: [2, 2], multiple: true },
+  { name: "mtls_identity_headers", contexts: SL, args: [1, 1] },
 ];
 
 /** The supported directives by name. */
@@ -77,7 +79,6 @@ export const NGINX_UNSUPPORTED: ReadonlySet<string> = new Set([
   "add_header",
   "error_page",
   "access_log",
-  "proxy_set_header",
   "proxy_http_version",
   "proxy_ssl_name",
   "proxy_ssl_server_name",

@@ -187,12 +187,12 @@ test("importNginx() refuses proxy_ssl_verify on without proxy_ssl_trusted_certif
 });
 
 test("importNginx() names unsupported and misplaced directives instead of ignoring them", () => {
-  const { diagnostics } = imp(`${MINIMAL}    proxy_set_header X-A b;
+  const { diagnostics } = imp(`${MINIMAL}    add_header X-A b;
     proxy_pass https://a:1;
     ssl_certficate x;
 `);
   const es = errors(diagnostics);
-  assert.equal(es[0], '7:5 Directive "proxy_set_header" is not supported by mtlskit yet');
+  assert.equal(es[0], '7:5 Directive "add_header" is not supported by mtlskit yet');
   assert.equal(
     es[1],
     '8:5 Directive "proxy_pass" is not allowed in server: it belongs in location',
@@ -281,5 +281,53 @@ test("importNginx() never throws on any mix of known directives, values and brac
       assert.ok(r.config !== undefined || r.diagnostics.some((d) => d.severity === "error"));
     }),
     { numRuns: 300 },
+  );
+});
+
+test("importNginx() reads proxy_set_header with nginx inheritance: a location's own list replaces the server's", () => {
+  const { config, diagnostics } = imp(
+    `${MINIMAL}    proxy_set_header X-Client-DN $ssl_client_s_dn;
+    mtls_identity_headers xfcc;
+    location /own {
+        proxy_set_header X-Verify "$ssl_client_verify:\${ssl_client_serial}x";
+        mtls_identity_headers nginx;
+        proxy_pass http://127.0.0.1:8081;
+    }
+`,
+  );
+  assert.deepEqual(errors(diagnostics), []);
+  const [own, inherited] = config?.servers[0]?.locations ?? [];
+  assert.deepEqual(
+    own?.proxySetHeaders?.map((h) => [h.name, h.value]),
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: nginx ${name} syntax
+    [["X-Verify", "$ssl_client_verify:${ssl_client_serial}x"]],
+  );
+  assert.equal(own?.identityHeaders, "nginx");
+  assert.deepEqual(
+    inherited?.proxySetHeaders?.map((h) => [h.name, h.value]),
+    [["X-Client-DN", "$ssl_client_s_dn"]],
+  );
+  assert.equal(inherited?.identityHeaders, "xfcc");
+});
+
+test("importNginx() refuses unknown variables and bad presets at their column", () => {
+  const { diagnostics } = imp(`${MINIMAL}    proxy_set_header X-A "a $ssl_client_sdn";
+    proxy_set_header X-B $;
+    mtls_identity_headers envoy;
+`);
+  assert.deepEqual(errors(diagnostics), [
+    '7:29 Unknown "ssl_client_sdn" variable',
+    '8:26 Invalid variable name ""',
+    '9:27 Invalid value for "mtls_identity_headers": "envoy", expecting "off", "nginx" or "xfcc"',
+  ]);
+});
+
+test("importNginx() warns that hop-by-hop proxy_set_header lines are ignored", () => {
+  const { diagnostics } = imp(`${MINIMAL}    proxy_set_header Connection "";
+`);
+  assert.match(
+    diagnostics.find((d) => d.severity === "warning" && d.message.includes("Connection"))
+      ?.message ?? "",
+    /hop-by-hop/,
   );
 });

@@ -31,11 +31,14 @@ import {
   type ErrorLogConfig,
   type FileRef,
   type GatewayConfig,
+  type IdentityHeadersConfig,
   type LocationConfig,
+  type ProxySetHeader,
   type ServerConfig,
   type UpstreamTlsConfig,
 } from "../config.ts";
 import type { Diagnostic } from "../diagnostic.ts";
+import { compileTemplate } from "../variables.ts";
 import { checkDirective, collect, one } from "./check.ts";
 import { DIRECTIVES } from "./directives.ts";
 import type { Token } from "./lexer.ts";
@@ -248,9 +251,13 @@ function importServer(cx: ValueContext, server: Directive): ServerConfig | undef
     }
   }
   const serverUpstream = upstreamTls(cx, byName, undefined);
+  const serverHeaders: Inherited = {
+    setHeaders: proxySetHeaders(cx, byName) ?? [],
+    identity: identityPreset(cx, byName) ?? "off",
+  };
   const locations: LocationConfig[] = [];
   for (const d of byName.get("location") ?? []) {
-    const l = importLocation(cx, d, serverUpstream);
+    const l = importLocation(cx, d, serverUpstream, serverHeaders);
     const twin = l && locations.find((x) => x.path === l.path);
     if (twin) {
       cx.report(
@@ -341,10 +348,86 @@ function upstreamTls(
   };
 }
 
+/** Header settings a location inherits from its server. */
+interface Inherited {
+  readonly setHeaders: readonly ProxySetHeader[];
+  readonly identity: IdentityHeadersConfig;
+}
+
+/** Hop-by-hop headers `proxy_set_header` cannot set: the connection to the upstream is ours. */
+const UNSETTABLE = new Set([
+  "connection",
+  "keep-alive",
+  "te",
+  "transfer-encoding",
+  "upgrade",
+  "content-length",
+]);
+
+/** `proxy_set_header NAME VALUE` list of a block, or undefined when it has none (nginx inheritance). */
+function proxySetHeaders(
+  cx: ValueContext,
+  byName: Map<string, Directive[]>,
+): ProxySetHeader[] | undefined {
+  const list = byName.get("proxy_set_header");
+  if (!list) return undefined;
+  const out: ProxySetHeader[] = [];
+  for (const d of list) {
+    const [nameT, valueT] = d.args;
+    if (!nameT || !valueT) continue;
+    if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(nameT.value)) {
+      cx.report(
+        "error",
+        `Invalid header name "${nameT.raw}" in "proxy_set_header"`,
+        "use letters, digits and dashes",
+        nameT,
+      );
+      continue;
+    }
+    if (UNSETTABLE.has(nameT.value.toLowerCase())) {
+      cx.report(
+        "warning",
+        `Header "${nameT.value}" is hop-by-hop: mtlskit manages the upstream connection and ignores this proxy_set_header`,
+        "remove it; mtlskit keeps upstream connections alive with HTTP/1.1",
+        nameT,
+      );
+      continue;
+    }
+    const compiled = compileTemplate(valueT.value);
+    for (const p of compiled.problems) {
+      // Offsets are in the unescaped value; quoted values shift by the opening quote.
+      const shift = valueT.raw.length > valueT.value.length ? 1 : 0;
+      cx.report("error", p.message, undefined, {
+        line: valueT.line,
+        column: valueT.column + p.offset + shift,
+      });
+    }
+    out.push({ name: nameT.value, value: valueT.value, location: loc(cx.file, d.nameToken) });
+  }
+  return out;
+}
+
+function identityPreset(
+  cx: ValueContext,
+  byName: Map<string, Directive[]>,
+): IdentityHeadersConfig | undefined {
+  const a = one(byName, "mtls_identity_headers")?.args[0];
+  if (!a) return undefined;
+  if (a.value === "off" || a.value === "nginx" || a.value === "xfcc") return a.value;
+  cx.report(
+    "error",
+    `Invalid value for "mtls_identity_headers": "${a.raw}", expecting "off", "nginx" or "xfcc"`,
+    undefined,
+    a,
+  );
+  return undefined;
+}
+
 function importLocation(
   cx: ValueContext,
   d: Directive,
   inherited: UpstreamTlsConfig,
+  headers: Inherited,
 ): LocationConfig | undefined {
   if (d.args.length !== 1) {
     cx.report(
@@ -399,6 +482,8 @@ function importLocation(
     path,
     ...(proxyPass ? { proxyPass } : {}),
     upstreamTls: upstream,
+    proxySetHeaders: proxySetHeaders(cx, byName) ?? headers.setHeaders,
+    identityHeaders: identityPreset(cx, byName) ?? headers.identity,
     location: d.location,
   };
 }

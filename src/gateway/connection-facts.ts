@@ -1,0 +1,146 @@
+/**
+ * What the gateway knows about one client connection after its handshake — protocol,
+ * cipher, SNI, resumption, the client's certificates and their verify outcome — read once
+ * from the `TLSSocket` and kept for every request on that connection.
+ *
+ * For a resumed session OpenSSL restores the peer certificate and verify result of the
+ * original full handshake, so the facts never say more than that handshake proved.
+ *
+ * Source: Node `tls.TLSSocket` (`getPeerX509Certificate`, `getPeerCertificate(true)`,
+ * `authorized`, `authorizationError`); nginx `ngx_ssl_get_*` variables.
+ * @module
+ */
+import type { IncomingMessage } from "node:http";
+import type { TLSSocket } from "node:tls";
+import {
+  clientCertificateVariables,
+  type VerifyOutcome,
+  verifyErrorText,
+} from "./client-certificate.ts";
+import type { PeerCertificates } from "./identity-headers.ts";
+import type { RequestFacts, TlsFacts } from "./variables.ts";
+
+/** Facts of one connection. */
+export interface ConnectionFacts {
+  readonly tls: TlsFacts;
+  readonly verify: VerifyOutcome;
+  /** Undefined when the client sent no certificate. */
+  readonly peer?: PeerCertificates;
+}
+
+/** Options of {@link connectionFacts}. */
+export interface ConnectionFactsOptions {
+  /** Clock for `$ssl_client_v_remain`; default `() => new Date()`. */
+  readonly now?: () => Date;
+  /**
+   * A verify outcome decided by the gateway itself (checks Node's TLS layer cannot make,
+   * e.g. `ssl_verify_depth`); default: Node's `authorized` / `authorizationError`.
+   */
+  readonly verify?: (socket: TLSSocket, nodeOutcome: VerifyOutcome) => VerifyOutcome;
+}
+
+const cache = new WeakMap<TLSSocket, ConnectionFacts>();
+
+/** The client's chain as Node exposes it, leaf first, stopping at a self-issued certificate. */
+function peerChain(socket: TLSSocket): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  let c = socket.getPeerCertificate(true) as unknown as {
+    raw?: Buffer;
+    issuerCertificate?: unknown;
+    fingerprint256?: string;
+  };
+  const seen = new Set<string>();
+  while (c?.raw && !seen.has(c.fingerprint256 ?? "")) {
+    seen.add(c.fingerprint256 ?? "");
+    out.push(new Uint8Array(c.raw));
+    c = c.issuerCertificate as typeof c;
+  }
+  return out;
+}
+
+/**
+ * Reads (once per socket) the TLS facts of a connection.
+ * @param socket the client's socket, after the handshake
+ * @param options `now` clock, `verify` override
+ * @returns the facts, cached per socket
+ */
+export function connectionFacts(
+  socket: TLSSocket,
+  options: ConnectionFactsOptions = {},
+): ConnectionFacts {
+  const hit = cache.get(socket);
+  if (hit) return hit;
+  const leaf = socket.getPeerX509Certificate();
+  const nodeOutcome: VerifyOutcome = !leaf
+    ? { kind: "none" }
+    : socket.authorized
+      ? { kind: "success" }
+      : {
+          kind: "failed",
+          reason: verifyErrorText(String(socket.authorizationError ?? "CERT_REJECTED")),
+        };
+  const verify = leaf && options.verify ? options.verify(socket, nodeOutcome) : nodeOutcome;
+  const der = leaf ? new Uint8Array(leaf.raw) : undefined;
+  const client = clientCertificateVariables(der, {
+    verify,
+    ...(options.now ? { now: options.now } : {}),
+  });
+  const facts: ConnectionFacts = {
+    verify,
+    tls: {
+      protocol: socket.getProtocol() ?? "",
+      cipher: socket.getCipher()?.name ?? "",
+      sessionReused: socket.isSessionReused(),
+      // Node does not expose the session_id of the SSL_SESSION: left empty (approximation).
+      sessionId: "",
+      serverName: typeof socket.servername === "string" ? socket.servername : "",
+      alpnProtocol: typeof socket.alpnProtocol === "string" ? socket.alpnProtocol : "",
+      client,
+    },
+    ...(der ? { peer: { chain: peerChain(socket), verified: verify.kind === "success" } } : {}),
+  };
+  cache.set(socket, facts);
+  return facts;
+}
+
+/** Options of {@link requestFacts}. */
+export interface RequestFactsOptions {
+  readonly connection: number;
+  readonly serverName: string;
+  readonly proxyHost?: string;
+  readonly proxyPort?: number;
+}
+
+/**
+ * Facts of one request for {@link requestVariables}.
+ * @param req the request
+ * @param conn its connection's facts
+ * @param options connection number, server name, proxy target
+ * @returns plain data
+ */
+export function requestFacts(
+  req: IncomingMessage,
+  conn: ConnectionFacts,
+  options: RequestFactsOptions,
+): RequestFacts {
+  const s = req.socket;
+  return {
+    tls: conn.tls,
+    remoteAddress: stripV4Mapped(s.remoteAddress ?? ""),
+    remotePort: s.remotePort ?? 0,
+    localAddress: stripV4Mapped(s.localAddress ?? ""),
+    localPort: s.localPort ?? 0,
+    serverName: options.serverName,
+    method: req.method ?? "GET",
+    url: req.url ?? "/",
+    httpVersion: req.httpVersion,
+    headers: req.headers,
+    connection: options.connection,
+    ...(options.proxyHost !== undefined ? { proxyHost: options.proxyHost } : {}),
+    ...(options.proxyPort !== undefined ? { proxyPort: options.proxyPort } : {}),
+  };
+}
+
+function stripV4Mapped(a: string): string {
+  return a.startsWith("::ffff:") && a.includes(".") ? a.slice(7) : a;
+}
