@@ -5,7 +5,8 @@
  */
 import { ChunkQueue } from "../capture/chunk-queue.ts";
 import { createCaptureReader } from "../capture/detect-format.ts";
-import { decodeFrame } from "../capture/frame-decoder.ts";
+import { type DecodedFrame, decodeFrame, decodeTransport } from "../capture/frame-decoder.ts";
+import { IpDefragmenter } from "../capture/ip-defragmenter.ts";
 import type { CaptureReader, DecryptionSecrets } from "../capture/packet.ts";
 import { type StreamEvent, TcpReassembler } from "../capture/tcp-reassembler.ts";
 import { ConnectionDissector } from "./connection-dissector.ts";
@@ -34,6 +35,7 @@ export class CaptureAnalyzer {
   readonly #tcp: TcpReassembler;
   readonly #connections = new Map<number, ConnectionDissector>();
   readonly #quic = new QuicTracker();
+  readonly #defrag = new IpDefragmenter();
   readonly #warnedInterfaces = new Set<number>();
   #lastFrame = 0;
   #fragments = 0;
@@ -77,7 +79,13 @@ export class CaptureAnalyzer {
     const out: AnalyzerEvent[] = [];
     for (const packet of this.#reader.push(chunk)) {
       this.#lastFrame = packet.frame;
-      const d = decodeFrame(packet);
+      let d: DecodedFrame = decodeFrame(packet);
+      if (d.kind === "fragment") {
+        this.#fragments++;
+        const whole = this.#defrag.push(d.ip);
+        if (!whole) continue;
+        d = decodeTransport(whole);
+      }
       switch (d.kind) {
         case "tcp":
           for (const ev of this.#tcp.push(packet.frame, d)) this.#stream(ev, out);
@@ -97,7 +105,6 @@ export class CaptureAnalyzer {
           }
           break;
         case "fragment":
-          this.#fragments++;
           break;
         case "malformed":
           this.#malformed++;
@@ -126,12 +133,13 @@ export class CaptureAnalyzer {
         message: `Capture cut short: ${left} bytes of an incomplete record at the end`,
       });
     }
-    if (this.#fragments > 0) {
+    const incomplete = this.#defrag.dropped + this.#defrag.pending;
+    if (incomplete > 0) {
       out.push({
         kind: "warning",
         frame,
         stream: undefined,
-        message: `${this.#fragments} IP fragments were not reassembled`,
+        message: `${incomplete} fragmented IP datagrams could not be reassembled (of ${this.#fragments} fragments)`,
       });
     }
     if (this.#malformed > 0) {

@@ -13,7 +13,7 @@ import { decodeUdp, type UdpDatagram } from "./udp.ts";
 export type DecodedFrame =
   | { readonly kind: "tcp"; readonly ip: IpPacket; readonly tcp: TcpSegment }
   | { readonly kind: "udp"; readonly ip: IpPacket; readonly udp: UdpDatagram }
-  /** An IP fragment: not reassembled (flagged so callers can count it). */
+  /** An IP fragment of a TCP or UDP datagram: give it to an `IpDefragmenter`. */
   | { readonly kind: "fragment"; readonly ip: IpPacket }
   /** The interface's link type is not decoded. */
   | { readonly kind: "unsupported-link"; readonly linkType: number }
@@ -39,13 +39,29 @@ export function decodeFrame(packet: Packet): DecodedFrame {
   if (link.kind === "other") return { kind: "other" };
   try {
     const ip = decodeIp(link.payload);
-    if (ip.protocol !== IpProtocol.TCP && ip.protocol !== IpProtocol.UDP) return { kind: "other" };
     if (ip.fragment) {
-      // A first fragment carries the TCP header; later ones do not. Neither is reassembled.
+      if (ip.protocol !== IpProtocol.TCP && ip.protocol !== IpProtocol.UDP)
+        return { kind: "other" };
       return { kind: "fragment", ip };
     }
+    return decodeTransport(ip);
+  } catch (e) {
+    if (e instanceof ParseError) return { kind: "malformed", reason: e.message };
+    throw e;
+  }
+}
+
+/**
+ * Decodes the TCP or UDP header of a whole (unfragmented or reassembled) IP packet.
+ * Never throws: a malformed header comes back as `malformed`.
+ * @param ip the IP packet
+ * @returns the segment or datagram, `other` for other protocols
+ */
+export function decodeTransport(ip: IpPacket): DecodedFrame {
+  try {
     if (ip.protocol === IpProtocol.UDP) return { kind: "udp", ip, udp: decodeUdp(ip.payload) };
-    return { kind: "tcp", ip, tcp: decodeTcp(ip.payload) };
+    if (ip.protocol === IpProtocol.TCP) return { kind: "tcp", ip, tcp: decodeTcp(ip.payload) };
+    return { kind: "other" };
   } catch (e) {
     if (e instanceof ParseError) return { kind: "malformed", reason: e.message };
     throw e;
