@@ -108,6 +108,17 @@ describe("ConnectionDissector", () => {
     assert.equal(fields(events), "7\t0\t\t\t\t\t\n8\t0\t0x0303\t22\t1\t0x1301,0xc02c\t\n");
   });
 
+  it("resynchronises at the next record header after a gap", () => {
+    const d = new ConnectionDissector(0);
+    const hello = Uint8Array.from(record(22, clientHello));
+    d.data(0, hello.subarray(0, 20), 1);
+    const warnings = d.gap(0, 2, 30);
+    assert.match(warnings[0]!.kind === "warning" ? warnings[0]!.message : "", /resynchronising/);
+    const tail = hello.subarray(50);
+    const events = d.data(0, Uint8Array.from([...tail, ...record(21, [1, 0])]), 3);
+    assert.equal(fields(events), "3\t0\t0x0303\t21\t\t\t0\n");
+  });
+
   it("ignores connections that do not start with a TLS record", () => {
     const d = new ConnectionDissector(0);
     assert.deepEqual(d.data(0, new TextEncoder().encode("GET / HTTP/1.1\r\n"), 1), []);

@@ -24,8 +24,10 @@ interface Half {
   v2: boolean;
   v2Buffer: Uint8Array;
   ccs: boolean;
-  readonly records: RecordFramer;
-  readonly handshakes: HandshakeFramer;
+  records: RecordFramer;
+  handshakes: HandshakeFramer;
+  /** After a gap: looking for the next record header before framing again. */
+  resync: boolean;
 }
 
 function newHalf(): Half {
@@ -37,6 +39,7 @@ function newHalf(): Half {
     ccs: false,
     records: new RecordFramer(),
     handshakes: new HandshakeFramer({ maxMessageSize: MAX_HANDSHAKE_MESSAGE }),
+    resync: false,
   };
 }
 
@@ -117,6 +120,12 @@ export class ConnectionDissector {
     const out: AnalyzerEvent[] = [];
     let rest = data;
     if (half.v2) rest = this.#v2(half, direction, rest, frame, out);
+    if (half.resync) {
+      const at = findRecordStart(rest);
+      if (at < 0) return out;
+      half.resync = false;
+      rest = rest.subarray(at);
+    }
     if (half.broken || half.v2 || rest.length === 0) return out;
     let records: TlsRecord[];
     const atBoundary = half.records.buffered === 0;
@@ -146,11 +155,24 @@ export class ConnectionDissector {
   gap(direction: Direction, frame: number, length: number): AnalyzerEvent[] {
     const half = this.#halves[direction];
     if (!this.isTls || half.broken) return [];
-    half.broken = true;
+    if (half.v2) {
+      half.broken = true;
+      return [
+        this.#warning(
+          frame,
+          `${length} bytes missing in direction ${direction}: stopped dissecting it`,
+        ),
+      ];
+    }
+    // Framing state is lost: start afresh at the next plausible record header. Cipher
+    // state (ChangeCipherSpec seen, TLS 1.3) carries over.
+    half.records = new RecordFramer();
+    half.handshakes = new HandshakeFramer({ maxMessageSize: MAX_HANDSHAKE_MESSAGE });
+    half.resync = true;
     return [
       this.#warning(
         frame,
-        `${length} bytes missing in direction ${direction}: stopped dissecting it`,
+        `${length} bytes missing in direction ${direction}: resynchronising at the next record header`,
       ),
     ];
   }
@@ -319,6 +341,20 @@ export class ConnectionDissector {
     half.v2Buffer = left.slice();
     return new Uint8Array(0);
   }
+}
+
+/**
+ * Finds the first offset where a record header starts whose record either ends exactly at
+ * the end of `data` or is followed by another plausible header (or by bytes too few to tell).
+ * @returns the offset, or -1
+ */
+function findRecordStart(data: Uint8Array): number {
+  for (let i = 0; i + 5 <= data.length; i++) {
+    if (guessTls(data.subarray(i, i + 5)) !== "tls") continue;
+    const next = i + 5 + ((data[i + 3]! << 8) | data[i + 4]!);
+    if (next >= data.length || guessTls(data.subarray(next, next + 5)) === "tls") return i;
+  }
+  return -1;
 }
 
 /** TLS 1.3 (0x0304) or one of its drafts (0x7f00 + n, RFC 8446 §4.2.1 note). */

@@ -4,9 +4,17 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { describe, it } from "node:test";
-import { buildProgram } from "../../src/cli/program.ts";
+import { Command } from "commander";
+import { registerAnalyze } from "../../src/cli/analyze.ts";
 import { runProgram } from "../../src/cli/run.ts";
 import { tempDir } from "../helpers/tmp.ts";
+
+/** `mtls` with only the analyze command: other commands' work in progress cannot break these tests. */
+function analyzeProgram(): Command {
+  const program = new Command("mtls");
+  registerAnalyze(program);
+  return program;
+}
 
 const MTLS = "../shared/captures/mtls";
 
@@ -21,7 +29,7 @@ async function run(argv: string[]): Promise<{ status: number; out: string; err: 
   stderr.on("data", (c: Buffer) => {
     err += c.toString();
   });
-  const status = await runProgram(buildProgram(), argv, { stdout, stderr });
+  const status = await runProgram(analyzeProgram(), argv, { stdout, stderr });
   return { status, out, err };
 }
 
@@ -129,9 +137,28 @@ describe("mtls analyze --summary and --json", () => {
   });
 
   it("reads standard input given -", () => {
+    // A child process with the analyze command only, its stdin fed the capture.
+    const script = [
+      'import { Command } from "commander";',
+      'import { registerAnalyze } from "./src/cli/analyze.ts";',
+      'import { runProgram } from "./src/cli/run.ts";',
+      'const program = new Command("mtls");',
+      "registerAnalyze(program);",
+      "process.exitCode = await runProgram(program, process.argv.slice(1), process);",
+    ].join("\n");
     const r = spawnSync(
       process.execPath,
-      ["--import", "tsx", "src/cli/main.ts", "analyze", "-", "--format", "tshark-fields"],
+      [
+        "--import",
+        "tsx",
+        "--input-type=module",
+        "-e",
+        script,
+        "analyze",
+        "-",
+        "--format",
+        "tshark-fields",
+      ],
       { input: readFileSync("../shared/captures/zeek/hrr.pcap"), encoding: "utf8" },
     );
     assert.equal(r.status, 0, r.stderr);
