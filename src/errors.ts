@@ -44,6 +44,8 @@ export const ErrorCode = {
   TIMEOUT: "MTLS_TIMEOUT",
   /** A capture file that cannot be read. */
   CAPTURE: "MTLS_CAPTURE",
+  /** A certificate that does not verify (chain, time, purpose, name or revocation). */
+  PKI_VERIFY: "MTLS_PKI_VERIFY",
 } as const;
 
 /** One of the {@link ErrorCode} values. */

@@ -9,6 +9,8 @@
  * mtls pki revoke SERIAL|CERT --ca DIR [--reason R] [--crl-days N]
  * mtls pki crl   --ca DIR [--days N]
  * mtls pki list  --ca DIR [--json]
+ * mtls pki inspect FILE... [--json] [--at DATE]
+ * mtls pki verify CERT --ca F [--chain F] [--crl F] [--purpose server|client] [--host NAME] [--at DATE] [--json]
  * ```
  *
  * Subjects are written in DER order, most specific last, as openssl's `-subj` reads them:
@@ -24,13 +26,18 @@ import { readFileChecked } from "../files.ts";
 import { commitFiles } from "../pki/commit-files.ts";
 import { type Crl, DEFAULT_CRL_DAYS, parseRevocationReason, RevocationReason } from "../pki/crl.ts";
 import { createCsr } from "../pki/csr.ts";
+import { formatIndexTable, indexStatusAt } from "../pki/index-text.ts";
+import { inspectObject, type PkiInfo } from "../pki/inspect.ts";
+import { renderInspection } from "../pki/inspect-text.ts";
+import { readPkiObjects } from "../pki/pki-file.ts";
 import { getProfile } from "../pki/profiles.ts";
 import { parseSanList, type SubjectAltName } from "../pki/san.ts";
 import type { IssuedCertificate } from "../pki/sign.ts";
-import { type IndexEntry, initCaStore, readIndex } from "../pki/store.ts";
+import { initCaStore, readIndex } from "../pki/store.ts";
 import { publishCrl, revokeInStore } from "../pki/store-revoke.ts";
 import { issueIntoStore, signIntoStore } from "../pki/store-sign.ts";
 import { MAX_DAYS } from "../pki/validity.ts";
+import { verifyCertificate } from "../pki/verify.ts";
 import { applyCommonOptions } from "./run.ts";
 
 /** How subjects are ordered, for `--help`. */
@@ -92,34 +99,50 @@ function crlSummary(crl: Crl, files: readonly string[]): string {
   ].join("\n");
 }
 
-/** `valid`, `revoked` or `expired` (valid in the index, past notAfter at `now`). */
-function statusAt(entry: IndexEntry, now: Date): string {
-  if (entry.status === "revoked") return "revoked";
-  return Date.parse(entry.notAfter) < now.getTime() ? "expired" : "valid";
+function parseAt(value: string): Date {
+  const t = Date.parse(value);
+  if (!/^\d{4}-\d\d-\d\d/.test(value) || Number.isNaN(t)) {
+    throw new MtlsError(
+      ErrorCode.USAGE,
+      `Bad --at '${value}': expected an ISO 8601 date such as 2027-01-31 or 2027-01-31T12:00:00Z`,
+    );
+  }
+  return new Date(t);
 }
 
-function listTable(entries: readonly IndexEntry[], now: Date): string {
-  if (entries.length === 0) return "No certificates issued yet\n";
-  const rows = [
-    ["SERIAL", "STATUS", "PROFILE", "NOT AFTER", "SUBJECT", "SANS"],
-    ...entries.map((e) => [
-      e.serial,
-      statusAt(e, now) + (e.status === "revoked" && e.reason ? ` (${e.reason})` : ""),
-      e.profile,
-      e.notAfter.slice(0, 10),
-      e.subject,
-      e.sans.join(","),
-    ]),
-  ];
-  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length))) ?? [];
-  return `${rows
-    .map((r) =>
-      r
-        .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
-        .join("  ")
-        .trimEnd(),
-    )
-    .join("\n")}\n`;
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+/** Every certificate (DER) in the given files, for --ca and --chain. */
+function certificatesIn(paths: readonly string[], what: string): Uint8Array[] {
+  return paths.flatMap((p) => {
+    const file = existsSync(join(p, "ca.crt")) ? join(p, "ca.crt") : p;
+    const certs = readPkiObjects(readFileChecked(file, what), file).filter(
+      (o) => o.kind === "certificate",
+    );
+    if (certs.length === 0) {
+      throw new MtlsError(
+        ErrorCode.PKI_BAD_INPUT,
+        `Cannot read ${what} ${file}: no certificate in it`,
+      );
+    }
+    return certs.map((o) => o.raw);
+  });
+}
+
+interface InspectCliOptions {
+  json?: boolean;
+  at?: Date;
+}
+interface VerifyCliOptions {
+  ca?: string[];
+  chain?: string[];
+  crl?: string[];
+  purpose?: string;
+  host?: string;
+  at?: Date;
+  json?: boolean;
 }
 
 interface RevokeCliOptions {
@@ -352,11 +375,91 @@ export function registerPki(program: Command): void {
         this,
         opts.json
           ? `${JSON.stringify(
-              entries.map((e) => ({ ...e, status: statusAt(e, now) })),
+              entries.map((e) => ({ ...e, status: indexStatusAt(e, now) })),
               null,
               2,
             )}\n`
-          : listTable(entries, now),
+          : formatIndexTable(entries, now),
       );
+    });
+
+  applyCommonOptions(pki.command("inspect"))
+    .description(
+      "show what certificates, CSRs, CRLs and keys say (PEM or DER; every block of a bundle)",
+    )
+    .argument("<files...>", "the files")
+    .option("--json", "print the fields as JSON (an array, one object per block)")
+    .option("--at <date>", "judge validity at this ISO 8601 time instead of now", parseAt)
+    .action(async function (this: Command, files: string[], opts: InspectCliOptions) {
+      const infos: { source: string; info: PkiInfo }[] = [];
+      for (const path of files) {
+        const objects = readPkiObjects(readFileChecked(path, "file"), path);
+        for (const [i, o] of objects.entries()) {
+          const info = await inspectObject(o, { path, ...(opts.at ? { now: opts.at } : {}) });
+          infos.push({ source: objects.length > 1 ? `${path} #${i + 1}` : path, info });
+        }
+      }
+      print(
+        this,
+        opts.json
+          ? `${JSON.stringify(
+              infos.map(({ source, info }) => ({ source, ...info })),
+              null,
+              2,
+            )}\n`
+          : infos.map(({ source, info }) => renderInspection(info, source)).join("\n"),
+      );
+    });
+
+  applyCommonOptions(pki.command("verify"))
+    .description("verify a certificate as a TLS peer would, and say in plain words what is wrong")
+    .argument("<cert>", "the certificate (PEM or DER; further certificates in it count as --chain)")
+    .option(
+      "--ca <file>",
+      "a trusted CA certificate file or CA store directory (repeatable)",
+      collect,
+    )
+    .option("--chain <file>", "intermediate certificates (repeatable)", collect)
+    .option("--crl <file>", "CRLs to check revocation against (repeatable)", collect)
+    .option("--purpose <purpose>", "server or client: check extendedKeyUsage")
+    .option("--host <name>", "check the certificate is valid for this DNS name or IP address")
+    .option("--at <date>", "verify at this ISO 8601 time instead of now", parseAt)
+    .option("--json", "print the result as JSON")
+    .action(async function (this: Command, certPath: string, opts: VerifyCliOptions) {
+      if (opts.purpose !== undefined && opts.purpose !== "server" && opts.purpose !== "client") {
+        throw new MtlsError(
+          ErrorCode.USAGE,
+          `Bad --purpose '${opts.purpose}': expected server or client`,
+        );
+      }
+      const [leaf, ...extra] = certificatesIn([certPath], "certificate");
+      const crls = (opts.crl ?? []).flatMap((p) =>
+        readPkiObjects(readFileChecked(p, "CRL"), p)
+          .filter((o) => o.kind === "crl")
+          .map((o) => o.raw),
+      );
+      const result = await verifyCertificate(leaf as Uint8Array, {
+        ca: certificatesIn(opts.ca ?? [], "CA certificate"),
+        chain: [...extra, ...certificatesIn(opts.chain ?? [], "chain")],
+        crls,
+        ...(opts.purpose === undefined ? {} : { purpose: opts.purpose }),
+        ...(opts.host === undefined ? {} : { host: opts.host }),
+        ...(opts.at === undefined ? {} : { at: opts.at }),
+      });
+      const pathText = result.path.map((s) => `'${s}'`).join(" <- ");
+      if (opts.json) print(this, `${JSON.stringify(result, null, 2)}\n`);
+      else if (result.ok) print(this, `${certPath}: OK\n  path  ${pathText}\n`);
+      else {
+        const lines = result.problems.map((p) => `  - ${p.message}`);
+        print(this, `${certPath}: FAILED\n  path  ${pathText}\n${lines.join("\n")}\n`);
+      }
+      if (!result.ok) {
+        const [first] = result.problems;
+        throw new MtlsError(
+          ErrorCode.PKI_VERIFY,
+          `${certPath} does not verify: ${first?.message ?? "no path to a trusted CA"}${result.problems.length > 1 ? ` (and ${result.problems.length - 1} more problem(s))` : ""}`,
+          { details: { problems: result.problems, path: result.path } },
+        );
+      }
     });
 }
