@@ -23,6 +23,8 @@ import {
 
 /** Crypto bytes buffered ahead of a hole per direction, in bytes. */
 const MAX_PENDING_BYTES = 256 * 1024;
+/** CRYPTO chunks buffered ahead of a hole per direction (bounds the linear search). */
+const MAX_PENDING_CHUNKS = 256;
 /** QUIC connections remembered at once; the oldest are forgotten beyond this. */
 const MAX_CONNECTIONS = 65536;
 
@@ -124,7 +126,10 @@ export class QuicTracker {
     if (half.broken) return;
     if (chunk.offset + chunk.data.length <= half.next) return; // retransmitted
     if (chunk.offset > half.next) {
-      if (half.pendingBytes + chunk.data.length > MAX_PENDING_BYTES) {
+      if (
+        half.pendingBytes + chunk.data.length > MAX_PENDING_BYTES ||
+        half.pending.length >= MAX_PENDING_CHUNKS
+      ) {
         half.broken = true;
         return;
       }

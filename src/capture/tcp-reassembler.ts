@@ -94,6 +94,12 @@ interface Connection {
   closed: boolean;
 }
 
+/**
+ * Out-of-order segments held per direction: bounds the sorted insert (linear in this count)
+ * so a flood of tiny reordered segments costs linear time overall.
+ */
+const MAX_PENDING_SEGMENTS = 1024;
+
 /** Closed connections remembered (a few hundred bytes each) so late packets keep their stream. */
 const MAX_CLOSED = 65536;
 
@@ -243,7 +249,9 @@ export class TcpReassembler {
     insertPending(half, { offset, data: payload.slice(), frame });
     this.#totalBuffered += payload.length;
     while (
-      (half.pendingBytes > this.#maxBuffered || this.#totalBuffered > this.#maxTotal) &&
+      (half.pendingBytes > this.#maxBuffered ||
+        this.#totalBuffered > this.#maxTotal ||
+        half.pending.length > MAX_PENDING_SEGMENTS) &&
       half.pending.length > 0
     ) {
       this.#skipToPending(conn, dir, frame, out);
