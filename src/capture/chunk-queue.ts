@@ -17,6 +17,9 @@
  */
 export class ChunkQueue {
   #chunks: Uint8Array[] = [];
+  /** Index of the first live chunk in `#chunks` (advanced instead of shift(): linear time). */
+  #first = 0;
+  /** Bytes of the first live chunk already consumed. */
   #head = 0;
   #length = 0;
 
@@ -39,13 +42,14 @@ export class ChunkQueue {
    */
   peek(n: number): Uint8Array {
     if (n > this.#length) throw new RangeError(`Cannot peek ${n} bytes: ${this.#length} queued`);
-    const first = this.#chunks[0];
+    const first = this.#chunks[this.#first];
     if (n === 0 || first === undefined) return new Uint8Array(0);
     if (first.length - this.#head >= n) return first.subarray(this.#head, this.#head + n);
     const out = new Uint8Array(n);
     let filled = 0;
     let at = this.#head;
-    for (const c of this.#chunks) {
+    for (let i = this.#first; i < this.#chunks.length; i++) {
+      const c = this.#chunks[i]!;
       const take = Math.min(c.length - at, n - filled);
       out.set(c.subarray(at, at + take), filled);
       filled += take;
@@ -61,15 +65,19 @@ export class ChunkQueue {
     this.#length -= n;
     let left = n;
     while (left > 0) {
-      const first = this.#chunks[0]!;
+      const first = this.#chunks[this.#first]!;
       const avail = first.length - this.#head;
       if (avail > left) {
         this.#head += left;
-        return;
+        break;
       }
       left -= avail;
-      this.#chunks.shift();
+      this.#first++;
       this.#head = 0;
+    }
+    if (this.#first > 64 && this.#first * 2 > this.#chunks.length) {
+      this.#chunks = this.#chunks.slice(this.#first);
+      this.#first = 0;
     }
   }
 
