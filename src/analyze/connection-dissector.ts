@@ -228,6 +228,7 @@ export class ConnectionDissector {
       length: record.fragment.length,
       handshakes,
       alert,
+      raw: record.raw,
     };
   }
 
@@ -320,6 +321,7 @@ export class ConnectionDissector {
         length: msg.length,
         handshakes,
         alert: undefined,
+        raw: got.record.raw,
       });
       if (handshakes[0]?.msgType === V2_CLIENT_HELLO && helloVersion >> 8 === 3) {
         // SSLv2-compatible ClientHello (RFC 5246 Appendix E.2): TLS records follow.

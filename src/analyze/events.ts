@@ -55,6 +55,8 @@ export interface RecordEvent {
   readonly handshakes: readonly HandshakeEvent[];
   /** A plaintext alert's level and description (RFC 8446 §6), else undefined. */
   readonly alert: { readonly level: number; readonly description: number } | undefined;
+  /** The record as on the wire, header included (a view; copy it to keep it past the event). */
+  readonly raw: Uint8Array;
 }
 
 /**

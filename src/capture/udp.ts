@@ -10,6 +10,8 @@ export interface UdpDatagram {
   readonly dstPort: number;
   /** The datagram's data, trimmed to the UDP length field when it is consistent. */
   readonly payload: Uint8Array;
+  /** The 8 header bytes. */
+  readonly raw: Uint8Array;
 }
 
 /**
@@ -25,5 +27,5 @@ export function decodeUdp(data: Uint8Array): UdpDatagram {
   const length = r.u16("UDP length");
   r.u16("UDP checksum");
   const end = length >= 8 && length <= data.length ? length : data.length;
-  return { srcPort, dstPort, payload: data.subarray(8, end) };
+  return { srcPort, dstPort, payload: data.subarray(8, end), raw: data.subarray(0, 8) };
 }
