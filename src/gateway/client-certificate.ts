@@ -78,6 +78,77 @@ export const VERIFY_ERROR_TEXT: Readonly<Record<string, string>> = {
   IP_ADDRESS_MISMATCH: "IP address mismatch",
 };
 
+/** OpenSSL 3.0's `X509_V_ERR_*` numbers (`x509_vfy.h`), as nginx logs them (`(20:unable to ...)`). */
+export const VERIFY_ERROR_NUMBER: Readonly<Record<string, number>> = {
+  UNABLE_TO_GET_ISSUER_CERT: 2,
+  UNABLE_TO_GET_CRL: 3,
+  UNABLE_TO_DECRYPT_CERT_SIGNATURE: 4,
+  UNABLE_TO_DECRYPT_CRL_SIGNATURE: 5,
+  UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY: 6,
+  CERT_SIGNATURE_FAILURE: 7,
+  CRL_SIGNATURE_FAILURE: 8,
+  CERT_NOT_YET_VALID: 9,
+  CERT_HAS_EXPIRED: 10,
+  CRL_NOT_YET_VALID: 11,
+  CRL_HAS_EXPIRED: 12,
+  ERROR_IN_CERT_NOT_BEFORE_FIELD: 13,
+  ERROR_IN_CERT_NOT_AFTER_FIELD: 14,
+  ERROR_IN_CRL_LAST_UPDATE_FIELD: 15,
+  ERROR_IN_CRL_NEXT_UPDATE_FIELD: 16,
+  OUT_OF_MEM: 17,
+  DEPTH_ZERO_SELF_SIGNED_CERT: 18,
+  SELF_SIGNED_CERT_IN_CHAIN: 19,
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 20,
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 21,
+  CERT_CHAIN_TOO_LONG: 22,
+  CERT_REVOKED: 23,
+  INVALID_CA: 24,
+  PATH_LENGTH_EXCEEDED: 25,
+  INVALID_PURPOSE: 26,
+  CERT_UNTRUSTED: 27,
+  CERT_REJECTED: 28,
+  SUBJECT_ISSUER_MISMATCH: 29,
+  AKID_SKID_MISMATCH: 30,
+  AKID_ISSUER_SERIAL_MISMATCH: 31,
+  KEYUSAGE_NO_CERTSIGN: 32,
+  UNABLE_TO_GET_CRL_ISSUER: 33,
+  UNHANDLED_CRITICAL_EXTENSION: 34,
+  KEYUSAGE_NO_CRL_SIGN: 35,
+  UNHANDLED_CRITICAL_CRL_EXTENSION: 36,
+  INVALID_NON_CA: 37,
+  PROXY_PATH_LENGTH_EXCEEDED: 38,
+  KEYUSAGE_NO_DIGITAL_SIGNATURE: 39,
+  INVALID_EXTENSION: 41,
+  INVALID_POLICY_EXTENSION: 42,
+  NO_EXPLICIT_POLICY: 43,
+  DIFFERENT_CRL_SCOPE: 44,
+  UNSUPPORTED_EXTENSION_FEATURE: 45,
+  UNNESTED_RESOURCE: 46,
+  PERMITTED_VIOLATION: 47,
+  EXCLUDED_VIOLATION: 48,
+  SUBTREE_MINMAX: 49,
+  APPLICATION_VERIFICATION: 50,
+  HOSTNAME_MISMATCH: 62,
+  EMAIL_MISMATCH: 63,
+  IP_ADDRESS_MISMATCH: 64,
+  EE_KEY_TOO_SMALL: 66,
+  CA_KEY_TOO_SMALL: 67,
+  CA_MD_TOO_WEAK: 68,
+};
+
+/**
+ * Verify errors `ssl_verify_client optional_no_ca` lets through: the chain does not reach
+ * a trusted CA, but nothing else is wrong (nginx `ngx_ssl_verify_error_optional`).
+ */
+export const OPTIONAL_NO_CA_ERRORS: ReadonlySet<string> = new Set([
+  "DEPTH_ZERO_SELF_SIGNED_CERT",
+  "SELF_SIGNED_CERT_IN_CHAIN",
+  "UNABLE_TO_GET_ISSUER_CERT",
+  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+  "CERT_UNTRUSTED",
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+]);
+
 /**
  * The text after `FAILED:` in `$ssl_client_verify` for a Node `authorizationError` code.
  * @param code e.g. `"UNABLE_TO_GET_ISSUER_CERT_LOCALLY"`; unknown codes are returned lower-cased
@@ -91,7 +162,13 @@ export function verifyErrorText(code: string): string {
 export type VerifyOutcome =
   | { readonly kind: "none" }
   | { readonly kind: "success" }
-  | { readonly kind: "failed"; readonly reason: string };
+  | {
+      readonly kind: "failed";
+      /** `X509_verify_cert_error_string`, e.g. `certificate has expired`. */
+      readonly reason: string;
+      /** The `X509_V_ERR_` name without prefix, e.g. `CERT_HAS_EXPIRED`. */
+      readonly code?: string;
+    };
 
 /** `SUCCESS`, `FAILED:<reason>` or `NONE`. */
 export function formatVerify(v: VerifyOutcome): string {
@@ -174,7 +251,7 @@ const NO_CERTIFICATE = {
  * @throws {ParseError} when `der` is not a certificate
  * @example
  * ```ts
- * const v = clientCertificateVariables(socket.getPeerX509Certificate()?.raw, { verify: { kind: "success" } });
+ * const v = clientCertificateVariables(socket.getPeerCertificate(true).raw, { verify: { kind: "success" } });
  * v.ssl_client_s_dn; // "CN=client-1"
  * ```
  */

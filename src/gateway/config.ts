@@ -63,8 +63,11 @@ export interface ListenConfig {
   readonly location?: SourceLocation;
 }
 
-/** `ssl_verify_client` values (optional_no_ca may come later). */
-export type VerifyClient = "off" | "on" | "optional";
+/** `ssl_verify_client` values. */
+export type VerifyClient = "off" | "on" | "optional" | "optional_no_ca";
+
+/** nginx's `ssl_verify_depth` default. */
+export const DEFAULT_VERIFY_DEPTH = 1;
 
 /** `ssl_session_cache`: server-side cache of TLS 1.2 session IDs. */
 export type SessionCacheConfig =
@@ -84,6 +87,12 @@ export interface ServerTlsConfig {
   /** CAs that client certificates must chain to, advertised in CertificateRequest. */
   readonly clientCertificate?: FileRef;
   readonly verifyClient: VerifyClient;
+  /** CAs trusted for client certificates but not advertised (`ssl_trusted_certificate`). */
+  readonly trustedCertificate?: FileRef;
+  /** `ssl_verify_depth`: intermediates allowed below the trust anchor; default 1. */
+  readonly verifyDepth?: number;
+  /** CRLs (PEM) checked for every certificate of the client's chain (`ssl_crl`). */
+  readonly crl?: FileRef;
   readonly sessionCache: SessionCacheConfig;
   readonly sessionTimeoutSeconds: number;
   /** Enabled protocols, oldest first; always a contiguous range. */

@@ -6,10 +6,11 @@
  * For a resumed session OpenSSL restores the peer certificate and verify result of the
  * original full handshake, so the facts never say more than that handshake proved.
  *
- * Source: Node `tls.TLSSocket` (`getPeerX509Certificate`, `getPeerCertificate(true)`,
+ * Source: Node `tls.TLSSocket` (`getPeerCertificate(true)`,
  * `authorized`, `authorizationError`); nginx `ngx_ssl_get_*` variables.
  * @module
  */
+import { X509Certificate } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import type { TLSSocket } from "node:tls";
 import {
@@ -41,9 +42,55 @@ export interface ConnectionFactsOptions {
 
 const cache = new WeakMap<TLSSocket, ConnectionFacts>();
 
-/** The client's chain as Node exposes it, leaf first, stopping at a self-issued certificate. */
+/** A failed outcome from an `X509_V_ERR_` name. */
+export function failed(code: string): VerifyOutcome {
+  return { kind: "failed", reason: verifyErrorText(code), code };
+}
+
+/**
+ * `ssl_verify_depth` as OpenSSL 3 applies it (verified against nginx 1.22): the chain from
+ * the leaf to the self-signed trust anchor may hold `depth` intermediates (`depth + 2`
+ * certificates); OpenSSL stops building there, so a longer chain fails with
+ * `unable to get local issuer certificate` (not `certificate chain too long`). Node has
+ * no option for it, so the gateway checks the chain once Node's verification succeeded.
+ * @param depth `ssl_verify_depth` (nginx default 1)
+ * @returns a `verify` override for {@link connectionFacts}
+ */
+export function verifyDepthCheck(
+  depth: number,
+): (socket: TLSSocket, outcome: VerifyOutcome) => VerifyOutcome {
+  return (socket, outcome) => {
+    if (outcome.kind !== "success") return outcome;
+    return verifiedChainLength(socket) > depth + 2
+      ? failed("UNABLE_TO_GET_ISSUER_CERT_LOCALLY")
+      : outcome;
+  };
+}
+
+/** Certificates from the leaf to the trust anchor, counting the anchor when Node left it out. */
+function verifiedChainLength(socket: TLSSocket): number {
+  const chain = peerChain(socket);
+  const last = chain.at(-1);
+  if (!last) return 0;
+  const x = new X509Certificate(last);
+  return x.subject === x.issuer ? chain.length : chain.length + 1;
+}
+
+const chains = new WeakMap<TLSSocket, Uint8Array[]>();
+
+/**
+ * The client's chain as Node exposes it (the certificates the client sent, completed from
+ * the trust store), leaf first, stopping at a self-issued certificate.
+ *
+ * Trap (Node 20): calling `getPeerX509Certificate()` on a server socket empties the chain
+ * that a later `getPeerCertificate(true)` reports (only the leaf remains), so the gateway
+ * never calls it and reads everything from `getPeerCertificate(true)`, once per socket.
+ */
 function peerChain(socket: TLSSocket): Uint8Array[] {
+  const hit = chains.get(socket);
+  if (hit) return hit;
   const out: Uint8Array[] = [];
+  chains.set(socket, out);
   let c = socket.getPeerCertificate(true) as unknown as {
     raw?: Buffer;
     issuerCertificate?: unknown;
@@ -70,17 +117,15 @@ export function connectionFacts(
 ): ConnectionFacts {
   const hit = cache.get(socket);
   if (hit) return hit;
-  const leaf = socket.getPeerX509Certificate();
+  const chain = peerChain(socket);
+  const leaf = chain[0];
   const nodeOutcome: VerifyOutcome = !leaf
     ? { kind: "none" }
     : socket.authorized
       ? { kind: "success" }
-      : {
-          kind: "failed",
-          reason: verifyErrorText(String(socket.authorizationError ?? "CERT_REJECTED")),
-        };
+      : failed(String(socket.authorizationError ?? "CERT_REJECTED"));
   const verify = leaf && options.verify ? options.verify(socket, nodeOutcome) : nodeOutcome;
-  const der = leaf ? new Uint8Array(leaf.raw) : undefined;
+  const der = leaf;
   const client = clientCertificateVariables(der, {
     verify,
     ...(options.now ? { now: options.now } : {}),
@@ -97,7 +142,7 @@ export function connectionFacts(
       alpnProtocol: typeof socket.alpnProtocol === "string" ? socket.alpnProtocol : "",
       client,
     },
-    ...(der ? { peer: { chain: peerChain(socket), verified: verify.kind === "success" } } : {}),
+    ...(der ? { peer: { chain, verified: verify.kind === "success" } } : {}),
   };
   cache.set(socket, facts);
   return facts;

@@ -21,7 +21,7 @@ test("clientVerdict() rejects a certificate that failed verification with 495, n
     kind: "reject",
     status: 495,
     logMessage:
-      "client SSL certificate verify error: (UNABLE_TO_GET_ISSUER_CERT_LOCALLY) while reading client request headers",
+      "client SSL certificate verify error: (20:unable to get local issuer certificate) while reading client request headers",
   });
 });
 
@@ -40,4 +40,23 @@ test("clientVerdict() under optional passes no certificate but still rejects a b
 test("clientVerdict() under off passes everything", () => {
   assert.deepEqual(clientVerdict("off", { presented: true, verified: false }), { kind: "pass" });
   assert.deepEqual(clientVerdict("off", { presented: false }), { kind: "pass" });
+});
+
+test("clientVerdict() under optional_no_ca passes an unknown CA but still rejects an expired certificate", () => {
+  const unknownCa = {
+    presented: true,
+    verified: false,
+    error: "DEPTH_ZERO_SELF_SIGNED_CERT",
+  } as const;
+  assert.deepEqual(clientVerdict("optional_no_ca", unknownCa), { kind: "pass" });
+  assert.deepEqual(clientVerdict("optional_no_ca", { presented: false }), { kind: "pass" });
+  const expired = clientVerdict("optional_no_ca", {
+    presented: true,
+    verified: false,
+    error: "CERT_HAS_EXPIRED",
+  });
+  assert.equal(
+    expired.kind === "reject" && expired.logMessage,
+    "client SSL certificate verify error: (10:certificate has expired) while reading client request headers",
+  );
 });

@@ -5,12 +5,19 @@
  * - `on`: no certificate → 496 (shown as `400 No required SSL certificate was sent`);
  *   a certificate that failed verification → 495 (`400 The SSL certificate error`).
  * - `optional`: no certificate passes; a bad one is still 495.
+ * - `optional_no_ca`: like `optional`, and a certificate whose only fault is not reaching a
+ *   trusted CA passes too (`$ssl_client_verify` is then `FAILED:<reason>`).
  * - `off`: everything passes (no certificate is requested).
  *
  * Source: nginx `ngx_http_ssl_module` docs ("Error processing"),
  * `ngx_http_process_request` in `src/http/ngx_http_request.c` (1.22).
  * @module
  */
+import {
+  OPTIONAL_NO_CA_ERRORS,
+  VERIFY_ERROR_NUMBER,
+  verifyErrorText,
+} from "./client-certificate.ts";
 import type { VerifyClient } from "./config.ts";
 
 /** What the TLS layer knows about the client's certificate. */
@@ -20,7 +27,7 @@ export type ClientCertState =
       readonly presented: true;
       /** Chain verification against `ssl_client_certificate` succeeded. */
       readonly verified: boolean;
-      /** OpenSSL's reason when not verified, e.g. `UNABLE_TO_GET_ISSUER_CERT_LOCALLY`. */
+      /** OpenSSL's `X509_V_ERR_` name when not verified, e.g. `UNABLE_TO_GET_ISSUER_CERT_LOCALLY`. */
       readonly error?: string;
       /** Subject of the leaf, RFC 2253 order, e.g. `CN=client-1`. */
       readonly subject?: string;
@@ -59,8 +66,9 @@ export function clientVerdict(mode: VerifyClient, state: ClientCertState): Clien
       return { kind: "pass" };
     case "on":
     case "optional":
+    case "optional_no_ca":
       if (!state.presented) {
-        return mode === "optional"
+        return mode !== "on"
           ? { kind: "pass" }
           : {
               kind: "reject",
@@ -70,14 +78,24 @@ export function clientVerdict(mode: VerifyClient, state: ClientCertState): Clien
             };
       }
       if (state.verified) return { kind: "pass" };
+      if (mode === "optional_no_ca" && OPTIONAL_NO_CA_ERRORS.has(state.error ?? "")) {
+        return { kind: "pass" };
+      }
       return {
         kind: "reject",
         status: NGX_HTTPS_CERT_ERROR,
-        logMessage: `client SSL certificate verify error: (${state.error ?? "unknown"}) while reading client request headers`,
+        logMessage: `client SSL certificate verify error: (${verifyErrorLabel(state.error)}) while reading client request headers`,
       };
     default: {
       const never: never = mode;
       throw new TypeError(`unknown ssl_verify_client mode ${String(never)}`);
     }
   }
+}
+
+/** nginx's `%l:%s` of a verify error: `20:unable to get local issuer certificate`. */
+function verifyErrorLabel(code: string | undefined): string {
+  if (!code) return "28:certificate rejected";
+  const n = VERIFY_ERROR_NUMBER[code];
+  return `${n ?? "?"}:${verifyErrorText(code)}`;
 }

@@ -23,15 +23,21 @@ import {
   type TLSSocket,
 } from "node:tls";
 import { ErrorCode, isErrno, MtlsError } from "../errors.ts";
-import type {
-  GatewayConfig,
-  ListenConfig,
-  LocationConfig,
-  LogLevel,
-  ServerConfig,
-  TlsProtocol,
+import {
+  DEFAULT_VERIFY_DEPTH,
+  type GatewayConfig,
+  type ListenConfig,
+  type LocationConfig,
+  type LogLevel,
+  type ServerConfig,
+  type TlsProtocol,
 } from "./config.ts";
-import { connectionFacts, requestFacts } from "./connection-facts.ts";
+import {
+  type ConnectionFactsOptions,
+  connectionFacts,
+  requestFacts,
+  verifyDepthCheck,
+} from "./connection-facts.ts";
 import { ConfigError } from "./diagnostic.ts";
 import { createErrorLog, type ErrorLog } from "./error-log.ts";
 import { errorPage } from "./error-page.ts";
@@ -156,6 +162,8 @@ export async function startGateway(
           cert: serverMaterial.tls.cert,
           key: serverMaterial.tls.key,
           ...(serverMaterial.tls.ca ? { ca: serverMaterial.tls.ca } : {}),
+          // Node sets X509_V_FLAG_CRL_CHECK | CRL_CHECK_ALL: every certificate of the chain.
+          ...(serverMaterial.tls.crl ? { crl: serverMaterial.tls.crl } : {}),
           requestCert: tls.verifyClient !== "off",
           rejectUnauthorized: false,
           minVersion: VERSIONS[tls.protocols[0] ?? "TLSv1.2"],
@@ -259,10 +267,14 @@ function forwardHeaders(
   req: IncomingMessage,
   location: LocationConfig,
   compiled: readonly (readonly [string, Template])[],
-  context: { readonly connection: number; readonly serverName: string; readonly now?: () => Date },
+  context: {
+    readonly connection: number;
+    readonly serverName: string;
+    readonly facts: ConnectionFactsOptions;
+  },
 ): ForwardHeaders {
   const socket = req.socket as TLSSocket;
-  const conn = connectionFacts(socket, context.now ? { now: context.now } : {});
+  const conn = connectionFacts(socket, context.facts);
   const pass = location.proxyPass;
   const lookup = requestVariables(
     requestFacts(req, conn, {
@@ -285,6 +297,10 @@ function makeHandler(
 ) {
   const tokens = options.tokens;
   const templates = server.locations.map(compiledHeaders);
+  const factsOptions: ConnectionFactsOptions = {
+    verify: verifyDepthCheck(server.tls.verifyDepth ?? DEFAULT_VERIFY_DEPTH),
+    ...(options.now ? { now: options.now } : {}),
+  };
   // nginx numbers connections (`*N` in error_log lines); per gateway, from 1.
   const connectionIds = new WeakMap<object, number>();
   let nextConnectionId = 1;
@@ -306,7 +322,7 @@ function makeHandler(
       });
       res.end(page.body);
     };
-    const verdict = clientVerdict(server.tls.verifyClient, certState(socket));
+    const verdict = clientVerdict(server.tls.verifyClient, certState(socket, factsOptions));
     if (verdict.kind === "reject") {
       log.write("info", `${verdict.logMessage}${context}`, cid);
       req.resume();
@@ -323,7 +339,7 @@ function makeHandler(
     const headers = forwardHeaders(req, location, templates[index] ?? [], {
       connection: cid,
       serverName: server.serverNames[0] ?? "",
-      ...(options.now ? { now: options.now } : {}),
+      facts: factsOptions,
     });
     upstream.forward(req, res, headers).then(
       (failure) => {
@@ -363,22 +379,24 @@ function requestContext(server: ServerConfig, req: IncomingMessage): string {
   return `, client: ${req.socket.remoteAddress ?? "-"}, server: ${name}, request: "${req.method} ${req.url} HTTP/${req.httpVersion}"`;
 }
 
-/** What the TLS layer established; for a resumed session OpenSSL restores the original verdict. */
-export function certState(socket: TLSSocket): ClientCertState {
-  const peer = socket.getPeerCertificate();
-  const presented = peer !== null && typeof peer === "object" && Object.keys(peer).length > 0;
-  if (!presented) return { presented: false };
-  const subject = peer.subject
-    ? Object.entries(peer.subject)
-        .reverse()
-        .map(([k, v]) => `${k}=${String(v)}`)
-        .join(",")
-    : undefined;
+/**
+ * What the TLS layer established (plus the gateway's own `ssl_verify_depth` check); for a
+ * resumed session OpenSSL restores the original verdict.
+ * @param socket the client's socket
+ * @param options how {@link connectionFacts} decides the verify outcome
+ */
+export function certState(
+  socket: TLSSocket,
+  options: ConnectionFactsOptions = {},
+): ClientCertState {
+  const facts = connectionFacts(socket, options);
+  if (!facts.peer) return { presented: false };
+  const v = facts.verify;
   return {
     presented: true,
-    verified: socket.authorized,
-    ...(socket.authorizationError ? { error: String(socket.authorizationError) } : {}),
-    ...(subject ? { subject } : {}),
+    verified: v.kind === "success",
+    ...(v.kind === "failed" ? { error: v.code ?? "CERT_REJECTED" } : {}),
+    subject: facts.tls.client.ssl_client_s_dn,
   };
 }
 

@@ -110,3 +110,63 @@ test("loadTlsMaterial() names both files when the key is not the certificate's",
   );
   assert.deepEqual(diagnostics[0]?.location, at(4));
 });
+
+const CRL = `-----BEGIN X509 CRL-----
+MIGmME4CAQEwCgYIKoZIzj0EAwIwDzENMAsGA1UEAwwEcm9vdBcNMjYxMTI5MjM0
+MDUyWhcNMjYxMjI5MjM0MDUyWqAOMAwwCgYDVR0UBAMCAQEwCgYIKoZIzj0EAwID
+SAAwRQIhAJdyS7gpsx7w0VOsy0Mb58wpEVybIEFy48NBKwYbwzCcAiBsOqqPPzLz
+6ZMrOohSzaSM7f2xhyAMS2wpy6ZBEXYnyA==
+-----END X509 CRL-----
+`;
+
+function withVerifyFiles(): GatewayConfig {
+  const c = config();
+  const s = c.servers[0];
+  if (!s) throw new TypeError("no server");
+  return {
+    servers: [
+      {
+        ...s,
+        tls: {
+          ...s.tls,
+          trustedCertificate: { path: "/c/int.crt", location: at(6) },
+          crl: { path: "/c/ca.crl", location: at(7) },
+        },
+      },
+    ],
+  };
+}
+
+test("loadTlsMaterial() trusts ssl_client_certificate and ssl_trusted_certificate and loads ssl_crl", () => {
+  const { material, diagnostics } = loadTlsMaterial(withVerifyFiles(), {
+    readFile: reader({
+      "/c/server.crt": CERT,
+      "/c/server.key": KEY,
+      "/c/ca.crt": CERT,
+      "/c/int.crt": CERT,
+      "/c/ca.crl": CRL,
+    }),
+  });
+  assert.deepEqual(diagnostics, []);
+  assert.equal(material?.servers[0]?.tls.ca?.toString(), `${CERT}\n${CERT}\n`);
+  assert.equal(material?.servers[0]?.tls.crl?.toString(), CRL);
+});
+
+test("loadTlsMaterial() refuses an ssl_crl that holds no CRL or a broken one, at its directive", () => {
+  for (const [text, reason] of [
+    [CERT, "no PEM CRL in the file"],
+    [CRL.replace("6ZMrOohSzaSM7f2xhyAMS2wpy6ZBEXYnyA==\n", ""), "CRL 1 does not decode"],
+  ] as const) {
+    const { diagnostics } = loadTlsMaterial(withVerifyFiles(), {
+      readFile: reader({
+        "/c/server.crt": CERT,
+        "/c/server.key": KEY,
+        "/c/ca.crt": CERT,
+        "/c/int.crt": CERT,
+        "/c/ca.crl": text,
+      }),
+    });
+    assert.equal(diagnostics[0]?.message, `Cannot load ssl_crl /c/ca.crl: ${reason}`);
+    assert.deepEqual(diagnostics[0]?.location, at(7));
+  }
+});

@@ -19,6 +19,8 @@ export interface PemMaterial {
   readonly key?: Buffer;
   /** Trusted CA certificates (PEM). */
   readonly ca?: Buffer;
+  /** Certificate revocation lists (PEM), server side only (`ssl_crl`). */
+  readonly crl?: Buffer;
 }
 
 /** What one server block needs: its own material, and one entry per location. */
@@ -46,6 +48,7 @@ export interface LoadMaterialResult {
 }
 
 const PEM_CERT = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g;
+const PEM_CRL = /-----BEGIN X509 CRL-----([\s\S]*?)-----END X509 CRL-----/g;
 
 /**
  * Reads and checks every certificate, key and CA file of `config`.
@@ -120,6 +123,22 @@ export function loadTlsMaterial(
     }
     return leaf ? { pem, leaf } : undefined;
   };
+  const crls = (ref: FileRef): Buffer | undefined => {
+    const pem = read(ref, "ssl_crl");
+    if (!pem) return undefined;
+    const blocks = [...pem.toString("latin1").matchAll(PEM_CRL)];
+    const bad = blocks.findIndex((m) => !isDerSequence(Buffer.from(m[1] ?? "", "base64")));
+    if (blocks.length === 0 || bad >= 0) {
+      report(
+        ErrorCode.PKI_BAD_INPUT,
+        `Cannot load ssl_crl ${ref.path}: ${blocks.length === 0 ? "no PEM CRL in the file" : `CRL ${bad + 1} does not decode`}`,
+        ref,
+        "expecting -----BEGIN X509 CRL----- blocks, e.g. from `openssl ca -gencrl`",
+      );
+      return undefined;
+    }
+    return pem;
+  };
   const key = (ref: FileRef, what: string): { pem: Buffer; key: KeyObject } | undefined => {
     const pem = read(ref, what);
     if (!pem) return undefined;
@@ -157,9 +176,18 @@ export function loadTlsMaterial(
       "ssl_certificate",
       "ssl_certificate_key",
     ]);
-    const ca = s.tls.clientCertificate
+    const clientCa = s.tls.clientCertificate
       ? certs(s.tls.clientCertificate, "ssl_client_certificate")?.pem
       : undefined;
+    const trusted = s.tls.trustedCertificate
+      ? certs(s.tls.trustedCertificate, "ssl_trusted_certificate")?.pem
+      : undefined;
+    const caParts = [clientCa, trusted].filter((b): b is Buffer => b !== undefined);
+    const ca =
+      caParts.length > 1
+        ? Buffer.concat(caParts.flatMap((b) => [b, Buffer.from("\n")]))
+        : caParts[0];
+    const crl = s.tls.crl ? crls(s.tls.crl) : undefined;
     const upstreams = s.locations.map((l): PemMaterial => {
       const u = l.upstreamTls;
       const p = pair(u.certificate, u.certificateKey, [
@@ -172,10 +200,27 @@ export function loadTlsMaterial(
       return { ...p, ...(trusted ? { ca: trusted } : {}) };
     });
     return {
-      tls: { ...(cert ? { cert } : {}), ...(k ? { key: k } : {}), ...(ca ? { ca } : {}) },
+      tls: {
+        ...(cert ? { cert } : {}),
+        ...(k ? { key: k } : {}),
+        ...(ca ? { ca } : {}),
+        ...(crl ? { crl } : {}),
+      },
       upstreams,
     };
   });
   if (diagnostics.length > 0) return { diagnostics };
   return { material: { servers }, diagnostics };
+}
+
+/** A DER SEQUENCE whose length covers the whole buffer (enough to catch a broken paste). */
+function isDerSequence(der: Buffer): boolean {
+  if (der.length < 2 || der[0] !== 0x30) return false;
+  const first = der[1] as number;
+  if (first < 0x80) return 2 + first === der.length;
+  const n = first & 0x7f;
+  if (n === 0 || n > 4 || der.length < 2 + n) return false;
+  let len = 0;
+  for (let i = 0; i < n; i++) len = len * 256 + (der[2 + i] as number);
+  return 2 + n + len === der.length;
 }

@@ -331,3 +331,28 @@ test("importNginx() warns that hop-by-hop proxy_set_header lines are ignored", (
     /hop-by-hop/,
   );
 });
+
+test("importNginx() reads ssl_verify_depth, ssl_trusted_certificate, ssl_crl and optional_no_ca without a CA", () => {
+  const { config, diagnostics } = imp(`
+    listen 127.0.0.1:8000 ssl;
+    ssl_certificate server.crt;
+    ssl_certificate_key server.key;
+    ssl_verify_client optional_no_ca;
+    ssl_trusted_certificate int.crt;
+    ssl_verify_depth 2;
+    ssl_crl crl/ca.crl;
+`);
+  assert.deepEqual(errors(diagnostics), []);
+  const tls = config?.servers[0]?.tls;
+  assert.equal(tls?.verifyClient, "optional_no_ca");
+  assert.equal(tls?.verifyDepth, 2);
+  assert.equal(tls?.trustedCertificate?.path, "/etc/gw/int.crt");
+  assert.equal(tls?.crl?.path, "/etc/gw/crl/ca.crl");
+});
+
+test("importNginx() defaults ssl_verify_depth to 1 and refuses a non-number", () => {
+  assert.equal(imp(MINIMAL).config?.servers[0]?.tls.verifyDepth, 1);
+  assert.deepEqual(errors(imp(`${MINIMAL}    ssl_verify_depth two;\n`).diagnostics), [
+    '7:22 Invalid value for "ssl_verify_depth": "two", expecting a number',
+  ]);
+});

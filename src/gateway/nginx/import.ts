@@ -28,6 +28,7 @@ import {
   DEFAULT_CIPHERS,
   DEFAULT_PROTOCOLS,
   DEFAULT_SESSION_TIMEOUT_SECONDS,
+  DEFAULT_VERIFY_DEPTH,
   type ErrorLogConfig,
   type FileRef,
   type GatewayConfig,
@@ -208,9 +209,26 @@ function importServer(cx: ValueContext, server: Directive): ServerConfig | undef
   }
   const verifyDirective = one(byName, "ssl_verify_client");
   const verifyClient = verifyDirective ? parseVerifyClient(cx, verifyDirective) : "off";
+  const trustedCertificate = fileOf("ssl_trusted_certificate");
+  const crl = fileOf("ssl_crl");
+  const depthD = one(byName, "ssl_verify_depth");
+  let verifyDepth = DEFAULT_VERIFY_DEPTH;
+  const depthA = depthD?.args[0];
+  if (depthD && depthA) {
+    if (/^\d{1,9}$/.test(depthA.value)) verifyDepth = Number(depthA.value);
+    else {
+      cx.report(
+        "error",
+        `Invalid value for "ssl_verify_depth": "${depthA.raw}", expecting a number`,
+        "e.g. `ssl_verify_depth 2;` for a chain with two intermediate CAs",
+        depthA,
+      );
+    }
+  }
   if (
     verifyDirective &&
     verifyClient !== "off" &&
+    verifyClient !== "optional_no_ca" &&
     !clientCertificate &&
     !written.has("ssl_client_certificate")
   ) {
@@ -279,6 +297,9 @@ function importServer(cx: ValueContext, server: Directive): ServerConfig | undef
       certificateKey,
       ...(clientCertificate ? { clientCertificate } : {}),
       verifyClient,
+      ...(trustedCertificate ? { trustedCertificate } : {}),
+      verifyDepth,
+      ...(crl ? { crl } : {}),
       sessionCache: cacheD ? parseSessionCache(cx, cacheD) : { kind: "none" },
       sessionTimeoutSeconds: timeoutD
         ? parseSessionTimeout(cx, timeoutD)

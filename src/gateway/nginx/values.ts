@@ -101,17 +101,9 @@ export function parseListen(cx: ValueContext, d: Directive): ListenConfig | unde
 /** `ssl_verify_client on | off | optional`. */
 export function parseVerifyClient(cx: ValueContext, d: Directive): VerifyClient {
   const a = d.args[0] as Token;
-  if (a.value === "on" || a.value === "off" || a.value === "optional") return a.value;
-  if (a.value === "optional_no_ca") {
-    cx.report(
-      "error",
-      '"ssl_verify_client optional_no_ca" is not supported yet',
-      'use "on" or "optional"',
-      a,
-    );
-  } else {
-    bad(cx, d, a, '"on", "off" or "optional"');
-  }
+  const v = a.value;
+  if (v === "on" || v === "off" || v === "optional" || v === "optional_no_ca") return v;
+  bad(cx, d, a, '"on", "off", "optional" or "optional_no_ca"');
   return "on";
 }
 
