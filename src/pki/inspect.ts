@@ -233,7 +233,7 @@ export async function describeCertificate(
       return s ? formatSan(s) : `${n.type}:${n.value}`;
     }),
     keyUsage: ku ? keyUsageNames(ku.usages) : [],
-    extendedKeyUsage: eku ? eku.usages.map((u) => ekuName(String(u))) : [],
+    extendedKeyUsage: eku ? Array.from(eku.usages, (u) => ekuName(String(u))) : [],
     ...(bc
       ? {
           basicConstraints: {

@@ -123,7 +123,12 @@ export async function verifyCertificate(
       anchored = true;
       break;
     }
-    const byName = [...trusted, ...pool].filter((c) => current.checkIssued(c));
+    // Match names ourselves: X509_check_issued (checkIssued) also rejects an issuer whose
+    // keyUsage or key identifier does not fit, which hides the reason we want to report.
+    const byName: NodeCertificate[] = [];
+    for (const c of [...trusted, ...pool]) {
+      if ((await info(c)).subject === ci.issuer) byName.push(c);
+    }
     const issuer = byName.find((c) => current.verify(c.publicKey));
     if (!issuer) {
       const named = byName[0];
