@@ -10,6 +10,7 @@
  * mtls pki crl   --ca DIR [--days N]
  * mtls pki list  --ca DIR [--json]
  * mtls pki inspect FILE... [--json] [--at DATE]
+ * mtls pki lint  CERT... [--profile server|client] [--json]
  * mtls pki verify CERT --ca F [--chain F] [--crl F] [--purpose server|client] [--host NAME] [--at DATE] [--json]
  * ```
  *
@@ -29,6 +30,8 @@ import { createCsr } from "../pki/csr.ts";
 import { formatIndexTable, indexStatusAt } from "../pki/index-text.ts";
 import { inspectObject, type PkiInfo } from "../pki/inspect.ts";
 import { renderInspection } from "../pki/inspect-text.ts";
+import { type LintFinding, lintCertificate, renderLint } from "../pki/lint.ts";
+import { loadX509 } from "../pki/load-x509.ts";
 import { readPkiObjects } from "../pki/pki-file.ts";
 import { getProfile } from "../pki/profiles.ts";
 import { parseSanList, type SubjectAltName } from "../pki/san.ts";
@@ -131,6 +134,10 @@ function certificatesIn(paths: readonly string[], what: string): Uint8Array[] {
   });
 }
 
+interface LintCliOptions {
+  profile?: string;
+  json?: boolean;
+}
 interface InspectCliOptions {
   json?: boolean;
   at?: Date;
@@ -459,6 +466,53 @@ export function registerPki(program: Command): void {
           ErrorCode.PKI_VERIFY,
           `${certPath} does not verify: ${first?.message ?? "no path to a trusted CA"}${result.problems.length > 1 ? ` (and ${result.problems.length - 1} more problem(s))` : ""}`,
           { details: { problems: result.problems, path: result.path } },
+        );
+      }
+    });
+
+  applyCommonOptions(pki.command("lint"))
+    .description(
+      "check certificates for what peers refuse: SANs, validity, serials, algorithms, key sizes, usages, CA flags",
+    )
+    .argument("<certs...>", "certificate files (PEM or DER; every certificate of a bundle)")
+    .option("--profile <profile>", "server or client: also check extendedKeyUsage fits")
+    .option("--json", "print the findings as JSON")
+    .action(async function (this: Command, files: string[], opts: LintCliOptions) {
+      if (opts.profile !== undefined && opts.profile !== "server" && opts.profile !== "client") {
+        throw new MtlsError(
+          ErrorCode.USAGE,
+          `Bad --profile '${opts.profile}': expected server or client`,
+        );
+      }
+      const x509 = await loadX509();
+      const results: { source: string; findings: LintFinding[] }[] = [];
+      for (const path of files) {
+        const certs = readPkiObjects(readFileChecked(path, "certificate"), path).filter(
+          (o) => o.kind === "certificate",
+        );
+        if (certs.length === 0) {
+          throw new MtlsError(ErrorCode.PKI_BAD_INPUT, `Cannot lint ${path}: no certificate in it`);
+        }
+        for (const [i, o] of certs.entries()) {
+          const findings = await lintCertificate(
+            new x509.X509Certificate(o.raw),
+            opts.profile === undefined ? {} : { profile: opts.profile },
+          );
+          results.push({ source: certs.length > 1 ? `${path} #${i + 1}` : path, findings });
+        }
+      }
+      print(
+        this,
+        opts.json
+          ? `${JSON.stringify(results, null, 2)}\n`
+          : results.map((r) => renderLint(r.findings, r.source)).join(""),
+      );
+      const errors = results.flatMap((r) => r.findings.filter((f) => f.severity === "error"));
+      if (errors.length > 0) {
+        throw new MtlsError(
+          ErrorCode.PKI_POLICY,
+          `Lint found ${errors.length} error(s): ${errors[0]?.rule}: ${errors[0]?.message}`,
+          { details: { results } },
         );
       }
     });

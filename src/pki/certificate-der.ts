@@ -30,6 +30,7 @@ import {
   derNamedBits,
   derOctetString,
   derOid,
+  derReadTlv,
   derSequence,
   derSet,
   derSmallInteger,
@@ -182,21 +183,6 @@ export function subjectAltNameExtension(
   return encodeExtension(Oid.subjectAltName, derSequence(...sans.map(encodeGeneralName)), critical);
 }
 
-/** Reads the header of the TLV at `offset`: its tag and where its content starts and ends. */
-function tlvAt(der: Uint8Array, offset: number): { tag: number; start: number; end: number } {
-  const tag = der[offset] ?? -1;
-  let len = der[offset + 1] ?? 0;
-  let start = offset + 2;
-  if (len & 0x80) {
-    const n = len & 0x7f;
-    len = 0;
-    for (let i = 0; i < n; i++) len = len * 256 + (der[start + i] ?? 0);
-    start += n;
-  }
-  if (start + len > der.length) throw new RangeError("Truncated DER: TLV runs past the end");
-  return { tag, start, end: start + len };
-}
-
 /**
  * The key identifier of a public key: SHA-1 of the subjectPublicKey BIT STRING's bits
  * (RFC 5280 §4.2.1.2, method 1), what openssl and `@peculiar/x509` compute.
@@ -204,9 +190,9 @@ function tlvAt(der: Uint8Array, offset: number): { tag: number; start: number; e
  * @returns 20 bytes
  */
 export function keyIdentifierOf(spki: Uint8Array): Uint8Array {
-  const outer = tlvAt(spki, 0);
-  const algorithm = tlvAt(spki, outer.start);
-  const bits = tlvAt(spki, algorithm.end);
+  const outer = derReadTlv(spki, 0);
+  const algorithm = derReadTlv(spki, outer.start);
+  const bits = derReadTlv(spki, algorithm.end);
   if (outer.tag !== DerTag.SEQUENCE || bits.tag !== DerTag.BIT_STRING) {
     throw new RangeError(
       "Not a DER SubjectPublicKeyInfo: expected SEQUENCE { SEQUENCE, BIT STRING }",

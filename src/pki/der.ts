@@ -181,3 +181,38 @@ export function derExplicit(n: number, ...parts: readonly Uint8Array[]): Uint8Ar
 export function derImplicit(n: number, content: Uint8Array): Uint8Array {
   return derTlv(0x80 | n, content);
 }
+
+/** The header of one TLV read by {@link derReadTlv}. */
+export interface DerTlvHeader {
+  /** The identifier octet. */
+  readonly tag: number;
+  /** Offset of the first content octet. */
+  readonly start: number;
+  /** Offset just past the last content octet. */
+  readonly end: number;
+}
+
+/**
+ * Reads the header of the TLV at `offset` (definite lengths only, as DER requires).
+ * @throws {RangeError} when the TLV runs past the end of `der`
+ */
+export function derReadTlv(der: Uint8Array, offset: number): DerTlvHeader {
+  const tag = der[offset];
+  let len = der[offset + 1];
+  if (tag === undefined || len === undefined) {
+    throw new RangeError(`Truncated DER: no TLV header at offset ${offset}`);
+  }
+  let start = offset + 2;
+  if (len & 0x80) {
+    const n = len & 0x7f;
+    if (n === 0 || n > 4)
+      throw new RangeError(`Bad DER length at offset ${offset}: ${n} length octets`);
+    len = 0;
+    for (let i = 0; i < n; i++) len = len * 256 + (der[start + i] ?? 0);
+    start += n;
+  }
+  if (start + len > der.length) {
+    throw new RangeError(`Truncated DER: the TLV at offset ${offset} runs past the end`);
+  }
+  return { tag, start, end: start + len };
+}

@@ -1,0 +1,154 @@
+import assert from "node:assert/strict";
+import { createPrivateKey, createPublicKey } from "node:crypto";
+import { before, describe, it } from "node:test";
+import {
+  authorityKeyIdentifierExtension,
+  basicConstraintsExtension,
+  encodeExtension,
+  encodeName,
+  extendedKeyUsageExtension,
+  keyUsageExtension,
+  signCertificateDer,
+  subjectAltNameExtension,
+  subjectKeyIdentifierExtension,
+} from "./certificate-der.ts";
+import { type LintFinding, lintCertificate, renderLint } from "./lint.ts";
+import { loadX509, type X509Module } from "./load-x509.ts";
+import { Oid } from "./profiles.ts";
+import { parseSanList } from "./san.ts";
+import { parseSubject } from "./subject.ts";
+import { NOW, testKeyPem } from "./testdata/fixtures.ts";
+
+let x509: X509Module;
+before(async () => {
+  x509 = await loadX509();
+});
+
+const caKey = createPrivateKey(testKeyPem("ca-ec"));
+const leafSpki = new Uint8Array(
+  createPublicKey(createPrivateKey(testKeyPem("leaf-ec"))).export({ type: "spki", format: "der" }),
+);
+const id = new Uint8Array(20).fill(7);
+
+/** A leaf signed by the test CA key, with the good server profile unless overridden. */
+function leaf(overrides: {
+  serialHex?: string;
+  subject?: string;
+  days?: number;
+  extensions?: Uint8Array[];
+}): Uint8Array {
+  return signCertificateDer(
+    {
+      serialHex: overrides.serialHex ?? "3f9c0102030405060708090a0b0c0d0e",
+      issuer: encodeName(parseSubject("CN=Test CA")),
+      subject: encodeName(parseSubject(overrides.subject ?? "CN=localhost")),
+      notBefore: NOW,
+      notAfter: new Date(NOW.getTime() + (overrides.days ?? 397) * 86_400_000),
+      spki: leafSpki,
+      extensions: overrides.extensions ?? [
+        basicConstraintsExtension(false),
+        keyUsageExtension(1),
+        extendedKeyUsageExtension([Oid.serverAuth]),
+        subjectKeyIdentifierExtension(id),
+        authorityKeyIdentifierExtension(id),
+        subjectAltNameExtension(parseSanList("DNS:localhost")),
+      ],
+    },
+    caKey,
+  );
+}
+
+async function rules(der: Uint8Array, profile?: "server" | "client"): Promise<string[]> {
+  const findings = await lintCertificate(new x509.X509Certificate(der), profile ? { profile } : {});
+  return findings.map((f) => `${f.severity} ${f.rule}`);
+}
+
+describe("lintCertificate", () => {
+  it("finds nothing in a certificate made like mtls pki issue makes them", async () => {
+    assert.deepEqual(await rules(leaf({}), "server"), []);
+  });
+
+  it("flags each classic trap with its severity", async () => {
+    const san = (list: string) => subjectAltNameExtension(parseSanList(list));
+    const base = [
+      basicConstraintsExtension(false),
+      keyUsageExtension(1),
+      authorityKeyIdentifierExtension(id),
+    ];
+    const cases: [string, Uint8Array, string[], ("server" | "client")?][] = [
+      [
+        "zero serial",
+        leaf({ serialHex: "00" }),
+        ["error serial-zero", "warning serial-low-entropy"],
+      ],
+      ["short serial", leaf({ serialHex: "7a" }), ["warning serial-low-entropy"]],
+      ["21-octet serial", leaf({ serialHex: "01".repeat(21) }), ["error serial-too-long"]],
+      ["over 825 days", leaf({ days: 826 }), ["error validity-over-825"]],
+      ["over 398 days", leaf({ days: 399 }), ["warning validity-over-398"]],
+      ["no SAN and no EKU", leaf({ extensions: base }), ["error no-san", "warning no-eku"]],
+      [
+        "CN not in SAN",
+        leaf({
+          extensions: [...base, extendedKeyUsageExtension([Oid.serverAuth]), san("DNS:other")],
+        }),
+        ["error cn-not-in-san"],
+      ],
+      [
+        "the wrong EKU for the profile",
+        leaf({
+          extensions: [...base, extendedKeyUsageExtension([Oid.clientAuth]), san("DNS:localhost")],
+        }),
+        ["error eku-lacks-purpose"],
+        "server",
+      ],
+      [
+        "pathLen and keyCertSign on a leaf",
+        leaf({
+          extensions: [
+            encodeExtensionPathLenOnLeaf(),
+            keyUsageExtension(1 | 32),
+            extendedKeyUsageExtension([Oid.serverAuth]),
+            authorityKeyIdentifierExtension(id),
+            san("DNS:localhost"),
+          ],
+        }),
+        ["error path-len-without-ca", "error key-cert-sign-without-ca"],
+      ],
+      [
+        "a CA without keyCertSign or SKI",
+        leaf({
+          extensions: [
+            basicConstraintsExtension(true),
+            keyUsageExtension(64),
+            authorityKeyIdentifierExtension(id),
+          ],
+        }),
+        ["error ca-without-key-cert-sign", "error ca-without-ski"],
+      ],
+    ];
+    for (const [name, der, expected, profile] of cases) {
+      assert.deepEqual(await rules(der, profile), expected, name);
+    }
+  });
+
+  it("renders findings with their sources", () => {
+    const findings: LintFinding[] = [
+      {
+        rule: "no-san",
+        severity: "error",
+        message: "no subjectAltName",
+        source: "RFC 6125 §6.4.4",
+      },
+    ];
+    assert.equal(
+      renderLint(findings, "a.crt"),
+      "a.crt: 1 error, 0 warnings, 0 notices\n  error    no-san: no subjectAltName\n           source: RFC 6125 §6.4.4\n",
+    );
+    assert.equal(renderLint([], "b.crt"), "b.crt: no findings\n");
+  });
+});
+
+/** basicConstraints `SEQUENCE { INTEGER 0 }`: cA FALSE with a pathLenConstraint (a broken CA tool). */
+function encodeExtensionPathLenOnLeaf(): Uint8Array {
+  return encodeExtension(Oid.basicConstraints, Uint8Array.of(0x30, 0x03, 0x02, 0x01, 0x00), true);
+}

@@ -1,0 +1,120 @@
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { join } from "node:path";
+import { Writable } from "node:stream";
+import { after, describe, it } from "node:test";
+import { Command } from "commander";
+import { registerPki } from "../../src/cli/pki.ts";
+import { runProgram } from "../../src/cli/run.ts";
+import { findPeer } from "../helpers/peers.ts";
+import { tempDir } from "../helpers/tmp.ts";
+
+async function mtls(argv: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
+  let stdout = "";
+  let stderr = "";
+  const sink = (add: (s: string) => void) =>
+    new Writable({
+      write(chunk, _enc, done) {
+        add(String(chunk));
+        done();
+      },
+    });
+  const program = new Command("mtls");
+  registerPki(program);
+  const status = await runProgram(program, argv, {
+    stdout: sink((s) => {
+      stdout += s;
+    }),
+    stderr: sink((s) => {
+      stderr += s;
+    }),
+  });
+  return { status, stdout, stderr };
+}
+
+describe("mtls pki lint on certificates made by openssl", {
+  skip: !findPeer("openssl") && "openssl is not installed",
+}, () => {
+  const dir = tempDir({ after });
+
+  /** A self-signed leaf made by `openssl req -x509` with the given extra arguments. */
+  function make(name: string, args: string[]): string {
+    const out = join(dir, `${name}.crt`);
+    execFileSync(
+      "openssl",
+      ["req", "-x509", "-nodes", "-keyout", join(dir, `${name}.key`), "-out", out, ...args],
+      { stdio: "ignore" },
+    );
+    return out;
+  }
+
+  it("flags a negative serial, SHA-1, RSA-1024, 1000 days and a CN outside the SAN, with sources", async () => {
+    const cert = make("bad", [
+      "-newkey",
+      "rsa:1024",
+      "-sha1",
+      "-set_serial",
+      "-5",
+      "-days",
+      "1000",
+      "-subj",
+      "/CN=bad.example",
+      "-addext",
+      "basicConstraints=CA:FALSE",
+      "-addext",
+      "subjectAltName=DNS:other.example",
+      "-addext",
+      "extendedKeyUsage=serverAuth",
+    ]);
+    const r = await mtls(["pki", "lint", cert, "--json"]);
+    assert.equal(r.status, 1);
+    const [result] = JSON.parse(r.stdout) as {
+      findings: { rule: string; severity: string; source: string }[];
+    }[];
+    assert.deepEqual(
+      result?.findings.map((f) => [f.severity, f.rule, f.source]),
+      [
+        ["error", "serial-negative", "RFC 5280 §4.1.2.2"],
+        ["error", "sha1-signature", "CA/B Forum BR §7.1.3.2"],
+        ["error", "rsa-key-too-small", "CA/B Forum BR §6.1.5"],
+        [
+          "error",
+          "validity-over-825",
+          "Apple, Requirements for trusted certificates in iOS 13 and macOS 10.15",
+        ],
+        ["error", "cn-not-in-san", "CA/B Forum BR §7.1.4.3"],
+      ],
+    );
+    assert.equal(
+      r.stderr,
+      "mtls: Lint found 5 error(s): serial-negative: serial 0xfb is negative (top bit set without a 00 octet)\n",
+    );
+  });
+
+  it("passes a certificate from mtls pki issue, and explains a CN-only one in text", async () => {
+    const ca = join(dir, "ca");
+    assert.equal((await mtls(["pki", "init", "--dir", ca])).status, 0);
+    assert.equal((await mtls(["pki", "issue", "server", "localhost", "--ca", ca])).status, 0);
+    const ok = await mtls(["pki", "lint", join(ca, "localhost.crt"), "--profile", "server"]);
+    assert.equal(ok.status, 0, ok.stderr);
+    assert.equal(ok.stdout, `${join(ca, "localhost.crt")}: no findings\n`);
+    const cnOnly = make("cn-only", [
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:P-256",
+      "-days",
+      "30",
+      "-subj",
+      "/CN=cn-only.example",
+      "-addext",
+      "basicConstraints=CA:FALSE",
+    ]);
+    const r = await mtls(["pki", "lint", cnOnly]);
+    assert.equal(r.status, 1);
+    assert.match(
+      r.stdout,
+      /: 1 error, 1 warning, 0 notices\n {2}error {4}no-san: no subjectAltName: Chrome \(since 58\) and Go match host names only in the SAN, never the CN\n {11}source: CA\/B Forum BR §7\.1\.2\.7\.12; RFC 6125 §6\.4\.4\n/,
+    );
+  });
+});
