@@ -60,6 +60,8 @@ export interface ListenConfig {
   readonly ipv6: boolean;
   /** The `ssl` parameter. */
   readonly ssl: boolean;
+  /** The `default_server` parameter: this block answers clients whose SNI/Host match none. */
+  readonly defaultServer?: boolean;
   readonly location?: SourceLocation;
 }
 
@@ -121,10 +123,61 @@ export interface UpstreamTlsConfig {
   readonly verify: boolean;
   /** nginx default: true. */
   readonly sessionReuse: boolean;
+  /**
+   * `proxy_ssl_server_name`: send SNI. nginx default off; unset in nginx mode means the
+   * mtlskit default (SNI for DNS names, never for addresses).
+   */
+  readonly serverName?: boolean;
+  /** `proxy_ssl_name`: the name sent in SNI and checked in the certificate; default `$proxy_host`'s host. */
+  readonly name?: string;
+}
+
+/** One `server` line of an `upstream` block. */
+export interface UpstreamServerConfig {
+  /** Host name or address, without brackets. */
+  readonly host: string;
+  readonly port: number;
+  /** `weight=N`, default 1: picked N times per round. */
+  readonly weight: number;
+  readonly location?: SourceLocation;
+}
+
+/** An `upstream NAME { server ...; }` block: servers picked round robin. */
+export interface UpstreamBlockConfig {
+  readonly name: string;
+  readonly servers: readonly UpstreamServerConfig[];
+  /** `keepalive N`: idle connections kept per server (recorded; undici pools anyway). */
+  readonly keepalive?: number;
+  readonly location?: SourceLocation;
+}
+
+/** `return CODE [TEXT]`, `return CODE URL` (301, 302, 303, 307, 308) or `return URL` (302). */
+export interface ReturnConfig {
+  readonly status: number;
+  /** Body text (may use variables), or the redirect target for 3xx codes. */
+  readonly text?: string;
+  readonly location?: SourceLocation;
+}
+
+/** `location` match kinds: prefix, `^~` prefix (no regex check), `=` exact, `~` and `~*` regex. */
+export type LocationMatch = "prefix" | "prefix_no_regex" | "exact" | "regex" | "regex_i";
+
+/** Per-location proxy timing and protocol (`proxy_*_timeout`, `proxy_http_version`). */
+export interface ProxyTuning {
+  /** `proxy_http_version`: nginx default 1.0 (mtlskit always speaks 1.1 upstream). */
+  readonly httpVersion?: "1.0" | "1.1";
+  /** `proxy_connect_timeout`, ms; default 60000. */
+  readonly connectTimeoutMs?: number;
+  /** `proxy_read_timeout`, ms; default 60000. */
+  readonly readTimeoutMs?: number;
+  /** `proxy_send_timeout`, ms; default 60000. */
+  readonly sendTimeoutMs?: number;
 }
 
 /** `proxy_pass` target. */
 export interface ProxyPassConfig {
+  /** Name of the `upstream` block when the host names one. */
+  readonly upstream?: string;
   readonly url: string;
   readonly protocol: "http" | "https";
   /** Host name or address, without brackets. */
@@ -148,10 +201,15 @@ export type IdentityHeadersConfig = "off" | "nginx" | "xfcc";
 
 /** A `location` with its proxy settings. */
 export interface LocationConfig {
-  /** Only prefix locations for now. */
-  readonly match: "prefix";
+  readonly match: LocationMatch;
+  /** The prefix or exact path, or the regular expression source. */
   readonly path: string;
   readonly proxyPass?: ProxyPassConfig;
+  /** `return`: answered by the gateway, never proxied. */
+  readonly return?: ReturnConfig;
+  readonly proxy?: ProxyTuning;
+  /** `client_max_body_size` in bytes (0: unlimited); nginx default 1 MiB. */
+  readonly clientMaxBodySize?: number;
   readonly upstreamTls: UpstreamTlsConfig;
   /**
    * `proxy_set_header` list (a location's own list replaces the server's, as in nginx);
@@ -170,6 +228,8 @@ export interface ServerConfig {
   readonly tls: ServerTlsConfig;
   readonly locations: readonly LocationConfig[];
   readonly errorLog?: ErrorLogConfig;
+  /** Server-level `return` (answered before any location). */
+  readonly return?: ReturnConfig;
   readonly location?: SourceLocation;
 }
 
@@ -178,4 +238,9 @@ export interface GatewayConfig {
   /** The file it was read from, if any. */
   readonly source?: string;
   readonly servers: readonly ServerConfig[];
+  /** `upstream` blocks by name. */
+  readonly upstreams?: readonly UpstreamBlockConfig[];
 }
+
+/** nginx's `client_max_body_size` default: 1 MiB. */
+export const DEFAULT_CLIENT_MAX_BODY_SIZE = 1024 * 1024;

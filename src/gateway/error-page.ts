@@ -15,18 +15,36 @@ export interface ErrorPage {
 }
 
 const PAGES: Readonly<Record<number, readonly [number, string, string | undefined]>> = {
+  301: [301, "Moved Permanently", undefined],
+  302: [302, "Found", undefined],
+  303: [303, "See Other", undefined],
+  307: [307, "Temporary Redirect", undefined],
+  308: [308, "Permanent Redirect", undefined],
   400: [400, "Bad Request", undefined],
+  401: [401, "Authorization Required", undefined],
+  403: [403, "Forbidden", undefined],
   404: [404, "Not Found", undefined],
+  405: [405, "Not Allowed", undefined],
+  408: [408, "Request Time-out", undefined],
+  413: [413, "Request Entity Too Large", undefined],
+  421: [421, "Misdirected Request", undefined],
+  429: [429, "Too Many Requests", undefined],
   495: [400, "Bad Request", "The SSL certificate error"],
   496: [400, "Bad Request", "No required SSL certificate was sent"],
   500: [500, "Internal Server Error", undefined],
   502: [502, "Bad Gateway", undefined],
+  503: [503, "Service Temporarily Unavailable", undefined],
   504: [504, "Gateway Time-out", undefined],
 };
 
+/** True when nginx has a built-in page for `status`. */
+export function hasErrorPage(status: number): boolean {
+  return PAGES[status] !== undefined;
+}
+
 /**
  * Builds nginx's page for `status`.
- * @param status 400, 404, 495, 496, 500, 502 or 504
+ * @param status a 3xx redirect, 400, 401, 403, 404, 405, 408, 413, 421, 429, 495, 496, 500, 502, 503 or 504
  * @param options `server`: the text of the version line; default `"mtlskit"`
  * @returns `{ status, statusText, body }`
  * @throws {RangeError} for a status without a page

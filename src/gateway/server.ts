@@ -14,43 +14,29 @@
  * @module
  */
 
+import { createHash } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { createServer, type Server } from "node:https";
 import type { AddressInfo } from "node:net";
 import {
+  createSecureContext,
   DEFAULT_CIPHERS as NODE_DEFAULT_CIPHERS,
   type SecureVersion,
   type TLSSocket,
 } from "node:tls";
 import { ErrorCode, isErrno, MtlsError } from "../errors.ts";
-import {
-  DEFAULT_VERIFY_DEPTH,
-  type GatewayConfig,
-  type ListenConfig,
-  type LocationConfig,
-  type LogLevel,
-  type ServerConfig,
-  type TlsProtocol,
-} from "./config.ts";
-import {
-  type ConnectionFactsOptions,
-  connectionFacts,
-  requestFacts,
-  verifyDepthCheck,
-} from "./connection-facts.ts";
+import type { GatewayConfig, ListenConfig, LogLevel, ServerConfig, TlsProtocol } from "./config.ts";
 import { ConfigError } from "./diagnostic.ts";
-import { createErrorLog, type ErrorLog } from "./error-log.ts";
-import { errorPage } from "./error-page.ts";
-import { identityHeaders, isIdentityHeader } from "./identity-headers.ts";
-import { type ClientCertState, clientVerdict } from "./policy.ts";
+import { createErrorLog } from "./error-log.ts";
+import { createServerBlock, requestContext, type ServerBlock } from "./server-block.ts";
 import { SessionStore } from "./session-store.ts";
-import { type GatewayMaterial, loadTlsMaterial } from "./tls-material.ts";
-import { createUpstream, type ForwardHeaders, type Upstream } from "./upstream.ts";
-import { compileTemplate, renderTemplate, requestVariables, type Template } from "./variables.ts";
+import { type GatewayMaterial, loadTlsMaterial, type PemMaterial } from "./tls-material.ts";
+import { createUpstream, type UpstreamOptions } from "./upstream.ts";
+import { hostOf, selectServer } from "./virtual-hosts.ts";
 
 /** A running gateway. */
 export interface RunningGateway {
-  /** The bound addresses, one per `listen` (port 0 resolved to the real port). */
+  /** The bound addresses, one per distinct `listen` address (port 0 resolved to the real port). */
   readonly addresses: readonly { readonly host: string; readonly port: number }[];
   /** Stops listening, closes open connections and upstream pools, flushes the log. */
   close(): Promise<void>;
@@ -87,7 +73,8 @@ export function nodeCiphers(ciphers: string): string {
 }
 
 /**
- * Starts the gateway described by `config` (its first server block).
+ * Starts the gateway described by `config`: one listener per distinct `listen` address,
+ * the server blocks sharing it selected by SNI (`server_name`, wildcards, default server).
  * @param config the native config (from `importNginx` or built by hand)
  * @param options log callback, preloaded material, clock, timeouts (ms)
  * @returns the running gateway with its bound addresses
@@ -104,42 +91,45 @@ export async function startGateway(
   config: GatewayConfig,
   options: GatewayOptions = {},
 ): Promise<RunningGateway> {
-  const server = config.servers[0];
-  if (!server) throw new TypeError("startGateway needs a config with one server");
+  if (config.servers.length === 0) throw new TypeError("startGateway needs a config with a server");
   let material = options.material;
   if (!material) {
     const loaded = loadTlsMaterial(config);
     if (!loaded.material) throw new ConfigError(loaded.diagnostics);
     material = loaded.material;
   }
-  const serverMaterial = material.servers[0];
-  if (!serverMaterial) throw new TypeError("material does not match the config");
   const tokens = options.serverTokens ?? "mtlskit";
-  const log = createErrorLog({
-    ...(server.errorLog ? { file: server.errorLog.file, level: server.errorLog.level } : {}),
-    ...(options.logLevel ? { level: options.logLevel } : {}),
-    ...(options.log ? { log: options.log } : {}),
-    ...(options.now ? { now: options.now } : {}),
+  const counters = new Map<string, () => number>();
+  const blocks = config.servers.map((server, b) => {
+    const serverMaterial = material.servers[b];
+    if (!serverMaterial) throw new TypeError("material does not match the config");
+    const log = createErrorLog({
+      ...(server.errorLog ? { file: server.errorLog.file, level: server.errorLog.level } : {}),
+      ...(options.logLevel ? { level: options.logLevel } : {}),
+      ...(options.log ? { log: options.log } : {}),
+      ...(options.now ? { now: options.now } : {}),
+    });
+    const upstreams = server.locations.map((l, i) =>
+      l.proxyPass
+        ? createUpstream(l, serverMaterial.upstreams[i] ?? {}, {
+            server: tokens,
+            ...upstreamTargets(config, l.proxyPass.upstream, counters),
+            ...(options.upstreamTimeoutMs
+              ? {
+                  connectTimeoutMs: options.upstreamTimeoutMs,
+                  readTimeoutMs: options.upstreamTimeoutMs,
+                }
+              : {}),
+          })
+        : undefined,
+    );
+    return createServerBlock(server, {
+      log,
+      upstreams,
+      tokens,
+      ...(options.now ? { now: options.now } : {}),
+    });
   });
-  const upstreams = server.locations.map((l, i) =>
-    l.proxyPass
-      ? createUpstream(l, serverMaterial.upstreams[i] ?? {}, {
-          server: tokens,
-          ...(options.upstreamTimeoutMs
-            ? {
-                connectTimeoutMs: options.upstreamTimeoutMs,
-                readTimeoutMs: options.upstreamTimeoutMs,
-              }
-            : {}),
-        })
-      : undefined,
-  );
-  const handler = makeHandler(server, upstreams, log, {
-    tokens,
-    ...(options.now ? { now: options.now } : {}),
-  });
-  const store = sessionStore(server);
-  const tls = server.tls;
   const servers: Server[] = [];
   const closeAll = async () => {
     await Promise.all(
@@ -151,29 +141,48 @@ export async function startGateway(
           }),
       ),
     );
-    await Promise.all(upstreams.map((u) => u?.close()));
-    await log.close();
+    await Promise.all(blocks.map((b) => b.close()));
   };
   const addresses: { host: string; port: number }[] = [];
   try {
-    for (const l of server.listen) {
+    for (const group of listenGroups(config)) {
+      const members = group.blocks.map((i) => blocks[i]).filter((b) => b !== undefined);
+      const first = group.defaultIndex;
+      const main = members[first] ?? members[0];
+      const mainIndex = group.blocks[first] ?? 0;
+      if (!main) continue;
+      const tlsOptions = (i: number) =>
+        secureOptions(config.servers[i] as ServerConfig, material.servers[i]?.tls ?? {}, i);
+      const contexts = group.blocks.map((i) =>
+        i === mainIndex ? undefined : createSecureContext(tlsOptions(i)),
+      );
+      const cids = { next: 1, of: new WeakMap<object, number>() };
       const s = createServer(
         {
-          cert: serverMaterial.tls.cert,
-          key: serverMaterial.tls.key,
-          ...(serverMaterial.tls.ca ? { ca: serverMaterial.tls.ca } : {}),
-          // Node sets X509_V_FLAG_CRL_CHECK | CRL_CHECK_ALL: every certificate of the chain.
-          ...(serverMaterial.tls.crl ? { crl: serverMaterial.tls.crl } : {}),
-          requestCert: tls.verifyClient !== "off",
+          ...tlsOptions(mainIndex),
+          // Node applies requestCert to every connection of a listener: ask when any block verifies.
+          requestCert: members.some((m) => m.config.tls.verifyClient !== "off"),
           rejectUnauthorized: false,
-          minVersion: VERSIONS[tls.protocols[0] ?? "TLSv1.2"],
-          maxVersion: VERSIONS[tls.protocols[tls.protocols.length - 1] ?? "TLSv1.3"],
-          ciphers: nodeCiphers(tls.ciphers),
-          honorCipherOrder: tls.preferServerCiphers,
-          sessionTimeout: tls.sessionTimeoutSeconds,
+          SNICallback: (name, cb) => {
+            const pick = selectServer(
+              members.map((m) => m.config),
+              name,
+              first,
+            );
+            cb(null, contexts[pick] ?? undefined);
+          },
         },
-        handler,
+        (req, res) => {
+          const socket = req.socket as TLSSocket;
+          let cid = cids.of.get(socket);
+          if (cid === undefined) {
+            cid = cids.next++;
+            cids.of.set(socket, cid);
+          }
+          dispatch(members, first, req, res, cid);
+        },
       );
+      const store = sessionStore(main.config);
       if (store) {
         s.on("newSession", (id: Buffer, data: Buffer, done: () => void) => {
           store.set(id, data);
@@ -186,8 +195,9 @@ export async function startGateway(
           },
         );
       }
+      const l = group.listen;
       s.on("tlsClientError", (e: Error & { code?: string }, socket: TLSSocket) => {
-        log.write(
+        main.log.write(
           "info",
           `SSL_do_handshake() failed (SSL: ${opensslReason(e.message)}) while SSL handshaking, client: ${socket.remoteAddress ?? "-"}, server: ${l.ipv6 ? `[${l.host}]` : l.host}:${l.port}`,
         );
@@ -200,6 +210,128 @@ export async function startGateway(
     throw e;
   }
   return { addresses, close: closeAll };
+}
+
+/** Listen addresses shared by blocks: one listener each, in order of first appearance. */
+interface ListenGroup {
+  readonly listen: ListenConfig;
+  /** Indexes into `config.servers`. */
+  readonly blocks: readonly number[];
+  /** Index into `blocks` of the default server. */
+  readonly defaultIndex: number;
+}
+
+function listenGroups(config: GatewayConfig): ListenGroup[] {
+  const groups = new Map<
+    string,
+    { listen: ListenConfig; blocks: number[]; defaultIndex: number }
+  >();
+  for (const [i, server] of config.servers.entries()) {
+    for (const l of server.listen) {
+      const key = `${l.ipv6 ? `[${l.host}]` : l.host}:${l.port}`;
+      let g = groups.get(key);
+      if (!g) {
+        g = { listen: l, blocks: [], defaultIndex: 0 };
+        groups.set(key, g);
+      }
+      if (!g.blocks.includes(i)) {
+        if (l.defaultServer) g.defaultIndex = g.blocks.length;
+        g.blocks.push(i);
+      }
+    }
+  }
+  return [...groups.values()];
+}
+
+/**
+ * Picks the block for a request: the one the handshake chose (SNI), unless the `Host`
+ * header names another block. nginx answers 421 when SNI was sent and the Host's block
+ * verifies clients; mtlskit also does when no SNI was sent (the handshake verified the
+ * client against the default block's CAs, which prove nothing for another block).
+ */
+function dispatch(
+  members: readonly ServerBlock[],
+  defaultIndex: number,
+  req: IncomingMessage,
+  res: ServerResponse,
+  cid: number,
+): void {
+  const socket = req.socket as TLSSocket;
+  const configs = members.map((m) => m.config);
+  const sni = typeof socket.servername === "string" ? socket.servername : undefined;
+  const tlsIndex = selectServer(configs, sni, defaultIndex);
+  const tlsBlock = members[tlsIndex];
+  if (!tlsBlock) return;
+  if (members.length === 1) {
+    tlsBlock.handle(req, res, cid);
+    return;
+  }
+  const host = hostOf(req.headers.host);
+  const hostIndex = host === undefined ? tlsIndex : selectServer(configs, host, defaultIndex);
+  const hostBlock = members[hostIndex];
+  if (!hostBlock || hostIndex === tlsIndex) {
+    tlsBlock.handle(req, res, cid);
+    return;
+  }
+  if (hostBlock.config.tls.verifyClient !== "off") {
+    hostBlock.log.write(
+      "info",
+      `client attempted to request the server name different from the one that was negotiated${requestContext(hostBlock.config, req)}`,
+      cid,
+    );
+    req.resume();
+    hostBlock.sendPage(res, 421, true);
+    return;
+  }
+  hostBlock.handle(req, res, cid);
+}
+
+/** The servers of an upstream block, repeated by weight, with the block's shared counter. */
+function upstreamTargets(
+  config: GatewayConfig,
+  name: string | undefined,
+  counters: Map<string, () => number>,
+): Pick<UpstreamOptions, "targets" | "next"> {
+  const block = name ? config.upstreams?.find((u) => u.name === name) : undefined;
+  if (!block) return {};
+  let next = counters.get(block.name);
+  if (!next) {
+    let n = 0;
+    next = () => n++;
+    counters.set(block.name, next);
+  }
+  const targets = block.servers.flatMap((s) =>
+    Array.from({ length: s.weight }, () => ({ host: s.host, port: s.port })),
+  );
+  return { targets, next };
+}
+
+/** TLS options of one block: certificate, CAs, CRL, protocols, ciphers, session settings. */
+function secureOptions(server: ServerConfig, pem: PemMaterial, index: number) {
+  const tls = server.tls;
+  return {
+    cert: pem.cert,
+    key: pem.key,
+    ...(pem.ca ? { ca: pem.ca } : {}),
+    // Node sets X509_V_FLAG_CRL_CHECK | CRL_CHECK_ALL: every certificate of the chain.
+    ...(pem.crl ? { crl: pem.crl } : {}),
+    minVersion: VERSIONS[tls.protocols[0] ?? "TLSv1.2"],
+    maxVersion: VERSIONS[tls.protocols[tls.protocols.length - 1] ?? "TLSv1.3"],
+    ciphers: nodeCiphers(tls.ciphers),
+    honorCipherOrder: tls.preferServerCiphers,
+    sessionTimeout: tls.sessionTimeoutSeconds,
+    // A session (ID or ticket) of one block never resumes on another: distinct contexts.
+    sessionIdContext: sessionIdContext(server, index),
+  };
+}
+
+function sessionIdContext(server: ServerConfig, index: number): string {
+  return createHash("sha256")
+    .update(
+      `${index}\0${server.serverNames.join(",")}\0${server.tls.clientCertificate?.path ?? ""}`,
+    )
+    .digest("hex")
+    .slice(0, 32);
 }
 
 function sessionStore(server: ServerConfig): SessionStore | undefined {
@@ -254,161 +386,9 @@ function listen(s: Server, l: ListenConfig): Promise<{ host: string; port: numbe
   });
 }
 
-/** A location's `proxy_set_header` list, compiled once. */
-function compiledHeaders(l: LocationConfig): (readonly [string, Template])[] {
-  return (l.proxySetHeaders ?? []).flatMap((h) => {
-    const t = compileTemplate(h.value).template;
-    return t ? [[h.name, t] as const] : [];
-  });
-}
-
-/** The headers set and removed on the way upstream for one request. */
-function forwardHeaders(
-  req: IncomingMessage,
-  location: LocationConfig,
-  compiled: readonly (readonly [string, Template])[],
-  context: {
-    readonly connection: number;
-    readonly serverName: string;
-    readonly facts: ConnectionFactsOptions;
-  },
-): ForwardHeaders {
-  const socket = req.socket as TLSSocket;
-  const conn = connectionFacts(socket, context.facts);
-  const pass = location.proxyPass;
-  const lookup = requestVariables(
-    requestFacts(req, conn, {
-      connection: context.connection,
-      serverName: context.serverName,
-      ...(pass ? { proxyHost: pass.proxyHost, proxyPort: pass.port } : {}),
-    }),
-  );
-  const set: [string, string][] = compiled.map(([name, t]) => [name, renderTemplate(t, lookup)]);
-  const preset = location.identityHeaders ?? "off";
-  set.push(...identityHeaders(preset, conn.tls.client, conn.peer));
-  return { set, remove: isIdentityHeader };
-}
-
-function makeHandler(
-  server: ServerConfig,
-  upstreams: readonly (Upstream | undefined)[],
-  log: ErrorLog,
-  options: { readonly tokens: string; readonly now?: () => Date },
-) {
-  const tokens = options.tokens;
-  const templates = server.locations.map(compiledHeaders);
-  const factsOptions: ConnectionFactsOptions = {
-    verify: verifyDepthCheck(server.tls.verifyDepth ?? DEFAULT_VERIFY_DEPTH),
-    ...(options.now ? { now: options.now } : {}),
-  };
-  // nginx numbers connections (`*N` in error_log lines); per gateway, from 1.
-  const connectionIds = new WeakMap<object, number>();
-  let nextConnectionId = 1;
-  return (req: IncomingMessage, res: ServerResponse): void => {
-    const socket = req.socket as TLSSocket;
-    let cid = connectionIds.get(socket);
-    if (cid === undefined) {
-      cid = nextConnectionId++;
-      connectionIds.set(socket, cid);
-    }
-    const context = requestContext(server, req);
-    const send = (status: number, close: boolean) => {
-      const page = errorPage(status, { server: tokens });
-      res.writeHead(page.status, page.statusText, {
-        server: tokens,
-        "content-type": "text/html",
-        "content-length": Buffer.byteLength(page.body),
-        ...(close ? { connection: "close" } : {}),
-      });
-      res.end(page.body);
-    };
-    const verdict = clientVerdict(server.tls.verifyClient, certState(socket, factsOptions));
-    if (verdict.kind === "reject") {
-      log.write("info", `${verdict.logMessage}${context}`, cid);
-      req.resume();
-      send(verdict.status, true);
-      return;
-    }
-    const index = matchLocation(server, req.url ?? "/");
-    const upstream = index === undefined ? undefined : upstreams[index];
-    const location = index === undefined ? undefined : server.locations[index];
-    if (!upstream || !location || index === undefined) {
-      send(404, false);
-      return;
-    }
-    const headers = forwardHeaders(req, location, templates[index] ?? [], {
-      connection: cid,
-      serverName: server.serverNames[0] ?? "",
-      facts: factsOptions,
-    });
-    upstream.forward(req, res, headers).then(
-      (failure) => {
-        if (!failure) return;
-        const path = req.url ?? "/";
-        log.write(
-          "error",
-          `${failure.reason}${context}, upstream: "${upstream.proxyPass.url}${path}"${hostPart(req)}`,
-          cid,
-        );
-        req.resume();
-        send(failure.status, false);
-      },
-      (e: unknown) => {
-        log.write("error", `proxy failed (${(e as Error).message})${context}`, cid);
-        if (!res.headersSent) send(502, false);
-        else res.destroy();
-      },
-    );
-  };
-}
-
 /** OpenSSL's `error:CODE:lib:func:reason` without Node's source-file suffix, on one line. */
 function opensslReason(message: string): string {
   const first = message.split("\n")[0] ?? message;
   const m = /(error:[0-9A-F]+):([^:]*):[^:]*:([^:]*)/.exec(first);
   return m ? `${m[1]}:${m[2]}::${m[3]}` : first;
-}
-
-function hostPart(req: IncomingMessage): string {
-  return req.headers.host ? `, host: "${req.headers.host}"` : "";
-}
-
-/** nginx's `, client: ..., server: ..., request: "..."` suffix. */
-function requestContext(server: ServerConfig, req: IncomingMessage): string {
-  const name = server.serverNames[0] ?? "";
-  return `, client: ${req.socket.remoteAddress ?? "-"}, server: ${name}, request: "${req.method} ${req.url} HTTP/${req.httpVersion}"`;
-}
-
-/**
- * What the TLS layer established (plus the gateway's own `ssl_verify_depth` check); for a
- * resumed session OpenSSL restores the original verdict.
- * @param socket the client's socket
- * @param options how {@link connectionFacts} decides the verify outcome
- */
-export function certState(
-  socket: TLSSocket,
-  options: ConnectionFactsOptions = {},
-): ClientCertState {
-  const facts = connectionFacts(socket, options);
-  if (!facts.peer) return { presented: false };
-  const v = facts.verify;
-  return {
-    presented: true,
-    verified: v.kind === "success",
-    ...(v.kind === "failed" ? { error: v.code ?? "CERT_REJECTED" } : {}),
-    subject: facts.tls.client.ssl_client_s_dn,
-  };
-}
-
-/** Longest matching prefix location (nginx prefix-location rule). */
-export function matchLocation(server: ServerConfig, url: string): number | undefined {
-  let best: number | undefined;
-  let bestLen = -1;
-  for (const [i, l] of server.locations.entries()) {
-    if (url.startsWith(l.path) && l.path.length > bestLen) {
-      best = i;
-      bestLen = l.path.length;
-    }
-  }
-  return best;
 }

@@ -15,7 +15,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { isIP, connect as netConnect, type Socket } from "node:net";
 import { pipeline } from "node:stream/promises";
-import { connect as tlsConnect } from "node:tls";
+import { checkServerIdentity, type PeerCertificate, connect as tlsConnect } from "node:tls";
 import { Agent, type buildConnector, type Dispatcher } from "undici";
 import type { LocationConfig, ProxyPassConfig } from "./config.ts";
 import type { PemMaterial } from "./tls-material.ts";
@@ -53,6 +53,8 @@ export interface UpstreamFailure {
   readonly status: 502 | 504;
   /** nginx-style error_log text, e.g. `connect() failed (111: Connection refused) while connecting to upstream`. */
   readonly reason: string;
+  /** The peer tried last, e.g. `https://127.0.0.1:8443`. */
+  readonly peer?: string;
 }
 
 /** Request headers the gateway sets or removes on the way upstream. */
@@ -92,6 +94,13 @@ export interface UpstreamOptions {
   readonly readTimeoutMs?: number;
   /** Server header value; default `"mtlskit"`. */
   readonly server?: string;
+  /**
+   * The servers of an `upstream` block, each repeated by its weight; default: the
+   * `proxy_pass` host and port.
+   */
+  readonly targets?: readonly { readonly host: string; readonly port: number }[];
+  /** Round-robin counter shared by every location using the same upstream block. */
+  readonly next?: () => number;
 }
 
 /**
@@ -110,8 +119,12 @@ export function createUpstream(
   const pass = location.proxyPass;
   if (!pass) throw new TypeError(`location ${location.path} has no proxy_pass`);
   const tls = location.upstreamTls;
-  const readTimeout = options.readTimeoutMs ?? 60_000;
-  const connectTimeout = options.connectTimeoutMs ?? 60_000;
+  const readTimeout = location.proxy?.readTimeoutMs ?? options.readTimeoutMs ?? 60_000;
+  const connectTimeout = location.proxy?.connectTimeoutMs ?? options.connectTimeoutMs ?? 60_000;
+  // proxy_ssl_name defaults to $proxy_host without its port: the upstream block's name or the host.
+  const tlsName = tls.name ?? pass.upstream ?? pass.host;
+  // nginx: proxy_ssl_server_name off; mtlskit in nginx mode without the directive: SNI for names.
+  const sendSni = tls.serverName ?? isIP(tlsName) === 0;
   const agent = new Agent({
     headersTimeout: readTimeout,
     bodyTimeout: readTimeout,
@@ -122,9 +135,16 @@ export function createUpstream(
       rejectUnauthorized: tls.verify,
       sessionReuse: tls.sessionReuse,
       timeoutMs: connectTimeout,
+      verifyName: tlsName,
+      ...(sendSni ? { servername: tlsName } : {}),
     }),
   });
-  const origin = `${pass.protocol}://${pass.host.includes(":") ? `[${pass.host}]` : pass.host}:${pass.port}`;
+  const passTarget: { readonly host: string; readonly port: number } = pass;
+  const targets = options.targets && options.targets.length > 0 ? options.targets : [passTarget];
+  let own = 0;
+  const next = options.next ?? (() => own++);
+  const originOf = (t: { readonly host: string; readonly port: number }) =>
+    `${pass.protocol}://${t.host.includes(":") ? `[${t.host}]` : t.host}:${t.port}`;
   const server = options.server ?? "mtlskit";
 
   async function forward(
@@ -164,19 +184,28 @@ export function createUpstream(
     res.once("close", () => {
       if (!res.writableFinished) abort.abort();
     });
-    let answer: Dispatcher.ResponseData;
-    try {
-      answer = await agent.request({
-        origin,
-        path: req.url ?? "/",
-        method: (req.method ?? "GET") as Dispatcher.HttpMethod,
-        headers,
-        body: hasBody ? req : null,
-        signal: abort.signal,
-      });
-    } catch (e) {
-      return describeFailure(e);
+    let answer: Dispatcher.ResponseData | undefined;
+    // proxy_next_upstream error timeout: a peer that cannot be connected to is skipped,
+    // as long as no request body has been consumed.
+    const tries = hasBody ? 1 : targets.length;
+    let failure: UpstreamFailure | undefined;
+    for (let i = 0; i < tries && !answer; i++) {
+      const origin = originOf(targets[next() % targets.length] ?? passTarget);
+      try {
+        answer = await agent.request({
+          origin,
+          path: req.url ?? "/",
+          method: (req.method ?? "GET") as Dispatcher.HttpMethod,
+          headers,
+          body: hasBody ? req : null,
+          signal: abort.signal,
+        });
+      } catch (e) {
+        failure = { ...describeFailure(e), peer: origin };
+        if (!/while connecting to upstream|SSL handshaking/.test(failure.reason)) break;
+      }
     }
+    if (!answer) return failure ?? { status: 502, reason: "no live upstreams" };
     const out: Record<string, string | string[]> = {};
     const drop = new Set(
       String(answer.headers.connection ?? "")
@@ -215,6 +244,10 @@ export interface ConnectorOptions {
   readonly sessionReuse: boolean;
   /** TCP + TLS handshake timeout in ms. */
   readonly timeoutMs: number;
+  /** SNI to send (`proxy_ssl_server_name on`); none when absent. */
+  readonly servername?: string;
+  /** Name the upstream certificate must carry (`proxy_ssl_name`); default: the host connected to. */
+  readonly verifyName?: string;
 }
 
 /**
@@ -242,7 +275,13 @@ export function upstreamConnector(o: ConnectorOptions): buildConnector.connector
       ? tlsConnect({
           host,
           port,
-          ...(isIP(host) === 0 ? { servername: host } : {}),
+          ...(o.servername ? { servername: o.servername } : {}),
+          ...(o.verifyName
+            ? {
+                checkServerIdentity: (_host: string, cert: PeerCertificate) =>
+                  checkServerIdentity(o.verifyName ?? _host, cert),
+              }
+            : {}),
           ...(o.cert ? { cert: o.cert } : {}),
           ...(o.key ? { key: o.key } : {}),
           ...(o.ca ? { ca: o.ca } : {}),

@@ -7,7 +7,7 @@
  */
 
 /** Configuration contexts, as nginx names them. */
-export type DirectiveContext = "main" | "server" | "location";
+export type DirectiveContext = "main" | "http" | "server" | "location";
 
 /** What the importer knows about one directive. */
 export interface DirectiveSpec {
@@ -24,10 +24,17 @@ export interface DirectiveSpec {
 }
 
 const S: readonly DirectiveContext[] = ["server"];
+const MH: readonly DirectiveContext[] = ["main", "http"];
 const SL: readonly DirectiveContext[] = ["server", "location"];
 
 const SPECS: readonly DirectiveSpec[] = [
-  { name: "server", contexts: ["main"], args: [0, 0], block: true, multiple: true },
+  { name: "http", contexts: ["main"], args: [0, 0], block: true, multiple: true },
+  { name: "events", contexts: ["main"], args: [0, 0], block: true },
+  { name: "user", contexts: ["main"], args: [1, 2] },
+  { name: "worker_processes", contexts: ["main"], args: [1, 1] },
+  { name: "pid", contexts: ["main"], args: [1, 1] },
+  { name: "upstream", contexts: MH, args: [1, 1], block: true, multiple: true },
+  { name: "server", contexts: MH, args: [0, 0], block: true, multiple: true },
   { name: "listen", contexts: S, args: [1, Infinity], multiple: true },
   { name: "server_name", contexts: S, args: [1, Infinity], multiple: true },
   { name: "ssl", contexts: S, args: [1, 1] },
@@ -52,6 +59,14 @@ const SPECS: readonly DirectiveSpec[] = [
   { name: "proxy_ssl_verify", contexts: SL, args: [1, 1] },
   { name: "proxy_ssl_session_reuse", contexts: SL, args: [1, 1] },
   { name: "proxy_set_header", contexts: SL, args: [2, 2], multiple: true },
+  { name: "proxy_ssl_server_name", contexts: SL, args: [1, 1] },
+  { name: "proxy_ssl_name", contexts: SL, args: [1, 1] },
+  { name: "proxy_http_version", contexts: SL, args: [1, 1] },
+  { name: "proxy_connect_timeout", contexts: SL, args: [1, 1] },
+  { name: "proxy_read_timeout", contexts: SL, args: [1, 1] },
+  { name: "proxy_send_timeout", contexts: SL, args: [1, 1] },
+  { name: "client_max_body_size", contexts: SL, args: [1, 1] },
+  { name: "return", contexts: SL, args: [1, 2] },
   { name: "mtls_identity_headers", contexts: SL, args: [1, 1] },
 ];
 
@@ -65,15 +80,8 @@ export const DIRECTIVES: ReadonlyMap<string, DirectiveSpec> = new Map(
  * yet" rather than "unknown", so the user knows the name is right.
  */
 export const NGINX_UNSUPPORTED: ReadonlySet<string> = new Set([
-  "http",
-  "events",
   "stream",
-  "upstream",
   "include",
-  "user",
-  "worker_processes",
-  "pid",
-  "return",
   "root",
   "index",
   "rewrite",
@@ -82,16 +90,10 @@ export const NGINX_UNSUPPORTED: ReadonlySet<string> = new Set([
   "add_header",
   "error_page",
   "access_log",
-  "proxy_http_version",
-  "proxy_ssl_name",
-  "proxy_ssl_server_name",
   "proxy_ssl_protocols",
   "proxy_ssl_ciphers",
   "proxy_ssl_verify_depth",
   "proxy_ssl_crl",
-  "proxy_read_timeout",
-  "proxy_connect_timeout",
-  "proxy_send_timeout",
   "proxy_buffering",
   "ssl_stapling",
   "ssl_dhparam",
@@ -103,5 +105,4 @@ export const NGINX_UNSUPPORTED: ReadonlySet<string> = new Set([
   "ssl_buffer_size",
   "http2",
   "keepalive_timeout",
-  "client_max_body_size",
 ]);

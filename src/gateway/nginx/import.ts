@@ -32,24 +32,31 @@ import {
   type ErrorLogConfig,
   type FileRef,
   type GatewayConfig,
-  type IdentityHeadersConfig,
   type LocationConfig,
-  type ProxySetHeader,
   type ServerConfig,
-  type UpstreamTlsConfig,
+  type UpstreamBlockConfig,
 } from "../config.ts";
 import type { Diagnostic } from "../diagnostic.ts";
-import { compileTemplate } from "../variables.ts";
 import { checkDirective, collect, one } from "./check.ts";
 import { DIRECTIVES } from "./directives.ts";
+import {
+  flag,
+  identityPreset,
+  importLocation,
+  type LocationDefaults,
+  maxBodySize,
+  parseReturn,
+  proxySetHeaders,
+  proxyTuning,
+  upstreamTls,
+} from "./import-location.ts";
+import { importUpstream } from "./import-upstream.ts";
 import type { Token } from "./lexer.ts";
 import type { Directive, ParseResult } from "./parser.ts";
-import { parseNginxFlag } from "./units.ts";
 import {
   parseErrorLog,
   parseListen,
   parseProtocols,
-  parseProxyPass,
   parseSessionCache,
   parseSessionTimeout,
   parseVerifyClient,
@@ -100,22 +107,55 @@ export function importNginx(parsed: ParseResult, options: ImportOptions = {}): I
     },
   };
   const servers: ServerConfig[] = [];
-  for (const d of parsed.directives) {
-    if (!checkDirective(cx, d, "main", [...DIRECTIVES.keys()])) continue;
-    if (d.name === "server") {
-      if (servers.length > 0) {
-        cx.report(
-          "error",
-          "Several server blocks are not supported yet: mtlskit serves one server block",
-          "merge the blocks, or run one gateway per block",
-          d.nameToken,
-        );
-        continue;
+  const upstreams: UpstreamBlockConfig[] = [];
+  let httpSeen = false;
+  const visit = (directives: readonly Directive[], context: "main" | "http") => {
+    for (const d of directives) {
+      if (!checkDirective(cx, d, context, [...DIRECTIVES.keys()])) continue;
+      switch (d.name) {
+        case "http":
+          if (httpSeen) {
+            cx.report("error", 'Directive "http" is duplicate', "keep one http block", d.nameToken);
+          } else {
+            httpSeen = true;
+            visit(d.block ?? [], "http");
+          }
+          break;
+        case "events":
+        case "user":
+        case "worker_processes":
+        case "pid":
+          cx.report(
+            "warning",
+            `Directive "${d.name}" is ignored: mtlskit runs one process and needs no event settings`,
+            undefined,
+            d.nameToken,
+          );
+          break;
+        case "upstream": {
+          const u = importUpstream(cx, d);
+          const twin = u && upstreams.find((x) => x.name === u.name);
+          if (twin) {
+            cx.report(
+              "error",
+              `Duplicate upstream "${u.name}": first defined at line ${twin.location?.line}`,
+              "rename or merge the blocks",
+              d.nameToken,
+            );
+          } else if (u) upstreams.push(u);
+          break;
+        }
+        case "server": {
+          const s = importServer(cx, d);
+          if (s) servers.push(s);
+          break;
+        }
+        default:
+          break;
       }
-      const s = importServer(cx, d);
-      if (s) servers.push(s);
     }
-  }
+  };
+  visit(parsed.directives, "main");
   if (parsed.directives.length > 0 && servers.length === 0 && !hasError(diagnostics)) {
     cx.report("error", "Configuration has no server block", "add a server { ... } block", {
       line: 1,
@@ -124,7 +164,14 @@ export function importNginx(parsed: ParseResult, options: ImportOptions = {}): I
   }
   diagnostics.sort(byPosition);
   if (hasError(diagnostics)) return { diagnostics };
-  return { config: { source: parsed.file, servers }, diagnostics };
+  return {
+    config: {
+      source: parsed.file,
+      servers: servers.map((srv) => linkUpstreams(srv, upstreams)),
+      ...(upstreams.length > 0 ? { upstreams } : {}),
+    },
+    diagnostics,
+  };
 }
 
 /** Orders diagnostics by line, then column (those without a location first). */
@@ -268,15 +315,20 @@ function importServer(cx: ValueContext, server: Directive): ServerConfig | undef
       errorLog = parseErrorLog(cx, d);
     }
   }
-  const serverUpstream = upstreamTls(cx, byName, undefined);
-  const serverHeaders: Inherited = {
+  const bodySize = maxBodySize(cx, byName, undefined);
+  const defaults: LocationDefaults = {
+    upstreamTls: upstreamTls(cx, byName, undefined),
     setHeaders: proxySetHeaders(cx, byName) ?? [],
     identity: identityPreset(cx, byName) ?? "off",
+    proxy: proxyTuning(cx, byName, {}),
+    ...(bodySize !== undefined ? { clientMaxBodySize: bodySize } : {}),
   };
+  const returnD = one(byName, "return");
+  const ret = returnD ? parseReturn(cx, returnD) : undefined;
   const locations: LocationConfig[] = [];
   for (const d of byName.get("location") ?? []) {
-    const l = importLocation(cx, d, serverUpstream, serverHeaders);
-    const twin = l && locations.find((x) => x.path === l.path);
+    const l = importLocation(cx, d, defaults);
+    const twin = l && locations.find((x) => x.path === l.path && x.match === l.match);
     if (twin) {
       cx.report(
         "error",
@@ -310,6 +362,7 @@ function importServer(cx: ValueContext, server: Directive): ServerConfig | undef
     },
     locations,
     ...(errorLog ? { errorLog } : {}),
+    ...(ret ? { return: ret } : {}),
     location: server.location,
   };
 }
@@ -332,179 +385,20 @@ function checkServerName(cx: ValueContext, a: Token): void {
   }
 }
 
-function flag(cx: ValueContext, d: Directive, fallback: boolean): boolean {
-  const a = d.args[0];
-  const v = a ? parseNginxFlag(a.value) : undefined;
-  if (v === undefined && a) {
-    cx.report(
-      "error",
-      `Invalid value for "${d.name}": "${a.raw}", expecting "on" or "off"`,
-      undefined,
-      a,
-    );
-  }
-  return v ?? fallback;
-}
-
-function upstreamTls(
-  cx: ValueContext,
-  byName: Map<string, Directive[]>,
-  inherited: UpstreamTlsConfig | undefined,
-): UpstreamTlsConfig {
-  const file = (name: string, parent: FileRef | undefined) => {
-    const a = one(byName, name)?.args[0];
-    return a ? cx.path(a) : parent;
-  };
-  const verifyD = one(byName, "proxy_ssl_verify");
-  const reuseD = one(byName, "proxy_ssl_session_reuse");
-  const certificate = file("proxy_ssl_certificate", inherited?.certificate);
-  const certificateKey = file("proxy_ssl_certificate_key", inherited?.certificateKey);
-  const trustedCertificate = file("proxy_ssl_trusted_certificate", inherited?.trustedCertificate);
+/** Marks `proxy_pass` targets that name an `upstream` block. */
+function linkUpstreams(
+  server: ServerConfig,
+  upstreams: readonly UpstreamBlockConfig[],
+): ServerConfig {
+  if (upstreams.length === 0) return server;
   return {
-    ...(certificate ? { certificate } : {}),
-    ...(certificateKey ? { certificateKey } : {}),
-    ...(trustedCertificate ? { trustedCertificate } : {}),
-    verify: verifyD ? flag(cx, verifyD, false) : (inherited?.verify ?? false),
-    sessionReuse: reuseD ? flag(cx, reuseD, true) : (inherited?.sessionReuse ?? true),
-  };
-}
-
-/** Header settings a location inherits from its server. */
-interface Inherited {
-  readonly setHeaders: readonly ProxySetHeader[];
-  readonly identity: IdentityHeadersConfig;
-}
-
-/** Hop-by-hop headers `proxy_set_header` cannot set: the connection to the upstream is ours. */
-const UNSETTABLE = new Set([
-  "connection",
-  "keep-alive",
-  "te",
-  "transfer-encoding",
-  "upgrade",
-  "content-length",
-]);
-
-/** `proxy_set_header NAME VALUE` list of a block, or undefined when it has none (nginx inheritance). */
-function proxySetHeaders(
-  cx: ValueContext,
-  byName: Map<string, Directive[]>,
-): ProxySetHeader[] | undefined {
-  const list = byName.get("proxy_set_header");
-  if (!list) return undefined;
-  const out: ProxySetHeader[] = [];
-  for (const d of list) {
-    const [nameT, valueT] = d.args;
-    if (!nameT || !valueT) continue;
-    if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(nameT.value)) {
-      cx.report(
-        "error",
-        `Invalid header name "${nameT.raw}" in "proxy_set_header"`,
-        "use letters, digits and dashes",
-        nameT,
-      );
-      continue;
-    }
-    if (UNSETTABLE.has(nameT.value.toLowerCase())) {
-      cx.report(
-        "warning",
-        `Header "${nameT.value}" is hop-by-hop: mtlskit manages the upstream connection and ignores this proxy_set_header`,
-        "remove it; mtlskit keeps upstream connections alive with HTTP/1.1",
-        nameT,
-      );
-      continue;
-    }
-    const compiled = compileTemplate(valueT.value);
-    for (const p of compiled.problems) {
-      // Offsets are in the unescaped value; quoted values shift by the opening quote.
-      const shift = valueT.raw.length > valueT.value.length ? 1 : 0;
-      cx.report("error", p.message, undefined, {
-        line: valueT.line,
-        column: valueT.column + p.offset + shift,
-      });
-    }
-    out.push({ name: nameT.value, value: valueT.value, location: loc(cx.file, d.nameToken) });
-  }
-  return out;
-}
-
-function identityPreset(
-  cx: ValueContext,
-  byName: Map<string, Directive[]>,
-): IdentityHeadersConfig | undefined {
-  const a = one(byName, "mtls_identity_headers")?.args[0];
-  if (!a) return undefined;
-  if (a.value === "off" || a.value === "nginx" || a.value === "xfcc") return a.value;
-  cx.report(
-    "error",
-    `Invalid value for "mtls_identity_headers": "${a.raw}", expecting "off", "nginx" or "xfcc"`,
-    undefined,
-    a,
-  );
-  return undefined;
-}
-
-function importLocation(
-  cx: ValueContext,
-  d: Directive,
-  inherited: UpstreamTlsConfig,
-  headers: Inherited,
-): LocationConfig | undefined {
-  if (d.args.length !== 1) {
-    cx.report(
-      "error",
-      `Location modifier "${d.args[0]?.raw}" is not supported yet: only prefix locations`,
-      "write `location /path { ... }`",
-      d.args[0] ?? d.nameToken,
-    );
-    return undefined;
-  }
-  const path = d.args[0]?.value ?? "/";
-  const byName = collect(cx, d.block ?? [], "location");
-  const upstream = upstreamTls(cx, byName, inherited);
-  const passD = one(byName, "proxy_pass");
-  const proxyPass = passD ? parseProxyPass(cx, passD) : undefined;
-  if (!passD) {
-    cx.report(
-      "error",
-      `Location "${path}" has no proxy_pass: the gateway only proxies`,
-      "add `proxy_pass https://upstream:8080;`",
-      d.nameToken,
-    );
-  }
-  const verifyD = one(byName, "proxy_ssl_verify");
-  if (upstream.verify && !upstream.trustedCertificate) {
-    cx.report(
-      "error",
-      'Directive "proxy_ssl_verify on" needs "proxy_ssl_trusted_certificate": no CA to verify the upstream against',
-      "add `proxy_ssl_trusted_certificate ca.crt;`",
-      verifyD?.nameToken ?? d.nameToken,
-    );
-  }
-  if (proxyPass?.protocol === "https" && !upstream.verify) {
-    cx.report(
-      "warning",
-      `Upstream certificate is NOT verified: proxy_ssl_verify is off (the nginx default), so anyone on the path to ${proxyPass.url} can impersonate the upstream`,
-      "add `proxy_ssl_verify on;` and `proxy_ssl_trusted_certificate ca.crt;`",
-      verifyD?.nameToken ?? passD?.nameToken ?? d.nameToken,
-    );
-  }
-  if (!!upstream.certificate !== !!upstream.certificateKey) {
-    const which = upstream.certificate ? "proxy_ssl_certificate_key" : "proxy_ssl_certificate";
-    cx.report(
-      "error",
-      `Upstream client certificate is incomplete: "${which}" is missing`,
-      "set both proxy_ssl_certificate and proxy_ssl_certificate_key",
-      d.nameToken,
-    );
-  }
-  return {
-    match: "prefix",
-    path,
-    ...(proxyPass ? { proxyPass } : {}),
-    upstreamTls: upstream,
-    proxySetHeaders: proxySetHeaders(cx, byName) ?? headers.setHeaders,
-    identityHeaders: identityPreset(cx, byName) ?? headers.identity,
-    location: d.location,
+    ...server,
+    locations: server.locations.map((l) => {
+      const p = l.proxyPass;
+      const u = p && upstreams.find((x) => x.name === p.host);
+      // nginx: an upstream block matches `proxy_pass scheme://NAME` without a port.
+      if (!p || !u || p.proxyHost !== p.host) return l;
+      return { ...l, proxyPass: { ...p, upstream: u.name } };
+    }),
   };
 }

@@ -74,11 +74,11 @@ export function parseListen(cx: ValueContext, d: Directive): ListenConfig | unde
     return undefined;
   }
   let ssl = false;
+  let defaultServer = false;
   for (const p of params) {
     if (p.value === "ssl") ssl = true;
-    else if (p.value === "default_server" || p.value === "default") {
-      // One server block: it is the default anyway.
-    } else if (p.value === "ipv6only=on") {
+    else if (p.value === "default_server" || p.value === "default") defaultServer = true;
+    else if (p.value === "ipv6only=on") {
       // Node's ipv6Only is what the server uses for [::] already.
     } else {
       cx.report(
@@ -94,6 +94,7 @@ export function parseListen(cx: ValueContext, d: Directive): ListenConfig | unde
     port,
     ipv6,
     ssl,
+    ...(defaultServer ? { defaultServer } : {}),
     location: { file: cx.file, line: d.location.line, column: d.location.column },
   };
 }

@@ -1,0 +1,311 @@
+/**
+ * One `server` block at run time: the request phases nginx runs for it — client
+ * certificate verdict (`ssl_verify_client`), server-level `return`, location matching
+ * (`=`, `^~`, longest prefix, then regexes in order), location `return`,
+ * `client_max_body_size`, then the proxy with `proxy_set_header` and identity headers.
+ *
+ * Source: nginx 1.22 `ngx_http_core_module` (location matching, `client_max_body_size`),
+ * `ngx_http_rewrite_module` (`return`), `ngx_http_ssl_module` ("Error processing").
+ * @module
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { TLSSocket } from "node:tls";
+import {
+  DEFAULT_CLIENT_MAX_BODY_SIZE,
+  DEFAULT_VERIFY_DEPTH,
+  type LocationConfig,
+  type ReturnConfig,
+  type ServerConfig,
+} from "./config.ts";
+import {
+  type ConnectionFactsOptions,
+  connectionFacts,
+  requestFacts,
+  verifyDepthCheck,
+} from "./connection-facts.ts";
+import type { ErrorLog } from "./error-log.ts";
+import { errorPage, hasErrorPage } from "./error-page.ts";
+import { identityHeaders, isIdentityHeader } from "./identity-headers.ts";
+import { type ClientCertState, clientVerdict } from "./policy.ts";
+import type { ForwardHeaders, Upstream } from "./upstream.ts";
+import {
+  compileTemplate,
+  renderTemplate,
+  requestVariables,
+  type Template,
+  type VariableLookup,
+} from "./variables.ts";
+
+/** A server block ready to answer requests. */
+export interface ServerBlock {
+  readonly config: ServerConfig;
+  readonly log: ErrorLog;
+  /** How the verify outcome of a connection is decided for this block. */
+  readonly facts: ConnectionFactsOptions;
+  /** Answers one request; `connection` is nginx's connection number for log lines. */
+  handle(req: IncomingMessage, res: ServerResponse, connection: number): void;
+  /** Sends nginx's page for `status` (e.g. 421 from the listener). */
+  sendPage(res: ServerResponse, status: number, close: boolean): void;
+  /** Closes the upstream pools and the error log. */
+  close(): Promise<void>;
+}
+
+/** Options of {@link createServerBlock}. */
+export interface ServerBlockOptions {
+  readonly log: ErrorLog;
+  /** One forwarder per location with a `proxy_pass` (parallel to `config.locations`). */
+  readonly upstreams: readonly (Upstream | undefined)[];
+  /** Server header and error-page version line. */
+  readonly tokens: string;
+  /** Clock for `$ssl_client_v_remain`; default `() => new Date()`. */
+  readonly now?: () => Date;
+}
+
+/** A location's `proxy_set_header` list, compiled once. */
+function compiledHeaders(l: LocationConfig): (readonly [string, Template])[] {
+  return (l.proxySetHeaders ?? []).flatMap((h) => {
+    const t = compileTemplate(h.value).template;
+    return t ? [[h.name, t] as const] : [];
+  });
+}
+
+function compiledReturn(r: ReturnConfig | undefined): Template | undefined {
+  return r?.text !== undefined ? compileTemplate(r.text).template : undefined;
+}
+
+/**
+ * Builds the request handler of one server block.
+ * @param config the block
+ * @param options its log, upstream forwarders, tokens, clock
+ * @returns the block
+ */
+export function createServerBlock(config: ServerConfig, options: ServerBlockOptions): ServerBlock {
+  const { log, upstreams, tokens } = options;
+  const templates = config.locations.map(compiledHeaders);
+  const locationReturns = config.locations.map((l) => compiledReturn(l.return));
+  const serverReturn = compiledReturn(config.return);
+  const facts: ConnectionFactsOptions = {
+    verify: verifyDepthCheck(config.tls.verifyDepth ?? DEFAULT_VERIFY_DEPTH),
+    ...(options.now ? { now: options.now } : {}),
+  };
+  const regexes = config.locations.map((l) =>
+    l.match === "regex" || l.match === "regex_i"
+      ? new RegExp(l.path, l.match === "regex_i" ? "i" : "")
+      : undefined,
+  );
+  const sendPage = (res: ServerResponse, status: number, close: boolean) => {
+    const page = errorPage(status, { server: tokens });
+    res.writeHead(page.status, page.statusText, {
+      server: tokens,
+      "content-type": "text/html",
+      "content-length": Buffer.byteLength(page.body),
+      ...(close ? { connection: "close" } : {}),
+    });
+    res.end(page.body);
+  };
+
+  const variablesOf = (req: IncomingMessage, cid: number, l?: LocationConfig): VariableLookup => {
+    const conn = connectionFacts(req.socket as TLSSocket, facts);
+    const pass = l?.proxyPass;
+    return requestVariables(
+      requestFacts(req, conn, {
+        connection: cid,
+        serverName: config.serverNames[0] ?? "",
+        ...(pass ? { proxyHost: pass.proxyHost, proxyPort: pass.port } : {}),
+      }),
+    );
+  };
+
+  const answer = (
+    req: IncomingMessage,
+    res: ServerResponse,
+    r: ReturnConfig,
+    text: string | undefined,
+  ) => {
+    req.resume();
+    if (r.status >= 300 && r.status < 400 && text !== undefined && hasErrorPage(r.status)) {
+      const page = errorPage(r.status, { server: tokens });
+      res.writeHead(page.status, page.statusText, {
+        server: tokens,
+        location: text,
+        "content-type": "text/html",
+        "content-length": Buffer.byteLength(page.body),
+      });
+      res.end(page.body);
+    } else if (text !== undefined) {
+      res.writeHead(r.status, {
+        server: tokens,
+        "content-type": "text/plain",
+        "content-length": Buffer.byteLength(text),
+      });
+      res.end(text);
+    } else if (hasErrorPage(r.status)) {
+      sendPage(res, r.status, false);
+    } else {
+      res.writeHead(r.status, { server: tokens, "content-length": 0 });
+      res.end();
+    }
+  };
+
+  const handle = (req: IncomingMessage, res: ServerResponse, cid: number): void => {
+    const socket = req.socket as TLSSocket;
+    const context = requestContext(config, req);
+    const verdict = clientVerdict(config.tls.verifyClient, certState(socket, facts));
+    if (verdict.kind === "reject") {
+      log.write("info", `${verdict.logMessage}${context}`, cid);
+      req.resume();
+      sendPage(res, verdict.status, true);
+      return;
+    }
+    if (config.return) {
+      const text = serverReturn ? renderTemplate(serverReturn, variablesOf(req, cid)) : undefined;
+      answer(req, res, config.return, text);
+      return;
+    }
+    const index = matchLocation(config, req.url ?? "/", regexes);
+    const location = index === undefined ? undefined : config.locations[index];
+    if (!location || index === undefined) {
+      req.resume();
+      sendPage(res, 404, false);
+      return;
+    }
+    if (location.return) {
+      const t = locationReturns[index];
+      const text = t ? renderTemplate(t, variablesOf(req, cid, location)) : undefined;
+      answer(req, res, location.return, text);
+      return;
+    }
+    const limit = location.clientMaxBodySize ?? DEFAULT_CLIENT_MAX_BODY_SIZE;
+    const length = Number(req.headers["content-length"] ?? 0);
+    if (limit > 0 && length > limit) {
+      log.write(
+        "error",
+        `client intended to send too large body: ${length} bytes${context}${hostPart(req)}`,
+        cid,
+      );
+      req.resume();
+      sendPage(res, 413, true);
+      return;
+    }
+    const upstream = upstreams[index];
+    if (!upstream) {
+      req.resume();
+      sendPage(res, 404, false);
+      return;
+    }
+    const lookup = variablesOf(req, cid, location);
+    const conn = connectionFacts(socket, facts);
+    const set: [string, string][] = (templates[index] ?? []).map(([name, t]) => [
+      name,
+      renderTemplate(t, lookup),
+    ]);
+    set.push(...identityHeaders(location.identityHeaders ?? "off", conn.tls.client, conn.peer));
+    const headers: ForwardHeaders = { set, remove: isIdentityHeader };
+    upstream.forward(req, res, headers).then(
+      (failure) => {
+        if (!failure) return;
+        const path = req.url ?? "/";
+        log.write(
+          "error",
+          `${failure.reason}${context}, upstream: "${failure.peer ?? upstream.proxyPass.url}${path}"${hostPart(req)}`,
+          cid,
+        );
+        req.resume();
+        sendPage(res, failure.status, false);
+      },
+      (e: unknown) => {
+        log.write("error", `proxy failed (${(e as Error).message})${context}`, cid);
+        if (!res.headersSent) sendPage(res, 502, false);
+        else res.destroy();
+      },
+    );
+  };
+
+  return {
+    config,
+    log,
+    facts,
+    handle,
+    sendPage,
+    close: async () => {
+      await Promise.all(upstreams.map((u) => u?.close()));
+      await log.close();
+    },
+  };
+}
+
+function hostPart(req: IncomingMessage): string {
+  return req.headers.host ? `, host: "${req.headers.host}"` : "";
+}
+
+/** nginx's `, client: ..., server: ..., request: "..."` suffix. */
+export function requestContext(server: ServerConfig, req: IncomingMessage): string {
+  const name = server.serverNames[0] ?? "";
+  return `, client: ${req.socket.remoteAddress ?? "-"}, server: ${name}, request: "${req.method} ${req.url} HTTP/${req.httpVersion}"`;
+}
+
+/**
+ * What the TLS layer established (plus the gateway's own `ssl_verify_depth` check); for a
+ * resumed session OpenSSL restores the original verdict.
+ * @param socket the client's socket
+ * @param options how {@link connectionFacts} decides the verify outcome
+ */
+export function certState(
+  socket: TLSSocket,
+  options: ConnectionFactsOptions = {},
+): ClientCertState {
+  const facts = connectionFacts(socket, options);
+  if (!facts.peer) return { presented: false };
+  const v = facts.verify;
+  return {
+    presented: true,
+    verified: v.kind === "success",
+    ...(v.kind === "failed" ? { error: v.code ?? "CERT_REJECTED" } : {}),
+    subject: facts.tls.client.ssl_client_s_dn,
+  };
+}
+
+function decodedPath(url: string): string {
+  const q = url.indexOf("?");
+  const path = q < 0 ? url : url.slice(0, q);
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return path;
+  }
+}
+
+/**
+ * nginx's location choice: an exact `=` match wins; else the longest prefix; a `^~`
+ * longest prefix stops there; else the first matching regex (`~`, `~*`) in configuration
+ * order; else the longest prefix.
+ * @param server the block
+ * @param url the request target (`/path?query`); matched decoded, without the query
+ * @param regexes compiled regexes parallel to the locations (compiled on the fly when absent)
+ * @returns the index of the location, or undefined when none matches
+ */
+export function matchLocation(
+  server: ServerConfig,
+  url: string,
+  regexes?: readonly (RegExp | undefined)[],
+): number | undefined {
+  const path = decodedPath(url);
+  let best: number | undefined;
+  let bestLen = -1;
+  for (const [i, l] of server.locations.entries()) {
+    if (l.match === "exact" && l.path === path) return i;
+    if ((l.match === "prefix" || l.match === "prefix_no_regex") && path.startsWith(l.path)) {
+      if (l.path.length > bestLen) {
+        best = i;
+        bestLen = l.path.length;
+      }
+    }
+  }
+  if (best !== undefined && server.locations[best]?.match === "prefix_no_regex") return best;
+  for (const [i, l] of server.locations.entries()) {
+    if (l.match !== "regex" && l.match !== "regex_i") continue;
+    const re = regexes?.[i] ?? new RegExp(l.path, l.match === "regex_i" ? "i" : "");
+    if (re.test(path)) return i;
+  }
+  return best;
+}
