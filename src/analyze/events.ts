@@ -57,6 +57,12 @@ export interface RecordEvent {
   readonly alert: { readonly level: number; readonly description: number } | undefined;
   /** The record as on the wire, header included (a view; copy it to keep it past the event). */
   readonly raw: Uint8Array;
+  /**
+   * True when the record was read by decrypting it with the key log (`--keylog`): then
+   * `contentType` is the inner type, `handshakes` / `alert` what it held, and `encrypted`
+   * stays false. Absent (false) otherwise.
+   */
+  readonly decrypted?: boolean;
 }
 
 /**

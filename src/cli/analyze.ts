@@ -3,15 +3,18 @@
  * prints one of three views.
  *
  * ```
- * mtls analyze FILE [--format summary|tshark-fields|json] [--summary] [--json]
+ * mtls analyze FILE [--format text|summary|tshark-fields|json] [--summary] [--json]
+ *   [--stream N] [--host IP] [--port N]
  * ```
  * FILE is a pcap or pcapng file, optionally gzip-compressed, or `-` for standard input.
- * - `summary` (default): one line per TLS connection: stream, client -> server, version,
+ * - `text` (default): the seed's Wireshark walk-through per TLS connection: a ladder of
+ *   messages with frame numbers, each message's fields as a tree, the mutual-TLS verdict.
+ * - `summary`: one line per TLS connection: stream, client -> server, version,
  *   cipher suite, cert-requested, client-cert, outcome.
  * - `tshark-fields`: exactly `tshark -Y tls -T fields -e frame.number -e tcp.stream
  *   -e tls.record.version -e tls.record.content_type -e tls.handshake.type
  *   -e tls.handshake.ciphersuite -e tls.alert_message.desc -E separator=/t` (keyless).
- * - `json`: JSON Lines, one object per TLS connection with its records.
+ * - `json`: JSON Lines, one object per TLS connection (docs/analyzer/json-schema.md).
  * Warnings (unsupported link types, gaps, truncated files) go to stderr as `mtls: warning: ...`.
  * The file is streamed: memory stays bounded whatever its size.
  * @module
@@ -22,19 +25,25 @@ import { createGunzip } from "node:zlib";
 import type { Command } from "commander";
 import { CaptureAnalyzer } from "../analyze/capture-analyzer.ts";
 import { ConnectionSummarizer, formatSummary } from "../analyze/connection-summary.ts";
+import { ConnectionTranscriber } from "../analyze/connection-transcript.ts";
+import { type ConnectionFilter, EventFilter } from "../analyze/event-filter.ts";
 import type { AnalyzerEvent } from "../analyze/events.ts";
-import { JsonLinesWriter } from "../analyze/json-lines.ts";
+import { TranscriptJsonWriter } from "../analyze/transcript-json.ts";
 import { TsharkFieldsWriter } from "../analyze/tshark-fields.ts";
+import { WalkthroughWriter } from "../analyze/walkthrough-text.ts";
 import { ErrorCode, isErrno, MtlsError, ParseError } from "../errors.ts";
 import { applyCommonOptions } from "./run.ts";
 
-const FORMATS = ["summary", "tshark-fields", "json"] as const;
+const FORMATS = ["text", "summary", "tshark-fields", "json"] as const;
 type Format = (typeof FORMATS)[number];
 
 interface AnalyzeFlags {
   readonly format?: string;
   readonly summary?: boolean;
   readonly json?: boolean;
+  readonly stream?: string;
+  readonly host?: string;
+  readonly port?: string;
 }
 
 interface Renderer {
@@ -61,7 +70,11 @@ function renderer(format: Format): Renderer {
       return { add: (events) => lines(s.add(events)), finish: () => lines(s.finish()) };
     }
     case "json": {
-      const w = new JsonLinesWriter();
+      const w = new TranscriptJsonWriter(new ConnectionTranscriber());
+      return { add: (events) => w.add(events), finish: () => w.finish() };
+    }
+    case "text": {
+      const w = new WalkthroughWriter(new ConnectionTranscriber());
       return { add: (events) => w.add(events), finish: () => w.finish() };
     }
   }
@@ -100,15 +113,18 @@ export function registerAnalyze(program: Command): void {
   applyCommonOptions(program.command("analyze"))
     .description("dissect the TLS connections in a capture (pcap, pcapng, .gz; - for stdin)")
     .argument("<file>", "capture file, or - for standard input")
-    .option("--format <format>", `output: ${FORMATS.join(", ")}`, "summary")
+    .option("--format <format>", `output: ${FORMATS.join(", ")}`, "text")
     .option("--summary", "one line per connection (same as --format summary)")
     .option("--json", "JSON Lines, one object per connection (same as --format json)")
+    .option("--stream <n>", "only TCP stream N (tshark's tcp.stream)")
+    .option("--host <ip>", "only connections with this IP address at either end")
+    .option("--port <n>", "only connections with this TCP port at either end")
     .action(async (file: string, flags: AnalyzeFlags, cmd: Command) => {
       const format: string = flags.json
         ? "json"
         : flags.summary
           ? "summary"
-          : (flags.format ?? "summary");
+          : (flags.format ?? "text");
       if (!(FORMATS as readonly string[]).includes(format)) {
         throw new MtlsError(
           ErrorCode.USAGE,
@@ -125,20 +141,38 @@ export function registerAnalyze(program: Command): void {
         if (out.writeErr) out.writeErr(s);
         else process.stderr.write(s);
       };
-      await analyzeFile(file, format as Format, { write, warn });
+      const filter: ConnectionFilter = {
+        ...(flags.stream !== undefined ? { stream: integerFlag("--stream", flags.stream, 0) } : {}),
+        ...(flags.host !== undefined ? { host: flags.host } : {}),
+        ...(flags.port !== undefined ? { port: integerFlag("--port", flags.port, 65535) } : {}),
+      };
+      await analyzeFile(file, format as Format, { write, warn, filter });
     });
+}
+
+function integerFlag(name: string, value: string, max: number): number {
+  const n = /^\d+$/.test(value) ? Number(value) : Number.NaN;
+  if (!Number.isSafeInteger(n) || (max > 0 && n > max)) {
+    throw new MtlsError(
+      ErrorCode.USAGE,
+      `Bad ${name} '${value}': expected a whole number${max > 0 ? ` from 0 to ${max}` : ""}`,
+    );
+  }
+  return n;
 }
 
 async function analyzeFile(
   file: string,
   format: Format,
-  io: { write(s: string): void; warn(s: string): void },
+  io: { write(s: string): void; warn(s: string): void; filter: ConnectionFilter },
 ): Promise<void> {
   const source =
     file === "-" ? process.stdin : createReadStream(file, { highWaterMark: 1024 * 1024 });
   const analyzer = new CaptureAnalyzer();
   const view = renderer(format);
-  const handle = (events: AnalyzerEvent[]) => {
+  const filter = new EventFilter(io.filter);
+  const handle = (all: AnalyzerEvent[]) => {
+    const events = filter.apply(all);
     for (const ev of events) {
       if (ev.kind === "warning") {
         const where =

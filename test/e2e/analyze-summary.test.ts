@@ -100,31 +100,39 @@ describe("mtls analyze --summary and --json", () => {
   }
 
   it("marks the resumed connection of 09a and the HelloRetryRequest of 10", async () => {
-    const a = await run(["analyze", `${MTLS}/09a-tls12-mtls-resumption-session-id.pcap`]);
+    const a = await run([
+      "analyze",
+      "--summary",
+      `${MTLS}/09a-tls12-mtls-resumption-session-id.pcap`,
+    ]);
     assert.match(
       a.out.split("\n")[1]!,
       /TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384 resumed\tcert-requested=no/,
     );
-    const b = await run(["analyze", `${MTLS}/10-tls13-mtls-hello-retry-request.pcap`]);
+    const b = await run(["analyze", "--summary", `${MTLS}/10-tls13-mtls-hello-retry-request.pcap`]);
     assert.match(b.out, /TLS_AES_256_GCM_SHA384 hrr\t/);
   });
 
   it("explains an untrusted client certificate by the CAs the server named", async () => {
-    const r = await run(["analyze", `${MTLS}/07a-tls12-untrusted-client-cert-unknown-ca.pcap`]);
+    const r = await run([
+      "analyze",
+      "--summary",
+      `${MTLS}/07a-tls12-untrusted-client-cert-unknown-ca.pcap`,
+    ]);
     assert.match(
       r.out,
       /\tdiagnosis=client certificate issuer CN=Rogue CA is not among the CAs the server named \(CN=Seed Test CA\)\n$/,
     );
   });
 
-  it("prints one JSON object per connection with its records", async () => {
+  it("prints one JSON object per connection with its messages", async () => {
     const r = await run(["analyze", "--json", `${MTLS}/14-proxy-chain-nginx-mtls-both-legs.pcap`]);
     assert.equal(r.status, 0, r.err);
     const objects = r.out
       .trim()
       .split("\n")
       .map(
-        (l) => JSON.parse(l) as { stream: number; version: string; records: { frame: number }[] },
+        (l) => JSON.parse(l) as { stream: number; version: string; messages: { frame: number }[] },
       );
     assert.deepEqual(
       objects.map((o) => [o.stream, o.version]),
@@ -133,7 +141,7 @@ describe("mtls analyze --summary and --json", () => {
         [0, "TLS 1.3"],
       ],
     );
-    assert.equal(objects[1]!.records[0]!.frame, 4);
+    assert.equal(objects[1]!.messages[0]!.frame, 4);
   });
 
   it("reads standard input given -", () => {

@@ -1,0 +1,106 @@
+/**
+ * `mtls analyze --json`: one JSON object per TLS connection (JSON Lines), in the stable
+ * schema documented in `docs/analyzer/json-schema.md`.
+ * @module
+ */
+import type { Endpoint } from "../capture/tcp-reassembler.ts";
+import { cipherSuiteName, versionName } from "../tls/names.ts";
+import type { ConnectionTranscriber, Transcript } from "./connection-transcript.ts";
+import type { AnalyzerEvent } from "./events.ts";
+import { mtlsVerdict } from "./mtls-verdict.ts";
+
+/** Version of the JSON schema; bumped on any incompatible change. */
+export const JSON_SCHEMA_VERSION = 1;
+
+/** Formats an endpoint as `ip:port` (`[ip]:port` for IPv6). */
+export function endpointString(e: Endpoint | undefined): string | null {
+  if (!e) return null;
+  return e.address.includes(":") ? `[${e.address}]:${e.port}` : `${e.address}:${e.port}`;
+}
+
+function hex4(v: number): string {
+  return `0x${v.toString(16).padStart(4, "0")}`;
+}
+
+/**
+ * The JSON object of one connection (schema version {@link JSON_SCHEMA_VERSION}).
+ * @param t the transcript
+ * @returns a plain object ready for `JSON.stringify`
+ * @see docs/analyzer/json-schema.md
+ */
+export function transcriptJson(t: Transcript): Record<string, unknown> {
+  const s = t.summary;
+  const v = mtlsVerdict(t);
+  return {
+    schema: JSON_SCHEMA_VERSION,
+    stream: s.stream,
+    client: endpointString(s.client),
+    server: endpointString(s.server),
+    version: s.version === undefined ? null : versionName(s.version),
+    cipherSuite: s.cipherSuite === undefined ? null : cipherSuiteName(s.cipherSuite),
+    helloRetryRequest: s.helloRetryRequest,
+    resumed: s.resumed,
+    ja3: t.ja3?.hash ?? null,
+    ja3s: t.ja3s?.hash ?? null,
+    ja4: t.ja4?.hash ?? null,
+    clientAuth: v.clientAuth,
+    serverCertificate: s.serverCertificate?.subject ?? null,
+    alerts: t.alerts.map((a) => ({
+      frame: a.frame,
+      from: a.from,
+      level: a.level,
+      description: a.description,
+    })),
+    outcome: v.outcome,
+    reason: v.reason,
+    diagnosis: s.diagnosis ?? null,
+    messages: t.messages.map((m) => ({
+      frame: m.frame,
+      ...(m.count > 1 ? { lastFrame: m.lastFrame, count: m.count } : {}),
+      from: m.from,
+      kind: m.kind,
+      type: m.name,
+      length: m.length,
+      recordVersion: hex4(m.recordVersion),
+      decrypted: m.decrypted,
+      ...(m.fields ? { fields: m.fields } : {}),
+    })),
+    ...(t.messagesNotListed > 0 ? { messagesNotListed: t.messagesNotListed } : {}),
+  };
+}
+
+/**
+ * Streams JSON Lines: feeds events to a transcriber and writes one line per closed
+ * connection.
+ *
+ * @example
+ * ```ts
+ * const w = new TranscriptJsonWriter(new ConnectionTranscriber());
+ * out.write(w.add(analyzer.push(chunk)));
+ * out.write(w.finish());
+ * ```
+ */
+export class TranscriptJsonWriter {
+  readonly #t: ConnectionTranscriber;
+
+  /** @param transcriber where events go */
+  constructor(transcriber: ConnectionTranscriber) {
+    this.#t = transcriber;
+  }
+
+  /** @returns JSON lines for the connections these events closed ("" when none) */
+  add(events: readonly AnalyzerEvent[]): string {
+    return lines(this.#t.add(events));
+  }
+
+  /** @returns JSON lines for the connections still open at the end */
+  finish(): string {
+    return lines(this.#t.finish());
+  }
+}
+
+function lines(ts: readonly Transcript[]): string {
+  let out = "";
+  for (const t of ts) out += `${JSON.stringify(transcriptJson(t))}\n`;
+  return out;
+}
