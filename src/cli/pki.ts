@@ -19,7 +19,7 @@
  * @module
  */
 
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { Command } from "commander";
 import { ErrorCode, MtlsError } from "../errors.ts";
@@ -30,6 +30,7 @@ import { createCsr } from "../pki/csr.ts";
 import { formatIndexTable, indexStatusAt } from "../pki/index-text.ts";
 import { inspectObject, type PkiInfo } from "../pki/inspect.ts";
 import { renderInspection } from "../pki/inspect-text.ts";
+import { KeyType, parseKeyType } from "../pki/keys.ts";
 import { type LintFinding, lintCertificate, renderLint } from "../pki/lint.ts";
 import { loadX509 } from "../pki/load-x509.ts";
 import { readPkiObjects } from "../pki/pki-file.ts";
@@ -42,6 +43,9 @@ import { issueIntoStore, signIntoStore } from "../pki/store-sign.ts";
 import { MAX_DAYS } from "../pki/validity.ts";
 import { verifyCertificate } from "../pki/verify.ts";
 import { applyCommonOptions } from "./run.ts";
+
+/** `--days` help for leaf certificates. */
+const DAYS_HELP = "validity in days (default 397; at most 825 without --allow-long-validity)";
 
 /** How subjects are ordered, for `--help`. */
 const SUBJECT_ORDER =
@@ -152,12 +156,12 @@ interface VerifyCliOptions {
   json?: boolean;
 }
 
-interface RevokeCliOptions {
+interface RevokeCliOptions extends PassphraseOptions {
   ca: string;
   reason?: string;
   crlDays?: number;
 }
-interface CrlCliOptions {
+interface CrlCliOptions extends PassphraseOptions {
   ca: string;
   days?: number;
 }
@@ -166,32 +170,104 @@ interface ListCliOptions {
   json?: boolean;
 }
 
-interface InitOptions {
+interface PassphraseOptions {
+  passphraseFile?: string;
+}
+interface InitOptions extends PassphraseOptions {
   dir: string;
   subject?: string;
   days?: number;
   force?: boolean;
+  keyType?: KeyType;
+  encrypt?: boolean;
 }
 interface CsrOptions {
   out: string;
   subject: string;
   san?: SubjectAltName[];
   force?: boolean;
+  keyType?: KeyType;
 }
-interface SignOptions {
+interface SignOptions extends PassphraseOptions {
   ca: string;
   profile: string;
   out?: string;
   days?: number;
   force?: boolean;
+  allowLongValidity?: boolean;
 }
-interface IssueOptions {
+interface IssueOptions extends PassphraseOptions {
   ca: string;
   subject?: string;
   san?: SubjectAltName[];
   outDir?: string;
   days?: number;
   force?: boolean;
+  keyType?: KeyType;
+  allowLongValidity?: boolean;
+}
+
+const PASSPHRASE_ENV = "MTLS_CA_PASSPHRASE";
+const PASSPHRASE_HELP = `file holding the CA key's passphrase (else env ${PASSPHRASE_ENV}, else a prompt on a terminal)`;
+const PROFILE_NAMES = "server, client, server-client or ca";
+
+/** Reads a passphrase from the terminal without echo, or undefined without a terminal. */
+async function promptHidden(question: string): Promise<string | undefined> {
+  const stdin = process.stdin;
+  if (!stdin.isTTY) return undefined;
+  process.stderr.write(question);
+  stdin.setRawMode(true);
+  stdin.resume();
+  let text = "";
+  try {
+    for await (const chunk of stdin) {
+      for (const ch of String(chunk)) {
+        if (ch === "\r" || ch === "\n") return text;
+        if (ch === "\u0003")
+          throw new MtlsError(ErrorCode.USAGE, "Cancelled at the passphrase prompt");
+        if (ch === "\u007f") text = text.slice(0, -1);
+        else text += ch;
+      }
+    }
+    return text;
+  } finally {
+    stdin.setRawMode(false);
+    stdin.pause();
+    process.stderr.write("\n");
+  }
+}
+
+/**
+ * The CA key's passphrase: `--passphrase-file`, else `MTLS_CA_PASSPHRASE`, else a no-echo
+ * prompt when `needed` and stdin is a terminal.
+ */
+async function passphraseFor(
+  opts: PassphraseOptions,
+  needed: boolean,
+): Promise<string | undefined> {
+  if (opts.passphraseFile !== undefined) {
+    return readFileChecked(opts.passphraseFile, "passphrase file")
+      .toString("utf8")
+      .replace(/\r?\n$/, "");
+  }
+  const env = process.env[PASSPHRASE_ENV];
+  if (env !== undefined && env !== "") return env;
+  return needed ? promptHidden("CA key passphrase: ") : undefined;
+}
+
+/** The passphrase to load the CA in `dir`: asked only when its ca.key is encrypted. */
+async function storePassphrase(
+  dir: string,
+  opts: PassphraseOptions,
+): Promise<{ passphrase?: string }> {
+  let encrypted = false;
+  try {
+    encrypted = readFileSync(join(dir, "ca.key"), "utf8").includes("ENCRYPTED");
+  } catch {
+    // missing or unreadable: loadCaStore says so
+  }
+  const passphrase = await passphraseFor(opts, encrypted);
+  return passphrase === undefined ? {} : { passphrase };
 }
 
 /** Registers `mtls pki` and its subcommands. */
@@ -205,11 +281,31 @@ export function registerPki(program: Command): void {
     .requiredOption("--dir <dir>", "store directory (created when missing)")
     .option("--subject <dn>", `CA subject; ${SUBJECT_ORDER}`, "CN=mtlskit CA")
     .option("--days <n>", "validity in days", parseDays, 3650)
+    .option(
+      "--key-type <type>",
+      `${Object.values(KeyType).join(", ")} (default ec-p256)`,
+      parseKeyType,
+    )
+    .option("--encrypt", "store ca.key as encrypted PKCS#8 (AES-256-CBC, PBKDF2)")
+    .option("--passphrase-file <file>", PASSPHRASE_HELP)
     .option("--force", "replace an existing CA in DIR")
     .action(async function (this: Command, opts: InitOptions) {
+      let passphrase: string | undefined;
+      if (opts.encrypt) {
+        passphrase = await passphraseFor(opts, true);
+        if (passphrase === undefined || passphrase.length < 8) {
+          throw new MtlsError(
+            ErrorCode.USAGE,
+            `Cannot encrypt the CA key: ${passphrase === undefined ? "no passphrase given" : `the passphrase is ${passphrase.length} characters, at least 8 expected`}`,
+            { hint: `give it with --passphrase-file FILE or ${PASSPHRASE_ENV}` },
+          );
+        }
+      }
       const ca = await initCaStore(opts.dir, {
         ...(opts.subject === undefined ? {} : { subject: opts.subject }),
         ...(opts.days === undefined ? {} : { days: opts.days }),
+        ...(opts.keyType === undefined ? {} : { keyType: opts.keyType }),
+        ...(passphrase === undefined ? {} : { passphrase }),
         force: opts.force ?? false,
       });
       print(
@@ -219,6 +315,7 @@ export function registerPki(program: Command): void {
           `  subject   ${ca.cert.subject}`,
           `  serial    ${ca.cert.serialNumber.toLowerCase()}`,
           `  notAfter  ${ca.cert.notAfter.toISOString()}`,
+          `  key       ${opts.keyType ?? "ec-p256"}${passphrase === undefined ? "" : ", encrypted (PKCS#8, AES-256-CBC)"}`,
           `  files     ${["ca.crt", "ca.key", "index.json"].map((f) => join(opts.dir, f)).join(", ")}`,
           "",
         ].join("\n"),
@@ -230,9 +327,18 @@ export function registerPki(program: Command): void {
     .requiredOption("--out <name>", "base name of the files")
     .requiredOption("--subject <dn>", `subject, e.g. "CN=localhost"; ${SUBJECT_ORDER}`)
     .option("--san <list>", "SANs, e.g. DNS:localhost,IP:127.0.0.1 (repeatable)", collectSans)
+    .option(
+      "--key-type <type>",
+      `${Object.values(KeyType).join(", ")} (default ec-p256)`,
+      parseKeyType,
+    )
     .option("--force", "replace existing files")
     .action(async function (this: Command, opts: CsrOptions) {
-      const { csrPem, keyPem } = await createCsr({ subject: opts.subject, sans: opts.san ?? [] });
+      const { csrPem, keyPem } = await createCsr({
+        subject: opts.subject,
+        sans: opts.san ?? [],
+        ...(opts.keyType === undefined ? {} : { keyType: opts.keyType }),
+      });
       const force = opts.force ?? false;
       const keyPath = `${opts.out}.key`;
       const csrPath = `${opts.out}.csr`;
@@ -247,9 +353,14 @@ export function registerPki(program: Command): void {
     .description("sign a CSR with the CA: writes NAME.crt next to the CSR")
     .argument("<csr>", "the CSR (PEM)")
     .requiredOption("--ca <dir>", "CA store directory")
-    .requiredOption("--profile <profile>", "server or client")
+    .requiredOption("--profile <profile>", PROFILE_NAMES)
     .option("--out <file>", "certificate file (default: the CSR's name with .crt)")
-    .option("--days <n>", "validity in days (default 397)", parseDays)
+    .option("--days <n>", DAYS_HELP, parseDays)
+    .option(
+      "--allow-long-validity",
+      "allow --days over 825 (Apple platforms refuse such TLS certificates)",
+    )
+    .option("--passphrase-file <file>", PASSPHRASE_HELP)
     .option("--force", "replace an existing certificate file")
     .action(async function (this: Command, csrPath: string, opts: SignOptions) {
       const profile = getProfile(opts.profile).name;
@@ -266,22 +377,43 @@ export function registerPki(program: Command): void {
         csrPath,
         force: opts.force ?? false,
         ...(opts.days === undefined ? {} : { days: opts.days }),
+        ...(opts.allowLongValidity ? { allowLongValidity: true } : {}),
+        ...(await storePassphrase(opts.ca, opts)),
       });
       print(this, summary("Signed", issued, files));
     });
 
   applyCommonOptions(pki.command("issue"))
     .description("create a key and its certificate in one go: NAME.key (0600) and NAME.crt")
-    .argument("<profile>", "server or client")
+    .argument("<profile>", "server, client or server-client")
     .argument("<name>", "base name of the files; the default subject is CN=NAME")
     .requiredOption("--ca <dir>", "CA store directory")
     .option("--subject <dn>", `subject (default CN=NAME); ${SUBJECT_ORDER}`)
     .option("--san <list>", "SANs, e.g. DNS:localhost,IP:127.0.0.1 (repeatable)", collectSans)
     .option("--out-dir <dir>", "directory for NAME.key and NAME.crt (default: the CA directory)")
-    .option("--days <n>", "validity in days (default 397)", parseDays)
+    .option("--days <n>", DAYS_HELP, parseDays)
+    .option(
+      "--allow-long-validity",
+      "allow --days over 825 (Apple platforms refuse such TLS certificates)",
+    )
+    .option(
+      "--key-type <type>",
+      `${Object.values(KeyType).join(", ")} (default ec-p256)`,
+      parseKeyType,
+    )
+    .option("--passphrase-file <file>", PASSPHRASE_HELP)
     .option("--force", "replace existing files")
     .action(async function (this: Command, profileName: string, name: string, opts: IssueOptions) {
       const profile = getProfile(profileName).name;
+      if (profile === "ca") {
+        throw new MtlsError(
+          ErrorCode.USAGE,
+          "Cannot issue a CA with `pki issue`: it makes leaf certificates",
+          {
+            hint: "create an issuing CA with `mtls pki init --intermediate --parent DIR`",
+          },
+        );
+      }
       if (name === "" || /[/\\]/.test(name)) {
         throw new MtlsError(
           ErrorCode.USAGE,
@@ -297,6 +429,9 @@ export function registerPki(program: Command): void {
         ...(opts.san === undefined ? {} : { sans: opts.san }),
         ...(opts.outDir === undefined ? {} : { outDir: opts.outDir }),
         ...(opts.days === undefined ? {} : { days: opts.days }),
+        ...(opts.keyType === undefined ? {} : { keyType: opts.keyType }),
+        ...(opts.allowLongValidity ? { allowLongValidity: true } : {}),
+        ...(await storePassphrase(opts.ca, opts)),
         force: opts.force ?? false,
       });
       print(this, summary("Issued", issued, files));
@@ -320,6 +455,7 @@ export function registerPki(program: Command): void {
       `days until the CRL's nextUpdate (default ${DEFAULT_CRL_DAYS}); republish before then with \`mtls pki crl\``,
       parseCrlDays,
     )
+    .option("--passphrase-file <file>", PASSPHRASE_HELP)
     .action(async function (this: Command, target: string, opts: RevokeCliOptions) {
       const reason = opts.reason === undefined ? undefined : parseRevocationReason(opts.reason);
       const byFile = existsSync(target);
@@ -331,6 +467,7 @@ export function registerPki(program: Command): void {
         {
           ...(reason === undefined ? {} : { reason }),
           ...(opts.crlDays === undefined ? {} : { days: opts.crlDays }),
+          ...(await storePassphrase(opts.ca, opts)),
         },
       );
       print(
@@ -355,11 +492,12 @@ export function registerPki(program: Command): void {
       `days until nextUpdate (default ${DEFAULT_CRL_DAYS}); past it, nginx and openssl refuse every client ("CRL has expired")`,
       parseCrlDays,
     )
+    .option("--passphrase-file <file>", PASSPHRASE_HELP)
     .action(async function (this: Command, opts: CrlCliOptions) {
-      const { crl, files } = await publishCrl(
-        opts.ca,
-        opts.days === undefined ? {} : { days: opts.days },
-      );
+      const { crl, files } = await publishCrl(opts.ca, {
+        ...(opts.days === undefined ? {} : { days: opts.days }),
+        ...(await storePassphrase(opts.ca, opts)),
+      });
       print(this, `Published CRL\n${crlSummary(crl, files)}`);
     });
 

@@ -4,35 +4,48 @@
  * `store.ts`).
  * @module
  */
+import { createPublicKey, KeyObject } from "node:crypto";
 import type { X509Certificate } from "@peculiar/x509";
 import { ErrorCode, MtlsError } from "../errors.ts";
-import type { CryptoKeyPair } from "./keys.ts";
 import {
-  exportPrivateKeyPem,
-  generateKeyPair,
-  importKeyPairPem,
-  type KeyType,
-  signingAlgorithmOf,
-  spkiOf,
-} from "./keys.ts";
+  authorityKeyIdentifierExtension,
+  basicConstraintsExtension,
+  encodeName,
+  keyIdentifierOf,
+  keyUsageExtension,
+  signCertificateDer,
+  subjectKeyIdentifierExtension,
+} from "./certificate-der.ts";
+import type { CryptoKey } from "./keys.ts";
+import { generateKeyObjects, type KeyType, privateKeyPem, readPrivateKey } from "./keys.ts";
 import { loadX509 } from "./load-x509.ts";
 import { decodePem, encodePem } from "./pem.ts";
 import { KeyUsageBit } from "./profiles.ts";
 import { type RandomBytes, randomSerial } from "./serial.ts";
-import { parseSubject, subjectToJsonName } from "./subject.ts";
+import { parseSubject } from "./subject.ts";
 import { validityFrom } from "./validity.ts";
 
-/** A CA: its certificate and key, as PEM text and as parsed objects. */
+/** A CA: its certificate and private key, as PEM text and as parsed objects. */
 export interface CaMaterial {
   readonly certPem: string;
+  /** The key as stored: PKCS#8 PEM, encrypted when the CA was created with a passphrase. */
   readonly keyPem: string;
   readonly cert: X509Certificate;
-  readonly keys: CryptoKeyPair;
+  /** The private key (decrypted). */
+  readonly key: KeyObject;
+}
+
+/** A private key given as a `node:crypto` KeyObject or a WebCrypto CryptoKey. */
+export type AnyPrivateKey = KeyObject | CryptoKey;
+
+/** The `node:crypto` form of a private key. */
+export function toKeyObject(key: AnyPrivateKey): KeyObject {
+  return key instanceof KeyObject ? key : KeyObject.from(key);
 }
 
 /** Options of {@link createRootCa}. */
 export interface CreateRootCaOptions {
-  /** Subject; default `CN=mtlskit CA`. See `parseSubject` for the syntax. */
+  /** Subject; default `CN=mtlskit CA`. See `parseSubject` for the syntax (DER order). */
   readonly subject?: string;
   /** Validity in days; default 3650. */
   readonly days?: number;
@@ -41,9 +54,13 @@ export interface CreateRootCaOptions {
   /** Key type; default `ec-p256`. */
   readonly keyType?: KeyType;
   /** Key pair to certify instead of a new one. */
-  readonly keys?: CryptoKeyPair;
+  readonly keys?: { readonly privateKey: AnyPrivateKey };
   /** Random source for the serial; default `crypto.randomBytes`. */
   readonly random?: RandomBytes;
+  /** Encrypt `keyPem` (PKCS#8, AES-256-CBC, PBKDF2) with this passphrase; default none. */
+  readonly passphrase?: string;
+  /** basicConstraints pathLenConstraint; default none (no limit) for a root. */
+  readonly pathLen?: number;
 }
 
 /** Default subject of a new CA. */
@@ -52,9 +69,9 @@ export const DEFAULT_CA_SUBJECT = "CN=mtlskit CA";
 export const DEFAULT_CA_DAYS = 3650;
 
 /**
- * Creates a self-signed root CA: ECDSA P-256 key, basicConstraints critical CA:TRUE,
- * keyUsage critical keyCertSign + cRLSign, subjectKeyIdentifier, authorityKeyIdentifier
- * (RFC 5280 §4.2.1.1, §4.2.1.2, §4.2.1.3, §4.2.1.9).
+ * Creates a self-signed root CA: basicConstraints critical CA:TRUE, keyUsage critical
+ * keyCertSign + cRLSign, subjectKeyIdentifier, authorityKeyIdentifier (RFC 5280 §4.2.1.1,
+ * §4.2.1.2, §4.2.1.3, §4.2.1.9); ECDSA P-256 unless `keyType` says otherwise.
  * @returns the CA's certificate and key (PEM and parsed)
  * @throws {MtlsError} `MTLS_PKI_BAD_INPUT` for a bad subject
  * @throws {RangeError} for bad `days`
@@ -66,32 +83,38 @@ export const DEFAULT_CA_DAYS = 3650;
  */
 export async function createRootCa(options: CreateRootCaOptions = {}): Promise<CaMaterial> {
   const x509 = await loadX509();
-  const subject = parseSubject(options.subject ?? DEFAULT_CA_SUBJECT);
+  const subject = encodeName(parseSubject(options.subject ?? DEFAULT_CA_SUBJECT));
   const { notBefore, notAfter } = validityFrom(
     options.now ?? new Date(),
     options.days ?? DEFAULT_CA_DAYS,
   );
-  const keys = options.keys ?? (await generateKeyPair(options.keyType));
-  const ski = await x509.SubjectKeyIdentifierExtension.create(keys.publicKey);
-  const cert = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: randomSerial(options.random ? { random: options.random } : {}),
-    name: new x509.Name(subjectToJsonName(subject)),
-    notBefore,
-    notAfter,
-    keys,
-    signingAlgorithm: signingAlgorithmOf(keys.privateKey),
-    extensions: [
-      new x509.BasicConstraintsExtension(true, undefined, true),
-      new x509.KeyUsagesExtension(KeyUsageBit.keyCertSign | KeyUsageBit.cRLSign, true),
-      ski,
-      new x509.AuthorityKeyIdentifierExtension(ski.keyId),
-    ],
-  });
+  const key = options.keys
+    ? toKeyObject(options.keys.privateKey)
+    : (await generateKeyObjects(options.keyType)).privateKey;
+  const spki = new Uint8Array(createPublicKey(key).export({ type: "spki", format: "der" }));
+  const keyId = keyIdentifierOf(spki);
+  const der = signCertificateDer(
+    {
+      serialHex: randomSerial(options.random ? { random: options.random } : {}),
+      issuer: subject,
+      subject,
+      notBefore,
+      notAfter,
+      spki,
+      extensions: [
+        basicConstraintsExtension(true, options.pathLen),
+        keyUsageExtension(KeyUsageBit.keyCertSign | KeyUsageBit.cRLSign),
+        subjectKeyIdentifierExtension(keyId),
+        authorityKeyIdentifierExtension(keyId),
+      ],
+    },
+    key,
+  );
   return {
-    certPem: encodePem("CERTIFICATE", new Uint8Array(cert.rawData)),
-    keyPem: await exportPrivateKeyPem(keys.privateKey),
-    cert,
-    keys,
+    certPem: encodePem("CERTIFICATE", der),
+    keyPem: privateKeyPem(key, options.passphrase),
+    cert: new x509.X509Certificate(der),
+    key,
   };
 }
 
@@ -101,12 +124,15 @@ export interface CaFromPemOptions {
   readonly certPath?: string;
   /** Where the key came from, for messages; default `ca.key`. */
   readonly keyPath?: string;
+  /** Passphrase of an encrypted key. */
+  readonly passphrase?: string;
 }
 
 /**
  * Assembles a CA from PEM text and checks it can act as one: the key's public half equals
  * the certificate's SubjectPublicKeyInfo, and the certificate is a CA certificate.
- * @throws {MtlsError} `MTLS_PKI_BAD_INPUT` for unreadable PEM, `MTLS_PKI_KEY_MISMATCH` when
+ * @throws {MtlsError} `MTLS_PKI_BAD_INPUT` for unreadable PEM or an encrypted key without
+ *   the right passphrase, `MTLS_PKI_KEY_MISMATCH` when
  *   the key does not belong to the certificate, `MTLS_PKI_POLICY` for a non-CA certificate
  */
 export async function caFromPem(
@@ -128,8 +154,11 @@ export async function caFromPem(
       { cause: e, details: { path: certPath } },
     );
   }
-  const keys = await importKeyPairPem(keyPem, { path: keyPath });
-  const fromKey = await spkiOf(keys.publicKey);
+  const key = readPrivateKey(keyPem, {
+    path: keyPath,
+    ...(options.passphrase === undefined ? {} : { passphrase: options.passphrase }),
+  });
+  const fromKey = createPublicKey(key).export({ type: "spki", format: "der" });
   const fromCert = new Uint8Array(cert.publicKey.rawData);
   if (Buffer.compare(fromKey, fromCert) !== 0) {
     throw new MtlsError(
@@ -149,5 +178,5 @@ export async function caFromPem(
       { hint: "create a CA with `mtls pki init`", details: { certPath } },
     );
   }
-  return { certPem, keyPem, cert, keys };
+  return { certPem, keyPem, cert, key };
 }

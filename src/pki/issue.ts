@@ -34,6 +34,8 @@ export interface IssueCertificateOptions {
   readonly serial?: string;
   /** Random source for the serial; default `crypto.randomBytes`. */
   readonly random?: RandomBytes;
+  /** Allow a validity over 825 days; default false. */
+  readonly allowLongValidity?: boolean;
 }
 
 /**
@@ -71,6 +73,7 @@ export async function issueCertificate(
       ...(options.now === undefined ? {} : { now: options.now }),
       ...(options.serial === undefined ? {} : { serial: options.serial }),
       ...(options.random === undefined ? {} : { random: options.random }),
+      ...(options.allowLongValidity ? { allowLongValidity: true } : {}),
     },
   );
   const keyPem = keys.privateKey.export({ type: "pkcs8", format: "pem" }).toString();

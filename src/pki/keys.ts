@@ -27,22 +27,52 @@ export const KeyType = {
   EC_P384: "ec-p384",
   /** RSA 2048 bits, e = 65537, PKCS#1 v1.5 signatures with SHA-256. */
   RSA_2048: "rsa-2048",
+  /** RSA 3072 bits (NIST SP 800-57 128-bit strength), PKCS#1 v1.5 with SHA-256. */
+  RSA_3072: "rsa-3072",
+  /** RSA 4096 bits, PKCS#1 v1.5 with SHA-256. */
+  RSA_4096: "rsa-4096",
+  /** Ed25519 (RFC 8410); not accepted by every TLS peer (no browser accepts it in certificates). */
+  ED25519: "ed25519",
 } as const;
 /** One of the {@link KeyType} values. */
 export type KeyType = (typeof KeyType)[keyof typeof KeyType];
 
-type KeyAlgorithmParams = webcrypto.EcKeyGenParams | webcrypto.RsaHashedKeyGenParams;
+type KeyAlgorithmParams =
+  | webcrypto.EcKeyGenParams
+  | webcrypto.RsaHashedKeyGenParams
+  | webcrypto.Algorithm;
+
+const rsa = (modulusLength: number): webcrypto.RsaHashedKeyGenParams => ({
+  name: "RSASSA-PKCS1-v1_5",
+  modulusLength,
+  publicExponent: new Uint8Array([1, 0, 1]),
+  hash: "SHA-256",
+});
 
 const GENERATE: Readonly<Record<KeyType, KeyAlgorithmParams>> = {
   "ec-p256": { name: "ECDSA", namedCurve: "P-256" },
   "ec-p384": { name: "ECDSA", namedCurve: "P-384" },
-  "rsa-2048": {
-    name: "RSASSA-PKCS1-v1_5",
-    modulusLength: 2048,
-    publicExponent: new Uint8Array([1, 0, 1]),
-    hash: "SHA-256",
-  },
+  "rsa-2048": rsa(2048),
+  "rsa-3072": rsa(3072),
+  "rsa-4096": rsa(4096),
+  ed25519: { name: "Ed25519" },
 };
+
+/**
+ * Checks a key type name as typed (`--key-type`).
+ * @throws {MtlsError} `MTLS_USAGE` for an unknown type, listing the known ones
+ */
+export function parseKeyType(text: string): KeyType {
+  const found = Object.values(KeyType).find((t) => t === text.toLowerCase());
+  if (found === undefined) {
+    throw new MtlsError(
+      ErrorCode.USAGE,
+      `Unknown key type '${text}': expected one of ${Object.values(KeyType).join(", ")}`,
+      { hint: "the default, ec-p256, suits almost every peer", details: { keyType: text } },
+    );
+  }
+  return found;
+}
 
 const PRIVATE_KEY_LABELS = ["PRIVATE KEY", "EC PRIVATE KEY", "RSA PRIVATE KEY"] as const;
 
@@ -88,6 +118,7 @@ export async function generateKeyObjects(type: KeyType = "ec-p256"): Promise<Key
   if (params.name === "ECDSA") {
     return generateNode("ec", { namedCurve: (params as webcrypto.EcKeyGenParams).namedCurve });
   }
+  if (params.name === "Ed25519") return generateNode("ed25519", {});
   return generateNode("rsa", {
     modulusLength: (params as webcrypto.RsaHashedKeyGenParams).modulusLength,
     publicExponent: 65537,
@@ -196,6 +227,7 @@ export async function importKeyPairPem(
  */
 export function signingAlgorithmOf(key: CryptoKey): webcrypto.Algorithm | webcrypto.EcdsaParams {
   const alg = key.algorithm as webcrypto.EcKeyAlgorithm | webcrypto.RsaHashedKeyAlgorithm;
+  if (alg.name === "Ed25519") return { name: "Ed25519" };
   if (alg.name === "ECDSA") {
     const curve = (alg as webcrypto.EcKeyAlgorithm).namedCurve;
     return {
@@ -214,4 +246,87 @@ export function signingAlgorithmOf(key: CryptoKey): webcrypto.Algorithm | webcry
  */
 export async function spkiOf(publicKey: CryptoKey): Promise<Uint8Array> {
   return new Uint8Array(await webcrypto.subtle.exportKey("spki", publicKey));
+}
+
+/** Options of {@link readPrivateKey}. */
+export interface ReadPrivateKeyOptions {
+  /** The file the PEM came from, for messages; default `<input>`. */
+  readonly path?: string;
+  /** Passphrase of an encrypted PKCS#8 key (`ENCRYPTED PRIVATE KEY`). */
+  readonly passphrase?: string;
+}
+
+/**
+ * Reads a PEM private key as a `node:crypto` KeyObject: PKCS#8 (plain or encrypted with a
+ * passphrase, RFC 5958 §3), SEC1 or PKCS#1; EC P-256/P-384, RSA, Ed25519.
+ * @returns the private key
+ * @throws {MtlsError} `MTLS_PKI_BAD_INPUT` for non-PEM text, an encrypted key without a
+ *   passphrase or with the wrong one, or an unsupported algorithm
+ */
+export function readPrivateKey(pem: string, options: ReadPrivateKeyOptions = {}): KeyObject {
+  const path = options.path ?? "<input>";
+  const block = decodePem(pem, [...PRIVATE_KEY_LABELS, "ENCRYPTED PRIVATE KEY"], {
+    what: "private key",
+    path,
+  });
+  const encrypted = block.label === "ENCRYPTED PRIVATE KEY" || /Proc-Type: 4,ENCRYPTED/.test(pem);
+  if (encrypted && options.passphrase === undefined) {
+    throw new MtlsError(
+      ErrorCode.PKI_BAD_INPUT,
+      `Cannot read private key ${path}: it is encrypted and no passphrase was given`,
+      {
+        hint: "give the passphrase with --passphrase-file FILE or the MTLS_CA_PASSPHRASE environment variable",
+        details: { path },
+      },
+    );
+  }
+  let key: KeyObject;
+  try {
+    key = createPrivateKey({
+      key: pem,
+      format: "pem",
+      ...(encrypted ? { passphrase: options.passphrase } : {}),
+    });
+  } catch (e) {
+    throw new MtlsError(
+      ErrorCode.PKI_BAD_INPUT,
+      encrypted
+        ? `Cannot decrypt private key ${path}: wrong passphrase`
+        : `Cannot read private key ${path}: ${(e as Error).message}`,
+      {
+        cause: e,
+        hint: encrypted
+          ? "check the passphrase file or MTLS_CA_PASSPHRASE"
+          : "give a PEM private key (PKCS#8, SEC1 or PKCS#1)",
+        details: { path },
+      },
+    );
+  }
+  const type = key.asymmetricKeyType;
+  const curve = key.asymmetricKeyDetails?.namedCurve;
+  if (
+    !(
+      type === "rsa" ||
+      type === "ed25519" ||
+      (type === "ec" && (curve === "prime256v1" || curve === "secp384r1"))
+    )
+  ) {
+    throw new MtlsError(
+      ErrorCode.PKI_BAD_INPUT,
+      `Unsupported private key ${path}: ${type}${curve ? ` on ${curve}` : ""}, expected EC P-256/P-384, RSA or Ed25519`,
+      { details: { path } },
+    );
+  }
+  return key;
+}
+
+/** Exports a private key as PKCS#8 PEM, encrypted with AES-256-CBC + PBKDF2 when a passphrase is given. */
+export function privateKeyPem(key: KeyObject, passphrase?: string): string {
+  return key
+    .export(
+      passphrase === undefined
+        ? { type: "pkcs8", format: "pem" }
+        : { type: "pkcs8", format: "pem", cipher: "aes-256-cbc", passphrase },
+    )
+    .toString();
 }

@@ -12,6 +12,10 @@ export const ProfileName = {
   SERVER: "server",
   /** TLS client: EKU clientAuth, SANs optional. */
   CLIENT: "client",
+  /** Both ends (a service that serves and calls others): EKU serverAuth + clientAuth, SAN required. */
+  SERVER_CLIENT: "server-client",
+  /** An issuing (intermediate) CA: CA:TRUE, pathLen 0, keyCertSign + cRLSign, no EKU. */
+  CA: "ca",
 } as const;
 /** One of the {@link ProfileName} values. */
 export type ProfileName = (typeof ProfileName)[keyof typeof ProfileName];
@@ -51,7 +55,16 @@ export interface Profile {
   readonly requireSan: boolean;
   /** Validity when the caller gives none, in days. */
   readonly defaultDays: number;
+  /** A CA certificate (basicConstraints CA:TRUE), with this pathLenConstraint when set. */
+  readonly ca?: { readonly pathLen?: number };
 }
+
+/**
+ * The longest leaf validity issued without `allowLongValidity`, in days: Apple platforms
+ * refuse TLS server certificates valid longer (Apple, "Requirements for trusted
+ * certificates in iOS 13 and macOS 10.15").
+ */
+export const MAX_LEAF_DAYS = 825;
 
 /** The built-in profiles. */
 export const PROFILES: Readonly<Record<ProfileName, Profile>> = {
@@ -73,6 +86,25 @@ export const PROFILES: Readonly<Record<ProfileName, Profile>> = {
     requireSan: false,
     defaultDays: 397,
   },
+  "server-client": {
+    name: "server-client",
+    extendedKeyUsage: [Oid.serverAuth, Oid.clientAuth],
+    keyUsageEc: KeyUsageBit.digitalSignature,
+    keyUsageRsa: KeyUsageBit.digitalSignature | KeyUsageBit.keyEncipherment,
+    copyCommonNameToSan: true,
+    requireSan: true,
+    defaultDays: 397,
+  },
+  ca: {
+    name: "ca",
+    extendedKeyUsage: [],
+    keyUsageEc: KeyUsageBit.keyCertSign | KeyUsageBit.cRLSign,
+    keyUsageRsa: KeyUsageBit.keyCertSign | KeyUsageBit.cRLSign,
+    copyCommonNameToSan: false,
+    requireSan: false,
+    defaultDays: 1825,
+    ca: { pathLen: 0 },
+  },
 };
 
 /**
@@ -84,8 +116,8 @@ export function getProfile(name: string): Profile {
   if (!profile) {
     throw new MtlsError(
       ErrorCode.USAGE,
-      `Unknown profile '${name}': expected ${Object.keys(PROFILES).join(" or ")}`,
-      { hint: "pass --profile server or --profile client", details: { profile: name } },
+      `Unknown profile '${name}': expected ${Object.keys(PROFILES).join(", ")}`,
+      { hint: "pass --profile server, client, server-client or ca", details: { profile: name } },
     );
   }
   return profile;

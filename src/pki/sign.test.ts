@@ -199,7 +199,7 @@ describe("signCsr", () => {
   it("refuses an unknown profile as a usage error", async () => {
     await assert.rejects(signCsr(ca, await csrFor("CN=x", ""), { profile: "admin" as "server" }), {
       code: "MTLS_USAGE",
-      message: "Unknown profile 'admin': expected server or client",
+      message: "Unknown profile 'admin': expected server, client, server-client, ca",
     });
   });
 

@@ -7,7 +7,7 @@
  * {@link caSignerOf}), and a CSR's signature is verified once, by `readCsr`.
  * @module
  */
-import { KeyObject } from "node:crypto";
+import type { KeyObject } from "node:crypto";
 import { ErrorCode, MtlsError } from "../errors.ts";
 import type { CaMaterial } from "./ca.ts";
 import {
@@ -22,7 +22,7 @@ import {
 } from "./certificate-der.ts";
 import { readCsr } from "./csr.ts";
 import { encodePem } from "./pem.ts";
-import { getProfile, type Profile, type ProfileName } from "./profiles.ts";
+import { getProfile, MAX_LEAF_DAYS, type Profile, type ProfileName } from "./profiles.ts";
 import { canonicalIp, formatSan, parseSan, type SubjectAltName } from "./san.ts";
 import { type RandomBytes, randomSerial } from "./serial.ts";
 import { validityFrom } from "./validity.ts";
@@ -54,6 +54,10 @@ export interface IssueTermsOptions {
   readonly serial?: string;
   /** Random source for the serial; default `crypto.randomBytes`. */
   readonly random?: RandomBytes;
+  /** Allow a leaf validity over 825 days (`MAX_LEAF_DAYS`); default false. */
+  readonly allowLongValidity?: boolean;
+  /** pathLenConstraint of a `ca` profile certificate; default the profile's (0). */
+  readonly pathLen?: number;
 }
 
 /** Options of {@link signCsr}. */
@@ -87,7 +91,7 @@ export function caSignerOf(ca: CaMaterial): CaSigner {
     // The SKI extension's value is an OCTET STRING holding the key identifier.
     const keyId = ski ? new Uint8Array(ski.value).subarray(2) : keyIdentifierOf(spki);
     signer = {
-      key: KeyObject.from(ca.keys.privateKey),
+      key: ca.key,
       issuer: new Uint8Array(ca.cert.subjectName.toArrayBuffer()),
       keyId,
       notAfter: ca.cert.notAfter,
@@ -138,15 +142,22 @@ export function leafExtensions(
     readonly rsa: boolean;
     readonly sans: readonly SubjectAltName[];
     readonly emptySubject: boolean;
+    /** pathLenConstraint for a CA profile; default the profile's. */
+    readonly pathLen?: number;
+    /** Further extension DERs (e.g. nameConstraints), written before the SAN. */
+    readonly extra?: readonly Uint8Array[];
   },
 ): Uint8Array[] {
   const { profile } = options;
   const extensions = [
-    basicConstraintsExtension(false),
+    basicConstraintsExtension(profile.ca !== undefined, options.pathLen ?? profile.ca?.pathLen),
     keyUsageExtension(options.rsa ? profile.keyUsageRsa : profile.keyUsageEc),
-    extendedKeyUsageExtension(profile.extendedKeyUsage),
+    ...(profile.extendedKeyUsage.length === 0
+      ? []
+      : [extendedKeyUsageExtension(profile.extendedKeyUsage)]),
     subjectKeyIdentifierExtension(keyIdentifierOf(options.spki)),
     authorityKeyIdentifierExtension(signer.keyId),
+    ...(options.extra ?? []),
   ];
   if (options.sans.length > 0) {
     extensions.push(subjectAltNameExtension(options.sans, options.emptySubject));
@@ -168,6 +179,8 @@ export interface CertificateRequestInfo {
   readonly spki: Uint8Array;
   /** Whether the key is RSA (server profiles then add keyEncipherment). */
   readonly rsa: boolean;
+  /** Further extensions the CA adds (DER), e.g. nameConstraints for an intermediate. */
+  readonly extensions?: readonly Uint8Array[];
 }
 
 /**
@@ -199,10 +212,18 @@ export function signPublicKey(
       },
     );
   }
-  const { notBefore, notAfter } = validityFrom(
-    options.now ?? new Date(),
-    options.days ?? profile.defaultDays,
-  );
+  const days = options.days ?? profile.defaultDays;
+  if (profile.ca === undefined && days > MAX_LEAF_DAYS && !options.allowLongValidity) {
+    throw new MtlsError(
+      ErrorCode.PKI_POLICY,
+      `Cannot issue a ${profile.name} certificate for ${days} days: over ${MAX_LEAF_DAYS} days, which Apple platforms refuse for TLS`,
+      {
+        hint: `pass --days ${MAX_LEAF_DAYS} or less (397 is the default), or --allow-long-validity if every peer accepts it`,
+        details: { days },
+      },
+    );
+  }
+  const { notBefore, notAfter } = validityFrom(options.now ?? new Date(), days);
   if (notAfter.getTime() > signer.notAfter.getTime()) {
     const left = Math.floor((signer.notAfter.getTime() - notBefore.getTime()) / 86_400_000);
     throw new MtlsError(
@@ -231,6 +252,8 @@ export function signPublicKey(
         rsa: request.rsa,
         sans,
         emptySubject: request.subjectDer.length <= 2,
+        ...(options.pathLen === undefined ? {} : { pathLen: options.pathLen }),
+        ...(request.extensions === undefined ? {} : { extra: request.extensions }),
       }),
     },
     signer.key,

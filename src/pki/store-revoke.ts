@@ -41,6 +41,8 @@ export interface PublishCrlOptions extends StoreLockOptions {
   readonly now?: Date;
   /** CRL lifetime (nextUpdate − thisUpdate) in days; default 30. */
   readonly days?: number;
+  /** Passphrase of an encrypted `ca.key`. */
+  readonly passphrase?: string;
 }
 
 /** Options of {@link revokeInStore}. */
@@ -99,7 +101,10 @@ function crlCommit(
  * ```
  */
 export async function publishCrl(dir: string, options: PublishCrlOptions = {}): Promise<CrlResult> {
-  const ca = await loadCaStore(dir);
+  const ca = await loadCaStore(
+    dir,
+    options.passphrase === undefined ? {} : { passphrase: options.passphrase },
+  );
   return withStoreLock(
     dir,
     async () => {
@@ -152,7 +157,10 @@ export async function revokeInStore(
   target: { readonly serial: string } | { readonly certPem: string; readonly path: string },
   options: RevokeOptions = {},
 ): Promise<CrlResult> {
-  const ca = await loadCaStore(dir);
+  const ca = await loadCaStore(
+    dir,
+    options.passphrase === undefined ? {} : { passphrase: options.passphrase },
+  );
   const serial =
     "serial" in target
       ? normalizeSerial(target.serial)

@@ -40,6 +40,12 @@ export interface SignIntoStoreOptions extends StoreLockOptions {
   readonly random?: RandomBytes;
   /** Where the CSR came from, for messages. */
   readonly csrPath?: string;
+  /** Allow a leaf validity over 825 days; default false. */
+  readonly allowLongValidity?: boolean;
+  /** Passphrase of an encrypted `ca.key`. */
+  readonly passphrase?: string;
+  /** pathLenConstraint for the `ca` profile; default 0. */
+  readonly pathLen?: number;
 }
 
 /** What {@link signIntoStore} wrote. */
@@ -87,7 +93,10 @@ async function issueUnderLock(
   const outputs = [options.certPath, ...(options.key ? [options.key.path] : [])];
   const existing = options.force ? undefined : outputs.find((p) => existsSync(p));
   if (existing !== undefined) commitFiles([{ path: existing, data: "" }]); // throws MTLS_EXISTS
-  const ca = await loadCaStore(dir);
+  const ca = await loadCaStore(
+    dir,
+    options.passphrase === undefined ? {} : { passphrase: options.passphrase },
+  );
   return withStoreLock(
     dir,
     async () => {
@@ -98,6 +107,8 @@ async function issueUnderLock(
         serial: randomSerial({ taken, ...(options.random ? { random: options.random } : {}) }),
         ...(options.days === undefined ? {} : { days: options.days }),
         ...(options.now === undefined ? {} : { now: options.now }),
+        ...(options.allowLongValidity ? { allowLongValidity: true } : {}),
+        ...(options.pathLen === undefined ? {} : { pathLen: options.pathLen }),
       });
       const force = options.force ?? false;
       const files: FileToCommit[] = [{ path: options.certPath, data: issued.certPem, force }];
@@ -125,6 +136,10 @@ export interface IssueIntoStoreOptions extends StoreLockOptions {
   readonly force?: boolean;
   readonly now?: Date;
   readonly random?: RandomBytes;
+  /** Allow a leaf validity over 825 days; default false. */
+  readonly allowLongValidity?: boolean;
+  /** Passphrase of an encrypted `ca.key`. */
+  readonly passphrase?: string;
 }
 
 /**

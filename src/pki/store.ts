@@ -146,12 +146,16 @@ function removeEmptyDirs(dir: string): void {
 }
 
 /**
- * Loads the CA of a store and checks its key matches its certificate.
+ * Loads the CA of a store and checks its key matches its certificate; an encrypted
+ * `ca.key` needs `passphrase`.
  * @throws {MtlsError} `MTLS_FILE` when `ca.crt` or `ca.key` is missing or unreadable,
  *   `MTLS_PKI_BAD_INPUT` when unreadable as PEM, `MTLS_PKI_KEY_MISMATCH` when the key is
  *   not the certificate's, `MTLS_PKI_POLICY` when the certificate is not a CA
  */
-export async function loadCaStore(dir: string): Promise<CaMaterial> {
+export async function loadCaStore(
+  dir: string,
+  options: { readonly passphrase?: string } = {},
+): Promise<CaMaterial> {
   const certPath = join(dir, StoreFile.CERT);
   const keyPath = join(dir, StoreFile.KEY);
   if (!existsSync(certPath) && !existsSync(keyPath)) {
@@ -166,7 +170,11 @@ export async function loadCaStore(dir: string): Promise<CaMaterial> {
   }
   const certPem = readFileChecked(certPath, "CA certificate").toString("utf8");
   const keyPem = readFileChecked(keyPath, "CA key").toString("utf8");
-  return caFromPem(certPem, keyPem, { certPath, keyPath });
+  return caFromPem(certPem, keyPem, {
+    certPath,
+    keyPath,
+    ...(options.passphrase === undefined ? {} : { passphrase: options.passphrase }),
+  });
 }
 
 /**

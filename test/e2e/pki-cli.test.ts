@@ -132,13 +132,13 @@ describe("mtls pki on bad input", () => {
       name: "an unknown --profile",
       argv: () => ["pki", "sign", join(dir, "web.csr"), "--ca", ca, "--profile", "admin"],
       status: 2,
-      line: () => "mtls: Unknown profile 'admin': expected server or client",
+      line: () => "mtls: Unknown profile 'admin': expected server, client, server-client, ca",
     },
     {
       name: "an unknown issue profile",
       argv: () => ["pki", "issue", "admin", "x", "--ca", ca],
       status: 2,
-      line: () => "mtls: Unknown profile 'admin': expected server or client",
+      line: () => "mtls: Unknown profile 'admin': expected server, client, server-client, ca",
     },
     {
       name: "a bad --days",
