@@ -58,6 +58,7 @@ describe("ja4()", () => {
           name: "GREASE(0x1a1a)",
           grease: true,
           data: new Uint8Array(0),
+          raw: new Uint8Array(0),
           value: undefined,
         },
         {
@@ -65,6 +66,7 @@ describe("ja4()", () => {
           name: "supported_versions",
           grease: false,
           data: new Uint8Array(0),
+          raw: new Uint8Array(0),
           value: { kind: "supported_versions", versions: [0x2a2a, 0x0304] },
         },
       ],

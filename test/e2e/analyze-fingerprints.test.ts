@@ -61,8 +61,8 @@ function tsharkFingerprints(
     const [stream, ja3, ja3s] = line.split("\t");
     if (!stream) continue;
     const e = out.get(Number(stream)) ?? {};
-    if (ja3 && e.ja3 === undefined) e.ja3 = ja3.split(",")[0];
-    if (ja3s && e.ja3s === undefined) e.ja3s = ja3s.split(",")[0];
+    if (ja3 && e.ja3 === undefined) e.ja3 = ja3.split(",")[0] ?? ja3;
+    if (ja3s && e.ja3s === undefined) e.ja3s = ja3s.split(",")[0] ?? ja3s;
     out.set(Number(stream), e);
   }
   return out;
