@@ -356,3 +356,108 @@ test("importNginx() defaults ssl_verify_depth to 1 and refuses a non-number", ()
     '7:22 Invalid value for "ssl_verify_depth": "two", expecting a number',
   ]);
 });
+
+test("importNginx() reads a whole nginx.conf: http, upstream blocks, several servers, location modifiers, return", () => {
+  const text = `user www-data;
+worker_processes auto;
+events { }
+http {
+    upstream backend {
+        server 10.0.0.1:8443 weight=2;
+        server [::1]:8443 max_fails=3;
+        keepalive 16;
+    }
+    server {
+        listen 8443 ssl default_server;
+        server_name a.example.test;
+        ssl_certificate a.crt;
+        ssl_certificate_key a.key;
+        ssl_client_certificate ca.crt;
+        ssl_verify_client on;
+        client_max_body_size 10m;
+        location = /health { return 200 "ok $ssl_client_verify"; }
+        location ~* \\.php$ { return 403; }
+        location ^~ /old/ { return 301 https://new.example.test$request_uri; }
+        location / {
+            proxy_pass https://backend;
+            proxy_ssl_server_name on;
+            proxy_ssl_name backend.internal;
+            proxy_http_version 1.1;
+            proxy_read_timeout 5s;
+            proxy_ssl_trusted_certificate ca.crt;
+            proxy_ssl_verify on;
+        }
+    }
+    server {
+        listen 8443 ssl;
+        server_name *.b.example.test;
+        ssl_certificate b.crt;
+        ssl_certificate_key b.key;
+        return 404;
+    }
+}
+`;
+  const { config, diagnostics } = importNginx(parseNginx(text, { file: "/etc/nginx/nginx.conf" }));
+  assert.deepEqual(errors(diagnostics), []);
+  assert.equal(config?.servers.length, 2);
+  assert.deepEqual(config?.upstreams?.[0], {
+    name: "backend",
+    servers: [
+      {
+        host: "10.0.0.1",
+        port: 8443,
+        weight: 2,
+        location: { file: "/etc/nginx/nginx.conf", line: 6, column: 9 },
+      },
+      {
+        host: "::1",
+        port: 8443,
+        weight: 1,
+        location: { file: "/etc/nginx/nginx.conf", line: 7, column: 9 },
+      },
+    ],
+    keepalive: 16,
+    location: { file: "/etc/nginx/nginx.conf", line: 5, column: 5 },
+  });
+  const [a, b] = config?.servers ?? [];
+  assert.equal(a?.listen[0]?.defaultServer, true);
+  assert.deepEqual(
+    a?.locations.map((l) => [l.match, l.path, l.return?.status, l.return?.text]),
+    [
+      ["exact", "/health", 200, "ok $ssl_client_verify"],
+      ["regex_i", "\\.php$", 403, undefined],
+      ["prefix_no_regex", "/old/", 301, "https://new.example.test$request_uri"],
+      ["prefix", "/", undefined, undefined],
+    ],
+  );
+  const root = a?.locations[3];
+  assert.equal(root?.proxyPass?.upstream, "backend");
+  assert.equal(root?.upstreamTls.serverName, true);
+  assert.equal(root?.upstreamTls.name, "backend.internal");
+  assert.deepEqual(root?.proxy, { httpVersion: "1.1", readTimeoutMs: 5000 });
+  assert.equal(root?.clientMaxBodySize, 10 * 1024 * 1024);
+  assert.equal(b?.return?.status, 404);
+  assert.ok(diagnostics.some((d) => d.message.startsWith('Directive "events" is ignored')));
+});
+
+test("importNginx() refuses bad returns, bad location modifiers and an empty upstream at their position", () => {
+  const { diagnostics } = importNginx(
+    parseNginx(
+      `upstream empty { }
+server {
+    listen 8443 ssl;
+    ssl_certificate a.crt;
+    ssl_certificate_key a.key;
+    location @named { return 200; }
+    location / { return teapot; }
+    location ~ "([" { return 404; }
+}
+`,
+      { file: "gw.conf" },
+    ),
+  );
+  const es = errors(diagnostics);
+  assert.equal(es[0], '1:1 Upstream "empty" has no server');
+  assert.equal(es[1], '7:25 Invalid return code "teapot"');
+  assert.match(es[2] ?? "", /^8:16 Invalid regular expression "\(\[" in location/);
+});

@@ -1,0 +1,292 @@
+import assert from "node:assert/strict";
+import { execFile, spawn } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
+import { type AddressInfo, connect } from "node:net";
+import { join } from "node:path";
+import { type TestContext, test } from "node:test";
+import type { TLSSocket } from "node:tls";
+import { loadNginxGateway } from "../../src/gateway/nginx/load.ts";
+import { startGateway } from "../../src/gateway/server.ts";
+import { makeOpensslPki, type OpensslPki } from "../helpers/openssl-pki.ts";
+import { requirePeer } from "../helpers/peers.ts";
+import { tempDir } from "../helpers/tmp.ts";
+
+// Differential scenarios for the http-level import: several server blocks on one port
+// chosen by SNI, 421 on a Host naming another verifying block, upstream blocks (round
+// robin), location =/~/^~, return, client_max_body_size, upstream SNI.
+
+async function closeOnEnd(t: TestContext, server: Server): Promise<number> {
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  t.after(
+    () =>
+      new Promise<void>((r) => {
+        server.close(() => r());
+        server.closeAllConnections();
+      }),
+  );
+  return (server.address() as AddressInfo).port;
+}
+
+function echo(who: string) {
+  return (req: IncomingMessage, res: ServerResponse) => {
+    req.resume();
+    req.on("end", () => {
+      const sni = (req.socket as TLSSocket).servername;
+      res.writeHead(200, { "content-type": "application/json", connection: "close" });
+      res.end(
+        JSON.stringify({
+          who,
+          url: req.url,
+          host: req.headers.host,
+          verify: req.headers["x-verify"],
+          ...(sni !== undefined ? { sni: sni || null } : {}),
+        }),
+      );
+    });
+  };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, "127.0.0.1", () => {
+      const port = (s.address() as AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function waitForPort(port: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  return new Promise((resolve, reject) => {
+    const attempt = () => {
+      const sock = connect(port, "127.0.0.1");
+      sock.once("connect", () => {
+        sock.destroy();
+        resolve();
+      });
+      sock.once("error", () => {
+        sock.destroy();
+        if (Date.now() > deadline) reject(new Error(`port ${port} did not open`));
+        else setTimeout(attempt, 50);
+      });
+    };
+    attempt();
+  });
+}
+
+interface Reply {
+  readonly status: string;
+  readonly location?: string;
+  readonly body: unknown;
+}
+
+function curl(pki: OpensslPki, args: readonly string[]): Promise<Reply> {
+  return new Promise((resolve) => {
+    execFile(
+      "curl",
+      // -k: the server certificate names localhost, not the virtual hosts under test.
+      ["-sS", "-i", "-k", "--max-time", "10", "--cacert", pki.caCert, ...args],
+      { encoding: "utf8" },
+      (err, stdout, stderr) => {
+        if (err) {
+          resolve({ status: `curl failed: ${stderr.trim()}`, body: undefined });
+          return;
+        }
+        const cut = stdout.indexOf("\r\n\r\n");
+        const head = stdout.slice(0, cut);
+        const text = stdout.slice(cut + 4);
+        const location = /\r\nlocation: ([^\r]*)/i.exec(head)?.[1];
+        let body: unknown = text.replace(/<hr><center>[^<]*<\/center>/, "<hr>");
+        if (text.startsWith("{")) body = JSON.parse(text);
+        resolve({
+          status: head.split("\r\n")[0] ?? "",
+          ...(location !== undefined ? { location } : {}),
+          body,
+        });
+      },
+    );
+  });
+}
+
+function conf(listen: string, ports: { e1: number; e2: number; tlsUp: number }): string {
+  return `upstream pool {
+    server 127.0.0.1:${ports.e1};
+    server 127.0.0.1:${ports.e2};
+}
+upstream sslpool {
+    server 127.0.0.1:${ports.tlsUp};
+}
+server {
+    listen ${listen} ssl;
+    server_name a.test;
+    ssl_certificate server.crt;
+    ssl_certificate_key server.key;
+    ssl_client_certificate ca.crt;
+    ssl_verify_client on;
+    client_max_body_size 16;
+    location = /exact { return 200 "exact $ssl_server_name $host\\n"; }
+    location ~ \\.txt$ { return 403; }
+    location ^~ /old/ { return 301 https://a.test$request_uri; }
+    location /sni-on/ {
+        proxy_ssl_server_name on;
+        proxy_ssl_name backend.internal;
+        proxy_pass https://sslpool;
+    }
+    location /sni-default/ { proxy_pass https://sslpool; }
+    location / {
+        proxy_set_header X-Verify $ssl_client_verify;
+        proxy_pass http://pool;
+    }
+}
+server {
+    listen ${listen} ssl;
+    server_name *.b.test;
+    ssl_certificate server.crt;
+    ssl_certificate_key server.key;
+    ssl_client_certificate ca.crt;
+    ssl_verify_client on;
+    location / { return 200 "b $ssl_server_name $host\\n"; }
+}
+server {
+    listen ${listen} ssl;
+    server_name c.test;
+    ssl_certificate server.crt;
+    ssl_certificate_key server.key;
+    location / { return 200 "c $ssl_server_name $host\\n"; }
+}
+`;
+}
+
+test("several server blocks, upstream blocks, locations and return behave as in nginx 1.22", async (t) => {
+  const nginx = requirePeer(t, "nginx");
+  if (!nginx || !requirePeer(t, "curl") || !requirePeer(t, "openssl")) return;
+  const dir = tempDir(t);
+  const pki = makeOpensslPki(dir);
+  const ports = {
+    e1: await closeOnEnd(t, createServer(echo("e1"))),
+    e2: await closeOnEnd(t, createServer(echo("e2"))),
+    tlsUp: await closeOnEnd(
+      t,
+      createHttpsServer(
+        { cert: readFileSync(pki.serverCert), key: readFileSync(pki.serverKey) },
+        echo("tls"),
+      ),
+    ),
+  };
+  const file = join(dir, "gateway.conf");
+  writeFileSync(file, conf("127.0.0.1:0", ports));
+  const { config, material } = loadNginxGateway(file);
+  const lines: string[] = [];
+  const gw = await startGateway(config, { material, log: (l) => lines.push(l), logLevel: "info" });
+  t.after(() => gw.close());
+  assert.equal(gw.addresses.length, 1);
+  const ours = gw.addresses[0]?.port ?? 0;
+  const theirs = await freePort();
+  const user = process.getuid?.() === 0 ? "user root;\n" : "";
+  const nginxConf = join(dir, "nginx.conf");
+  writeFileSync(
+    nginxConf,
+    `${user}events {}\nhttp {\naccess_log off;\n${conf(`127.0.0.1:${theirs}`, ports)}}\n`,
+  );
+  const child = spawn(
+    nginx,
+    [
+      "-p",
+      dir,
+      "-c",
+      nginxConf,
+      "-g",
+      `daemon off; pid ${join(dir, "nginx.pid")}; error_log stderr;`,
+    ],
+    { stdio: ["ignore", "ignore", "pipe"] },
+  );
+  let err = "";
+  child.stderr.on("data", (c: Buffer) => {
+    err += c.toString();
+  });
+  t.after(() => {
+    child.kill("SIGQUIT");
+  });
+  await waitForPort(theirs, 5000).catch((e: Error) => assert.fail(`${e.message}\n${err}`));
+
+  const cert = ["--cert", pki.clientCert, "--key", pki.clientKey];
+  const at = (port: number, name: string, path: string) => [
+    "--resolve",
+    `${name}:${port}:127.0.0.1`,
+    `https://${name}:${port}${path}`,
+  ];
+  const scenarios: Record<string, (port: number) => string[]> = {
+    "SNI a.test, proxied round robin (1)": (p) => [...cert, ...at(p, "a.test", "/r")],
+    "SNI a.test, proxied round robin (2)": (p) => [...cert, ...at(p, "a.test", "/r")],
+    "SNI a.test, proxied round robin (3)": (p) => [...cert, ...at(p, "a.test", "/r")],
+    "SNI a.test, no client certificate": (p) => at(p, "a.test", "/r"),
+    "SNI x.b.test selects the wildcard block": (p) => [...cert, ...at(p, "x.b.test", "/")],
+    "SNI c.test, no client certificate needed": (p) => at(p, "c.test", "/"),
+    "SNI a.test, Host x.b.test (verifying block): 421": (p) => [
+      ...cert,
+      "-H",
+      "Host: x.b.test",
+      ...at(p, "a.test", "/"),
+    ],
+    "SNI a.test, Host c.test (non-verifying block) is served by c.test": (p) => [
+      ...cert,
+      "-H",
+      "Host: c.test",
+      ...at(p, "a.test", "/"),
+    ],
+    "unknown SNI goes to the default (first) block": (p) => [
+      ...cert,
+      ...at(p, "zzz.test", "/exact"),
+    ],
+    "location = /exact with return and variables": (p) => [...cert, ...at(p, "a.test", "/exact")],
+    "location ~ regex return 403": (p) => [...cert, ...at(p, "a.test", "/x/y.txt")],
+    "location ^~ beats the regex, 301 with Location": (p) => [
+      ...cert,
+      ...at(p, "a.test", "/old/y.txt?q=1"),
+    ],
+    "client_max_body_size 16: 413": (p) => [
+      ...cert,
+      "--data-binary",
+      "0123456789abcdefghij",
+      ...at(p, "a.test", "/r"),
+    ],
+    "proxy_ssl_server_name on with proxy_ssl_name": (p) => [
+      ...cert,
+      ...at(p, "a.test", "/sni-on/"),
+    ],
+  };
+  const mismatches: string[] = [];
+  for (const [name, args] of Object.entries(scenarios)) {
+    const a = await curl(pki, args(ours));
+    const b = await curl(pki, args(theirs));
+    try {
+      assert.match(a.status, /^HTTP\/1\.1 /);
+      assert.deepEqual(a, b);
+    } catch {
+      mismatches.push(`${name}:\n  nginx: ${JSON.stringify(b)}\n  ours:  ${JSON.stringify(a)}`);
+    }
+  }
+  assert.deepEqual(mismatches, [], `${mismatches.join("\n")}\n${err}`);
+  // Round robin: three requests went e1, e2, e1 (or e2, e1, e2) in both.
+  const who = [];
+  for (let i = 0; i < 4; i++) {
+    const r = await curl(pki, [...cert, ...at(ours, "a.test", "/r")]);
+    who.push((r.body as { who: string } | undefined)?.who ?? JSON.stringify(r));
+  }
+  assert.deepEqual(new Set([who[0], who[1]]), new Set(["e1", "e2"]));
+  assert.equal(who[0], who[2]);
+  // Documented difference: without proxy_ssl_server_name, nginx sends no SNI; mtlskit sends
+  // the upstream's name (proxy_ssl_name defaults to $proxy_host).
+  const sniOurs = await curl(pki, [...cert, ...at(ours, "a.test", "/sni-default/")]);
+  const sniTheirs = await curl(pki, [...cert, ...at(theirs, "a.test", "/sni-default/")]);
+  assert.equal((sniTheirs.body as { sni: unknown }).sni, null);
+  assert.equal((sniOurs.body as { sni: unknown }).sni, "sslpool");
+  assert.ok(
+    lines.some((l) => l.includes("client attempted to request the server name different")),
+    lines.join("\n"),
+  );
+  assert.ok(lines.some((l) => l.includes("client intended to send too large body: 20 bytes")));
+});
