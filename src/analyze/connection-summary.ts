@@ -76,6 +76,10 @@ interface State {
   finishedLike: [boolean, boolean];
   alert: ConnectionSummary["alert"];
   appData: [number, number];
+  /** Some TLS 1.3 records were decrypted with the key log. */
+  decrypted: boolean;
+  /** Finished seen in plaintext or decrypted, per direction. */
+  finished: [boolean, boolean];
 }
 
 /**
@@ -156,13 +160,17 @@ function newState(
     finishedLike: [false, false],
     alert: undefined,
     appData: [0, 0],
+    decrypted: false,
+    finished: [false, false],
   };
 }
 
 function record(st: State, ev: RecordEvent): void {
   st.tls = true;
   const fromServer = ev.direction === 1;
+  if (ev.decrypted) st.decrypted = true;
   for (const h of ev.handshakes) {
+    if (h.msgType === 20) st.finished[ev.direction] = true;
     if (ev.contentType === undefined) {
       // SSL 2.0: SERVER-HELLO (4) fixes the version
       if (h.msgType === 4) st.version = 0x0002;
@@ -220,7 +228,19 @@ function summarize(st: State): ConnectionSummary {
   const resumed = st.serverCcsAfterHello;
   let clientCertRequested: Visibility;
   let clientCertSent: Visibility;
-  if (st.tls13) {
+  if (st.tls13 && st.decrypted) {
+    // Decrypted with the key log: the CertificateRequest comes before the server Finished,
+    // the client Certificate before the client Finished (RFC 8446 §4.3.2, §4.4).
+    clientCertRequested = st.requested ? "yes" : st.finished[1] ? "no" : "unknown";
+    clientCertSent =
+      st.clientCertCount !== undefined
+        ? st.clientCertCount > 0
+          ? "yes"
+          : "no"
+        : clientCertRequested === "no" || st.finished[0]
+          ? "no"
+          : "unknown";
+  } else if (st.tls13) {
     clientCertRequested = "encrypted";
     clientCertSent = "encrypted";
   } else if (resumed) {
@@ -247,7 +267,7 @@ function summarize(st: State): ConnectionSummary {
     resumed,
     clientCertRequested,
     clientCertSent,
-    clientCertCount: st.tls13 ? undefined : st.clientCertCount,
+    clientCertCount: st.tls13 && !st.decrypted ? undefined : st.clientCertCount,
     clientCertificates: st.clientCertificates,
     serverCertificate: st.serverLeaf,
     acceptableCas: st.acceptableCas,
@@ -287,7 +307,7 @@ function outcome(st: State): string {
   }
   if (a && a.description === undefined && !both) return `alert (encrypted) from ${a.from}`;
   if (!st.serverHello && st.version !== 0x0002) return "incomplete: no ServerHello";
-  if (st.tls13) {
+  if (st.tls13 && !st.decrypted) {
     // Alerts after the ServerHello are protected records: without the key log, a
     // close_notify and a certificate_required look the same (RFC 8446 §5.2, §6).
     return `encrypted: ${st.appData[0]} client and ${st.appData[1]} server records after ServerHello`;

@@ -28,10 +28,14 @@ import { ConnectionSummarizer, formatSummary } from "../analyze/connection-summa
 import { ConnectionTranscriber } from "../analyze/connection-transcript.ts";
 import { type ConnectionFilter, EventFilter } from "../analyze/event-filter.ts";
 import type { AnalyzerEvent } from "../analyze/events.ts";
+import { KeyLog } from "../analyze/key-log.ts";
+import { Tls13RecordDecryptor } from "../analyze/tls13-record-decryptor.ts";
 import { TranscriptJsonWriter } from "../analyze/transcript-json.ts";
 import { TsharkFieldsWriter } from "../analyze/tshark-fields.ts";
 import { WalkthroughWriter } from "../analyze/walkthrough-text.ts";
+import { SECRETS_TYPE_TLS_KEY_LOG } from "../capture/packet.ts";
 import { ErrorCode, isErrno, MtlsError, ParseError } from "../errors.ts";
+import { readFileChecked } from "../files.ts";
 import { applyCommonOptions } from "./run.ts";
 
 const FORMATS = ["text", "summary", "tshark-fields", "json"] as const;
@@ -44,6 +48,7 @@ interface AnalyzeFlags {
   readonly stream?: string;
   readonly host?: string;
   readonly port?: string;
+  readonly keylog?: string;
 }
 
 interface Renderer {
@@ -119,6 +124,10 @@ export function registerAnalyze(program: Command): void {
     .option("--stream <n>", "only TCP stream N (tshark's tcp.stream)")
     .option("--host <ip>", "only connections with this IP address at either end")
     .option("--port <n>", "only connections with this TCP port at either end")
+    .option(
+      "--keylog <file>",
+      "NSS key log (SSLKEYLOGFILE) to decrypt TLS 1.3 handshakes and alerts; pcapng DSB secrets are used too",
+    )
     .action(async (file: string, flags: AnalyzeFlags, cmd: Command) => {
       const format: string = flags.json
         ? "json"
@@ -146,7 +155,11 @@ export function registerAnalyze(program: Command): void {
         ...(flags.host !== undefined ? { host: flags.host } : {}),
         ...(flags.port !== undefined ? { port: integerFlag("--port", flags.port, 65535) } : {}),
       };
-      await analyzeFile(file, format as Format, { write, warn, filter });
+      const keyLog = new KeyLog();
+      if (flags.keylog !== undefined) {
+        keyLog.add(readFileChecked(flags.keylog, "key log").toString("utf8"));
+      }
+      await analyzeFile(file, format as Format, { write, warn, filter, keyLog });
     });
 }
 
@@ -164,15 +177,29 @@ function integerFlag(name: string, value: string, max: number): number {
 async function analyzeFile(
   file: string,
   format: Format,
-  io: { write(s: string): void; warn(s: string): void; filter: ConnectionFilter },
+  io: {
+    write(s: string): void;
+    warn(s: string): void;
+    filter: ConnectionFilter;
+    keyLog: KeyLog;
+  },
 ): Promise<void> {
   const source =
     file === "-" ? process.stdin : createReadStream(file, { highWaterMark: 1024 * 1024 });
   const analyzer = new CaptureAnalyzer();
   const view = renderer(format);
   const filter = new EventFilter(io.filter);
+  const decryptor = new Tls13RecordDecryptor(io.keyLog);
+  let secretsRead = 0;
   const handle = (all: AnalyzerEvent[]) => {
-    const events = filter.apply(all);
+    // Key logs embedded in the capture (pcapng Decryption Secrets Blocks) precede the
+    // packets they unlock (pcapng draft §4.7).
+    const secrets = analyzer.secrets;
+    for (; secretsRead < secrets.length; secretsRead++) {
+      const dsb = secrets[secretsRead];
+      if (dsb?.type === SECRETS_TYPE_TLS_KEY_LOG) io.keyLog.add(new TextDecoder().decode(dsb.data));
+    }
+    const events = filter.apply(io.keyLog.size > 0 ? decryptor.apply(all) : all);
     for (const ev of events) {
       if (ev.kind === "warning") {
         const where =

@@ -87,6 +87,46 @@ function open(
   return { type: plain[end - 1]!, content: new Uint8Array(plain.subarray(0, end - 1)) };
 }
 
+/** Traffic keys of one direction with its record sequence number (RFC 8446 §5.3, §7.3). */
+export interface Tls13RecordKeys {
+  readonly cipher: string;
+  readonly key: Buffer;
+  readonly iv: Buffer;
+  /** Sequence number of the next record, incremented by {@link openTls13Record}. */
+  seq: bigint;
+}
+
+/**
+ * Derives the record keys for a traffic secret: `key = HKDF-Expand-Label(secret, "key", "",
+ * key_length)`, `iv = HKDF-Expand-Label(secret, "iv", "", 12)` (RFC 8446 §7.3).
+ * @param cipherSuite the TLS 1.3 cipher suite (0x1301, 0x1302, 0x1303)
+ * @param secret a traffic secret from the key log (e.g. `SERVER_HANDSHAKE_TRAFFIC_SECRET`)
+ * @returns the keys with sequence number 0, or undefined for a suite not supported
+ */
+export function tls13RecordKeys(
+  cipherSuite: number,
+  secret: Uint8Array,
+): Tls13RecordKeys | undefined {
+  const suite = SUITES.get(cipherSuiteName(cipherSuite));
+  if (!suite) return undefined;
+  return { cipher: suite.cipher, ...trafficKeys(suite, Buffer.from(secret)) };
+}
+
+/**
+ * Decrypts one TLSCiphertext record (header included) and strips the TLSInnerPlaintext
+ * padding (RFC 8446 §5.2, §5.4); advances `keys.seq`.
+ * @param keys the direction's keys
+ * @param raw the whole record, 5-byte header included
+ * @returns the inner content type and content
+ * @throws {Error} when the record does not authenticate (wrong keys or sequence)
+ */
+export function openTls13Record(
+  keys: Tls13RecordKeys,
+  raw: Uint8Array,
+): { type: number; content: Uint8Array } {
+  return open(keys.cipher, keys, raw);
+}
+
 /**
  * Parses NSS key log lines (`LABEL <client_random hex> <secret hex>`) into label → secret,
  * keeping only the lines of `clientRandom` (a key log may hold several connections).
