@@ -112,6 +112,19 @@ export interface ErrorLogConfig {
   readonly location?: SourceLocation;
 }
 
+/** `access_log PATH [FORMAT]` with its `log_format` resolved. */
+export interface AccessLogConfig {
+  /** Absolute path, `"stderr"` or `"stdout"`. */
+  readonly file: string;
+  /** The format's name (`combined` by default). */
+  readonly formatName: string;
+  /** The format string, variables included. */
+  readonly format: string;
+  /** `log_format ... escape=`: default `"default"`. */
+  readonly escape?: "default" | "json" | "none";
+  readonly location?: SourceLocation;
+}
+
 /** The TLS side facing the upstream (`proxy_ssl_*`). */
 export interface UpstreamTlsConfig {
   /** The gateway's own client certificate. */
@@ -230,6 +243,8 @@ export interface ServerConfig {
   readonly errorLog?: ErrorLogConfig;
   /** Server-level `return` (answered before any location). */
   readonly return?: ReturnConfig;
+  /** `access_log` (its own or the http block's); absent: no access log. */
+  readonly accessLog?: AccessLogConfig;
   readonly location?: SourceLocation;
 }
 

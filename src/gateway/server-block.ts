@@ -11,6 +11,12 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { TLSSocket } from "node:tls";
 import {
+  type AccessLogSink,
+  compileAccessLogFormat,
+  formatAccessLogLine,
+  timeLocal,
+} from "./access-log.ts";
+import {
   DEFAULT_CLIENT_MAX_BODY_SIZE,
   DEFAULT_VERIFY_DEPTH,
   type LocationConfig,
@@ -57,8 +63,10 @@ export interface ServerBlockOptions {
   readonly upstreams: readonly (Upstream | undefined)[];
   /** Server header and error-page version line. */
   readonly tokens: string;
-  /** Clock for `$ssl_client_v_remain`; default `() => new Date()`. */
+  /** Clock for `$ssl_client_v_remain`, `$time_local`, `$request_time`; default `() => new Date()`. */
   readonly now?: () => Date;
+  /** Where the block's `access_log` lines go (absent: no access log). */
+  readonly accessLog?: AccessLogSink;
 }
 
 /** A location's `proxy_set_header` list, compiled once. */
@@ -81,6 +89,10 @@ function compiledReturn(r: ReturnConfig | undefined): Template | undefined {
  */
 export function createServerBlock(config: ServerConfig, options: ServerBlockOptions): ServerBlock {
   const { log, upstreams, tokens } = options;
+  const now = options.now ?? (() => new Date());
+  const accessFormat = config.accessLog
+    ? compileAccessLogFormat(config.accessLog.format, config.accessLog.escape ?? "default")
+    : undefined;
   const templates = config.locations.map(compiledHeaders);
   const locationReturns = config.locations.map((l) => compiledReturn(l.return));
   const serverReturn = compiledReturn(config.return);
@@ -147,8 +159,56 @@ export function createServerBlock(config: ServerConfig, options: ServerBlockOpti
     }
   };
 
+  /** Writes the access log line once the response is done (or the client went away). */
+  const logAccess = (req: IncomingMessage, res: ServerResponse, cid: number) => {
+    const sink = options.accessLog;
+    if (!sink || !accessFormat) return undefined;
+    const start = now();
+    let bytes = 0;
+    const write = res.write.bind(res) as (...a: unknown[]) => boolean;
+    const end = res.end.bind(res) as (...a: unknown[]) => ServerResponse;
+    const count = (chunk: unknown) => {
+      if (typeof chunk === "string") bytes += Buffer.byteLength(chunk);
+      else if (chunk instanceof Uint8Array) bytes += chunk.byteLength;
+    };
+    res.write = ((...a: unknown[]) => {
+      count(a[0]);
+      return write(...a);
+    }) as typeof res.write;
+    res.end = ((...a: unknown[]) => {
+      if (typeof a[0] !== "function") count(a[0]);
+      return end(...a);
+    }) as typeof res.end;
+    const upstream: { addr?: string; status?: number } = {};
+    let done = false;
+    const finish = () => {
+      if (done) return;
+      done = true;
+      const at = now();
+      const base = variablesOf(req, cid);
+      const extra: Record<string, string> = {
+        status: String(res.statusCode),
+        body_bytes_sent: String(bytes),
+        request_time: ((at.getTime() - start.getTime()) / 1000).toFixed(3),
+        time_local: timeLocal(at),
+        time_iso8601: at.toISOString().replace(/\.\d{3}Z$/, "+00:00"),
+        msec: (at.getTime() / 1000).toFixed(3),
+        ...(upstream.addr ? { upstream_addr: upstream.addr } : {}),
+        ...(upstream.status ? { upstream_status: String(upstream.status) } : {}),
+      };
+      sink.write(formatAccessLogLine(accessFormat, (n) => extra[n] ?? base(n)));
+    };
+    res.once("finish", finish);
+    res.once("close", finish);
+    return (peer: string, status: number) => {
+      upstream.addr = peer;
+      upstream.status = status;
+    };
+  };
+
   const handle = (req: IncomingMessage, res: ServerResponse, cid: number): void => {
     const socket = req.socket as TLSSocket;
+    const observe = logAccess(req, res, cid);
     const context = requestContext(config, req);
     const verdict = clientVerdict(config.tls.verifyClient, certState(socket, facts));
     if (verdict.kind === "reject") {
@@ -200,7 +260,11 @@ export function createServerBlock(config: ServerConfig, options: ServerBlockOpti
       renderTemplate(t, lookup),
     ]);
     set.push(...identityHeaders(location.identityHeaders ?? "off", conn.tls.client, conn.peer));
-    const headers: ForwardHeaders = { set, remove: isIdentityHeader };
+    const headers: ForwardHeaders = {
+      set,
+      remove: isIdentityHeader,
+      ...(observe ? { observe } : {}),
+    };
     upstream.forward(req, res, headers).then(
       (failure) => {
         if (!failure) return;
@@ -230,6 +294,7 @@ export function createServerBlock(config: ServerConfig, options: ServerBlockOpti
     close: async () => {
       await Promise.all(upstreams.map((u) => u?.close()));
       await log.close();
+      await options.accessLog?.close();
     },
   };
 }

@@ -25,6 +25,7 @@ import {
   type TLSSocket,
 } from "node:tls";
 import { ErrorCode, isErrno, MtlsError } from "../errors.ts";
+import { createAccessLog } from "./access-log.ts";
 import type { GatewayConfig, ListenConfig, LogLevel, ServerConfig, TlsProtocol } from "./config.ts";
 import { ConfigError } from "./diagnostic.ts";
 import { createErrorLog } from "./error-log.ts";
@@ -46,6 +47,8 @@ export interface RunningGateway {
 export interface GatewayOptions {
   /** Receives error_log lines instead of the configured file (tests, demo). */
   readonly log?: (line: string) => void;
+  /** Receives access_log lines instead of the configured file (tests, demo). */
+  readonly accessLog?: (line: string) => void;
   /** Overrides the configured error_log level. */
   readonly logLevel?: LogLevel;
   /** Preloaded certificates and keys; default: read with `loadTlsMaterial`. */
@@ -123,10 +126,14 @@ export async function startGateway(
           })
         : undefined,
     );
+    const access = server.accessLog
+      ? createAccessLog(server.accessLog.file, options.accessLog ? { log: options.accessLog } : {})
+      : undefined;
     return createServerBlock(server, {
       log,
       upstreams,
       tokens,
+      ...(access ? { accessLog: access } : {}),
       ...(options.now ? { now: options.now } : {}),
     });
   });

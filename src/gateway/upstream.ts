@@ -67,6 +67,8 @@ export interface ForwardHeaders {
   readonly set: readonly (readonly [string, string])[];
   /** Client headers to drop (lower-case name), e.g. incoming identity headers. */
   readonly remove?: (name: string) => boolean;
+  /** Told which peer answered and with which status (`$upstream_addr`, `$upstream_status`). */
+  readonly observe?: (peer: string, status: number) => void;
 }
 
 /** A forwarder for one location. */
@@ -189,8 +191,11 @@ export function createUpstream(
     // as long as no request body has been consumed.
     const tries = hasBody ? 1 : targets.length;
     let failure: UpstreamFailure | undefined;
+    let answeredBy = "";
     for (let i = 0; i < tries && !answer; i++) {
-      const origin = originOf(targets[next() % targets.length] ?? passTarget);
+      const target = targets[next() % targets.length] ?? passTarget;
+      const origin = originOf(target);
+      answeredBy = `${target.host.includes(":") ? `[${target.host}]` : target.host}:${target.port}`;
       try {
         answer = await agent.request({
           origin,
@@ -206,6 +211,7 @@ export function createUpstream(
       }
     }
     if (!answer) return failure ?? { status: 502, reason: "no live upstreams" };
+    extra.observe?.(answeredBy, answer.statusCode);
     const out: Record<string, string | string[]> = {};
     const drop = new Set(
       String(answer.headers.connection ?? "")

@@ -87,6 +87,8 @@ export const KNOWN_VARIABLES: ReadonlySet<string> = new Set([
   "time_local",
   "time_iso8601",
   "msec",
+  "remote_user",
+  "request_length",
 ]);
 
 /** Prefixes of variable families: `$http_x_foo`, `$arg_id`, `$cookie_session`... */

@@ -343,3 +343,65 @@ test("spoofed identity headers never reach the upstream, whatever the preset", a
     }
   }
 });
+
+test("access_log lines with $ssl_* variables match nginx 1.22's, byte for byte", async (t) => {
+  const nginx = requirePeer(t, "nginx");
+  if (!nginx || !requirePeer(t, "curl") || !requirePeer(t, "openssl")) return;
+  const dir = tempDir(t);
+  const pki = makeOpensslPki(dir);
+  const alice = makeAliceCert(pki);
+  const echo = await startEcho(t);
+  const format = `log_format mtls '$remote_addr "$request" $status $body_bytes_sent $ssl_protocol $ssl_cipher "$ssl_client_s_dn" $ssl_client_verify $ssl_client_serial $ssl_session_reused $ssl_server_name "$http_user_agent" "$http_x_odd"';`;
+  const block = (file: string) => (listen: string) =>
+    `${format}
+server {
+    listen ${listen} ssl;
+    server_name localhost;
+    ssl_certificate server.crt;
+    ssl_certificate_key server.key;
+    ssl_client_certificate ca.crt;
+    ssl_verify_client optional;
+    ssl_protocols TLSv1.2 TLSv1.3;
+    access_log ${file} mtls;
+    location = /hello { return 200 "hello\\n"; }
+    location / { proxy_pass http://127.0.0.1:${echo}; }
+}
+`;
+  const theirs = await startNginx(t, nginx, dir, block("nginx-access.log"));
+  const ours = await startOurs(t, dir, block("ours-access.log"));
+  for (const [certArgs, path, odd] of [
+    [["--cert", alice.cert, "--key", alice.key], "/hello", 'quote " back\\slash'],
+    [[], "/hello?x=1", "é"],
+    [["--cert", alice.cert, "--key", alice.key], "/proxied", "-"],
+  ] as const) {
+    for (const port of [ours, theirs]) {
+      await curlJson([
+        "--cacert",
+        pki.caCert,
+        ...certArgs,
+        "-A",
+        "curl/log",
+        "-H",
+        `X-Odd: ${odd}`,
+        "-o",
+        "/dev/null",
+        "-w",
+        "{}",
+        `https://localhost:${port}${path}`,
+      ]);
+    }
+  }
+  await new Promise((r) => setTimeout(r, 200));
+  const read = (f: string) => readFileSync(join(dir, f), "utf8").trimEnd().split("\n");
+  const a = read("ours-access.log");
+  const b = read("nginx-access.log");
+  assert.equal(a.length, 3);
+  // The proxied response's size depends on the upstream's echo of its own request.
+  assert.deepEqual(a.slice(0, 2), b.slice(0, 2));
+  assert.match(
+    a[0] ?? "",
+    / "emailAddress=alice@example\.test,CN=alice\.example\.test,OU=payments,O=Corpus Test PKI,C=DE" SUCCESS 8A0B0C0D0E0F \. localhost "curl\/log" "quote \\x22 back\\x5Cslash"$/,
+  );
+  assert.match(a[1] ?? "", / "-" NONE - \. localhost "curl\/log" "\\xC3\\xA9"$/);
+  assert.match(a[2] ?? "", /^127\.0\.0\.1 "GET \/proxied HTTP\/1\.1" 200 \d+ /);
+});

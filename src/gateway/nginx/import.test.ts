@@ -461,3 +461,55 @@ server {
   assert.equal(es[1], '7:25 Invalid return code "teapot"');
   assert.match(es[2] ?? "", /^8:16 Invalid regular expression "\(\[" in location/);
 });
+
+test("importNginx() resolves access_log formats: the server's own, else the http block's, combined by default", () => {
+  const text = `http {
+    log_format mtls escape=json '$remote_addr '
+                                '$ssl_client_s_dn';
+    access_log /var/log/gw.log;
+    server {
+        listen 8443 ssl;
+        ssl_certificate a.crt;
+        ssl_certificate_key a.key;
+        access_log logs/mtls.log mtls;
+        location / { return 200; }
+    }
+    server {
+        listen 8444 ssl;
+        ssl_certificate a.crt;
+        ssl_certificate_key a.key;
+        location / { return 200; }
+    }
+}
+`;
+  const { config, diagnostics } = importNginx(parseNginx(text, { file: "/etc/nginx/nginx.conf" }));
+  assert.deepEqual(errors(diagnostics), []);
+  const [a, b] = config?.servers ?? [];
+  assert.deepEqual(
+    [a?.accessLog?.file, a?.accessLog?.format, a?.accessLog?.escape],
+    ["/etc/nginx/logs/mtls.log", "$remote_addr $ssl_client_s_dn", "json"],
+  );
+  assert.equal(b?.accessLog?.formatName, "combined");
+  assert.equal(b?.accessLog?.file, "/var/log/gw.log");
+});
+
+test("importNginx() refuses an unknown log format and unknown variables in log_format", () => {
+  const { diagnostics } = importNginx(
+    parseNginx(
+      `log_format x '$ssl_client_sdn';
+server {
+    listen 8443 ssl;
+    ssl_certificate a.crt;
+    ssl_certificate_key a.key;
+    access_log a.log nope;
+    location / { return 200; }
+}
+`,
+      { file: "gw.conf" },
+    ),
+  );
+  assert.deepEqual(errors(diagnostics), [
+    '1:15 Unknown "ssl_client_sdn" variable',
+    '6:22 Unknown log format "nope"',
+  ]);
+});

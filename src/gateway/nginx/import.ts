@@ -50,6 +50,7 @@ import {
   proxyTuning,
   upstreamTls,
 } from "./import-location.ts";
+import { type LogEscape, parseLogFormat, resolveAccessLog } from "./import-log.ts";
 import { importUpstream } from "./import-upstream.ts";
 import type { Token } from "./lexer.ts";
 import type { Directive, ParseResult } from "./parser.ts";
@@ -107,7 +108,10 @@ export function importNginx(parsed: ParseResult, options: ImportOptions = {}): I
     },
   };
   const servers: ServerConfig[] = [];
+  const serverBlocks: Directive[] = [];
   const upstreams: UpstreamBlockConfig[] = [];
+  const formats = new Map<string, { format: string; escape: LogEscape; at: Directive }>();
+  let outerAccessLog: Directive | undefined;
   let httpSeen = false;
   const visit = (directives: readonly Directive[], context: "main" | "http") => {
     for (const d of directives) {
@@ -147,15 +151,38 @@ export function importNginx(parsed: ParseResult, options: ImportOptions = {}): I
         }
         case "server": {
           const s = importServer(cx, d);
-          if (s) servers.push(s);
+          if (s) {
+            servers.push(s);
+            serverBlocks.push(d);
+          }
           break;
         }
+        case "log_format": {
+          const f = parseLogFormat(cx, d);
+          if (f && formats.has(f.name)) {
+            cx.report(
+              "error",
+              `Duplicate "log_format" name "${f.name}"`,
+              undefined,
+              d.args[0] ?? d.nameToken,
+            );
+          } else if (f) formats.set(f.name, { format: f.format, escape: f.escape, at: d });
+          break;
+        }
+        case "access_log":
+          outerAccessLog = d;
+          break;
         default:
           break;
       }
     }
   };
   visit(parsed.directives, "main");
+  const withLogs = servers.map((srv, i) => {
+    const own = serverBlocks[i]?.block?.find((x) => x.name === "access_log");
+    const accessLog = resolveAccessLog(cx, own ?? outerAccessLog, formats);
+    return accessLog ? { ...srv, accessLog } : srv;
+  });
   if (parsed.directives.length > 0 && servers.length === 0 && !hasError(diagnostics)) {
     cx.report("error", "Configuration has no server block", "add a server { ... } block", {
       line: 1,
@@ -167,7 +194,7 @@ export function importNginx(parsed: ParseResult, options: ImportOptions = {}): I
   return {
     config: {
       source: parsed.file,
-      servers: servers.map((srv) => linkUpstreams(srv, upstreams)),
+      servers: withLogs.map((srv) => linkUpstreams(srv, upstreams)),
       ...(upstreams.length > 0 ? { upstreams } : {}),
     },
     diagnostics,
