@@ -33,11 +33,13 @@ import { renderInspection } from "../pki/inspect-text.ts";
 import { KeyType, parseKeyType } from "../pki/keys.ts";
 import { type LintFinding, lintCertificate, renderLint } from "../pki/lint.ts";
 import { loadX509 } from "../pki/load-x509.ts";
+import { parseHostConstraint, parseIpRange } from "../pki/name-constraints.ts";
 import { readPkiObjects } from "../pki/pki-file.ts";
 import { getProfile } from "../pki/profiles.ts";
 import { parseSanList, type SubjectAltName } from "../pki/san.ts";
 import type { IssuedCertificate } from "../pki/sign.ts";
 import { initCaStore, readIndex } from "../pki/store.ts";
+import { initIntermediateStore } from "../pki/store-intermediate.ts";
 import { publishCrl, revokeInStore } from "../pki/store-revoke.ts";
 import { issueIntoStore, signIntoStore } from "../pki/store-sign.ts";
 import { MAX_DAYS } from "../pki/validity.ts";
@@ -117,6 +119,16 @@ function parseAt(value: string): Date {
   return new Date(t);
 }
 
+function parsePathLen(value: string): number {
+  if (!/^\d{1,2}$/.test(value)) {
+    throw new MtlsError(
+      ErrorCode.USAGE,
+      `Bad --path-len '${value}': expected an integer from 0 to 99`,
+    );
+  }
+  return Number(value);
+}
+
 function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
@@ -124,7 +136,12 @@ function collect(value: string, previous: string[] = []): string[] {
 /** Every certificate (DER) in the given files, for --ca and --chain. */
 function certificatesIn(paths: readonly string[], what: string): Uint8Array[] {
   return paths.flatMap((p) => {
-    const file = existsSync(join(p, "ca.crt")) ? join(p, "ca.crt") : p;
+    // A CA store directory: its root (an intermediate's store has root.crt) is the anchor.
+    const file = existsSync(join(p, "root.crt"))
+      ? join(p, "root.crt")
+      : existsSync(join(p, "ca.crt"))
+        ? join(p, "ca.crt")
+        : p;
     const certs = readPkiObjects(readFileChecked(file, what), file).filter(
       (o) => o.kind === "certificate",
     );
@@ -174,6 +191,13 @@ interface PassphraseOptions {
   passphraseFile?: string;
 }
 interface InitOptions extends PassphraseOptions {
+  intermediate?: boolean;
+  parent?: string;
+  parentPassphraseFile?: string;
+  pathLen?: number;
+  permitDns?: string[];
+  permitIp?: string[];
+  permitUri?: string[];
   dir: string;
   subject?: string;
   days?: number;
@@ -279,8 +303,40 @@ export function registerPki(program: Command): void {
   applyCommonOptions(pki.command("init"))
     .description("create a CA: DIR/ca.key (0600), DIR/ca.crt, DIR/index.json")
     .requiredOption("--dir <dir>", "store directory (created when missing)")
-    .option("--subject <dn>", `CA subject; ${SUBJECT_ORDER}`, "CN=mtlskit CA")
-    .option("--days <n>", "validity in days", parseDays, 3650)
+    .option(
+      "--subject <dn>",
+      `CA subject (default "CN=mtlskit CA", or "CN=mtlskit Issuing CA" with --intermediate); ${SUBJECT_ORDER}`,
+    )
+    .option("--days <n>", "validity in days (default 3650, or 1825 with --intermediate)", parseDays)
+    .option(
+      "--intermediate",
+      "create an issuing CA signed by --parent (pathLen 0, keyCertSign + cRLSign)",
+    )
+    .option("--parent <dir>", "the signing CA's store directory (with --intermediate)")
+    .option(
+      "--parent-passphrase-file <file>",
+      `file holding the parent key's passphrase (else env ${PASSPHRASE_ENV}, else a prompt)`,
+    )
+    .option(
+      "--path-len <n>",
+      "pathLenConstraint of the intermediate (default 0: it issues leaves only)",
+      parsePathLen,
+    )
+    .option(
+      "--permit-dns <domain>",
+      "name constraint: permitted DNS domain (repeatable; .example.com = below only)",
+      collect,
+    )
+    .option(
+      "--permit-ip <cidr>",
+      "name constraint: permitted IP range, e.g. 10.0.0.0/8 (repeatable)",
+      collect,
+    )
+    .option(
+      "--permit-uri <host>",
+      "name constraint: permitted URI host, e.g. a SPIFFE trust domain (repeatable)",
+      collect,
+    )
     .option(
       "--key-type <type>",
       `${Object.values(KeyType).join(", ")} (default ec-p256)`,
@@ -301,22 +357,67 @@ export function registerPki(program: Command): void {
           );
         }
       }
-      const ca = await initCaStore(opts.dir, {
+      const common = {
         ...(opts.subject === undefined ? {} : { subject: opts.subject }),
         ...(opts.days === undefined ? {} : { days: opts.days }),
         ...(opts.keyType === undefined ? {} : { keyType: opts.keyType }),
         ...(passphrase === undefined ? {} : { passphrase }),
         force: opts.force ?? false,
-      });
+      };
+      const constraints = {
+        dns: (opts.permitDns ?? []).map((d) => parseHostConstraint("dns", d)),
+        ip: (opts.permitIp ?? []).map(parseIpRange),
+        uri: (opts.permitUri ?? []).map((u) => parseHostConstraint("uri", u)),
+      };
+      const constrained =
+        constraints.dns.length + constraints.ip.length + constraints.uri.length > 0;
+      if (
+        !opts.intermediate &&
+        (opts.parent !== undefined || constrained || opts.pathLen !== undefined)
+      ) {
+        throw new MtlsError(
+          ErrorCode.USAGE,
+          "--parent, --path-len and --permit-* need --intermediate",
+          {
+            hint: "a root CA has no parent; create an issuing CA with --intermediate --parent DIR",
+          },
+        );
+      }
+      if (opts.intermediate && opts.parent === undefined) {
+        throw new MtlsError(
+          ErrorCode.USAGE,
+          "--intermediate needs --parent DIR: the CA that signs it",
+        );
+      }
+      let parentPassphrase: { parentPassphrase?: string } = {};
+      if (opts.parent !== undefined) {
+        const p = await storePassphrase(opts.parent, {
+          ...(opts.parentPassphraseFile === undefined
+            ? {}
+            : { passphraseFile: opts.parentPassphraseFile }),
+        });
+        parentPassphrase = p.passphrase === undefined ? {} : { parentPassphrase: p.passphrase };
+      }
+      const ca =
+        opts.parent === undefined
+          ? await initCaStore(opts.dir, common)
+          : await initIntermediateStore(opts.dir, opts.parent, {
+              ...common,
+              ...parentPassphrase,
+              ...(opts.pathLen === undefined ? {} : { pathLen: opts.pathLen }),
+              ...(constrained ? { nameConstraints: constraints } : {}),
+            });
       print(
         this,
         [
-          "Created CA",
+          opts.parent === undefined
+            ? "Created CA"
+            : `Created intermediate CA signed by ${opts.parent}`,
           `  subject   ${ca.cert.subject}`,
           `  serial    ${ca.cert.serialNumber.toLowerCase()}`,
           `  notAfter  ${ca.cert.notAfter.toISOString()}`,
           `  key       ${opts.keyType ?? "ec-p256"}${passphrase === undefined ? "" : ", encrypted (PKCS#8, AES-256-CBC)"}`,
-          `  files     ${["ca.crt", "ca.key", "index.json"].map((f) => join(opts.dir, f)).join(", ")}`,
+          `  files     ${(opts.parent === undefined ? ["ca.crt", "ca.key", "index.json"] : ["ca.crt", "ca.key", "chain.pem", "root.crt", "index.json"]).map((f) => join(opts.dir, f)).join(", ")}`,
           "",
         ].join("\n"),
       );

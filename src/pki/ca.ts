@@ -33,6 +33,13 @@ export interface CaMaterial {
   readonly cert: X509Certificate;
   /** The private key (decrypted). */
   readonly key: KeyObject;
+  /**
+   * The CA certificates a leaf's chain carries after the leaf (PEM): this CA and the CAs
+   * above it, without the root. Empty for a root CA.
+   */
+  readonly chainPem: string;
+  /** The root certificate (PEM): what relying parties trust. A root's own certPem. */
+  readonly rootPem: string;
 }
 
 /** A private key given as a `node:crypto` KeyObject or a WebCrypto CryptoKey. */
@@ -110,11 +117,14 @@ export async function createRootCa(options: CreateRootCaOptions = {}): Promise<C
     },
     key,
   );
+  const certPem = encodePem("CERTIFICATE", der);
   return {
-    certPem: encodePem("CERTIFICATE", der),
+    certPem,
     keyPem: privateKeyPem(key, options.passphrase),
     cert: new x509.X509Certificate(der),
     key,
+    chainPem: "",
+    rootPem: certPem,
   };
 }
 
@@ -126,6 +136,10 @@ export interface CaFromPemOptions {
   readonly keyPath?: string;
   /** Passphrase of an encrypted key. */
   readonly passphrase?: string;
+  /** For an intermediate: its chain (itself and CAs above, no root), PEM; default none. */
+  readonly chainPem?: string;
+  /** For an intermediate: the root certificate, PEM; default the CA's own certificate. */
+  readonly rootPem?: string;
 }
 
 /**
@@ -178,5 +192,12 @@ export async function caFromPem(
       { hint: "create a CA with `mtls pki init`", details: { certPath } },
     );
   }
-  return { certPem, keyPem, cert, key };
+  return {
+    certPem,
+    keyPem,
+    cert,
+    key,
+    chainPem: options.chainPem ?? "",
+    rootPem: options.rootPem ?? certPem,
+  };
 }

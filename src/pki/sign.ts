@@ -21,6 +21,12 @@ import {
   subjectKeyIdentifierExtension,
 } from "./certificate-der.ts";
 import { readCsr } from "./csr.ts";
+import {
+  NAME_CONSTRAINTS_OID,
+  type NameConstraints,
+  readNameConstraints,
+  sanOutsideConstraints,
+} from "./name-constraints.ts";
 import { encodePem } from "./pem.ts";
 import { getProfile, MAX_LEAF_DAYS, type Profile, type ProfileName } from "./profiles.ts";
 import { canonicalIp, formatSan, parseSan, type SubjectAltName } from "./san.ts";
@@ -75,6 +81,8 @@ export interface CaSigner {
   /** The CA's key identifier (its SKI, else computed): the AKI of what it signs. */
   readonly keyId: Uint8Array;
   readonly notAfter: Date;
+  /** The CA's permitted subtrees, when its certificate has nameConstraints. */
+  readonly nameConstraints?: NameConstraints;
 }
 
 const signers = new WeakMap<CaMaterial, CaSigner>();
@@ -90,7 +98,9 @@ export function caSignerOf(ca: CaMaterial): CaSigner {
     const spki = new Uint8Array(ca.cert.publicKey.rawData);
     // The SKI extension's value is an OCTET STRING holding the key identifier.
     const keyId = ski ? new Uint8Array(ski.value).subarray(2) : keyIdentifierOf(spki);
+    const nc = ca.cert.extensions.find((e) => e.type === NAME_CONSTRAINTS_OID);
     signer = {
+      ...(nc ? { nameConstraints: readNameConstraints(new Uint8Array(nc.value)) } : {}),
       key: ca.key,
       issuer: new Uint8Array(ca.cert.subjectName.toArrayBuffer()),
       keyId,
@@ -209,6 +219,21 @@ export function signPublicKey(
       {
         hint: "request a SAN, e.g. --san DNS:host.example.com (clients check the SAN, not the CN)",
         details: { subject: request.subjectText },
+      },
+    );
+  }
+  const outside = signer.nameConstraints
+    ? sans
+        .map((s) => sanOutsideConstraints(s, signer.nameConstraints as NameConstraints))
+        .find((r) => r)
+    : undefined;
+  if (outside !== undefined) {
+    throw new MtlsError(
+      ErrorCode.PKI_POLICY,
+      `Cannot issue for '${request.subjectText}': ${outside}`,
+      {
+        hint: "ask for names inside the CA's constraints, or issue from a CA whose constraints include them",
+        details: { sans: sans.map(formatSan) },
       },
     );
   }

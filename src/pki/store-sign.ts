@@ -57,7 +57,8 @@ export interface StoreIssueResult {
 
 /**
  * Signs a CSR with the CA in `dir` and records it: serial unique in the index, output
- * files, `certs/SERIAL.pem` and `index.json` written all or nothing under the lock.
+ * files, `certs/SERIAL.pem` and `index.json` written all or nothing under the lock. From
+ * an intermediate CA the certificate file holds the leaf followed by `chain.pem`.
  * @param dir the CA store
  * @param csrPem PEM `CERTIFICATE REQUEST`
  * @throws {MtlsError} as `loadCaStore` and `signCsr`; `MTLS_EXISTS` when an output exists
@@ -111,7 +112,11 @@ async function issueUnderLock(
         ...(options.pathLen === undefined ? {} : { pathLen: options.pathLen }),
       });
       const force = options.force ?? false;
-      const files: FileToCommit[] = [{ path: options.certPath, data: issued.certPem, force }];
+      // From an intermediate, the file carries the chain too (leaf first, root left out):
+      // servers and clients send what the file holds, and a missing intermediate breaks peers.
+      const files: FileToCommit[] = [
+        { path: options.certPath, data: issued.certPem + ca.chainPem, force },
+      ];
       if (options.key) {
         files.push({ path: options.key.path, data: options.key.pem, mode: 0o600, force });
       }

@@ -8,6 +8,8 @@
  * DIR/index.json.lock   present while an issuer updates the index
  * DIR/certs/SERIAL.pem  a copy of each issued certificate (like openssl ca's new_certs_dir)
  * DIR/crl.pem, crl.der  the current CRL (written by `mtls pki revoke` and `mtls pki crl`)
+ * DIR/chain.pem         intermediates only: this CA and the CAs above it, without the root
+ * DIR/root.crt          intermediates only: the root, what relying parties trust
  * ```
  *
  * Writes are atomic and all-or-nothing; nothing is overwritten without `force` (the
@@ -34,6 +36,8 @@ export const StoreFile = {
   CERTS: "certs",
   CRL_PEM: "crl.pem",
   CRL_DER: "crl.der",
+  CHAIN: "chain.pem",
+  ROOT: "root.crt",
 } as const;
 
 /** Status of an issued certificate: `revoked` ones are listed in the CRL (`store-revoke.ts`). */
@@ -170,9 +174,17 @@ export async function loadCaStore(
   }
   const certPem = readFileChecked(certPath, "CA certificate").toString("utf8");
   const keyPem = readFileChecked(keyPath, "CA key").toString("utf8");
+  const optional = (name: string) =>
+    existsSync(join(dir, name))
+      ? readFileChecked(join(dir, name), name).toString("utf8")
+      : undefined;
+  const chainPem = optional(StoreFile.CHAIN);
+  const rootPem = optional(StoreFile.ROOT);
   return caFromPem(certPem, keyPem, {
     certPath,
     keyPath,
+    ...(chainPem === undefined ? {} : { chainPem }),
+    ...(rootPem === undefined ? {} : { rootPem }),
     ...(options.passphrase === undefined ? {} : { passphrase: options.passphrase }),
   });
 }
