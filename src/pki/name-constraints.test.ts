@@ -23,7 +23,7 @@ const nc: NameConstraints = {
 };
 
 /** The extnValue content of an Extension DER (the NameConstraints SEQUENCE). */
-function valueOf(extension: Uint8Array): Uint8Array {
+function extnValueOf(extension: Uint8Array): Uint8Array {
   const seq = derReadTlv(extension, 0);
   const oid = derReadTlv(extension, seq.start);
   let next = derReadTlv(extension, oid.end);
@@ -37,7 +37,7 @@ describe("name constraints", () => {
       ...nc,
       ip: [parseIpRange("10.1.2.3/8"), ...nc.ip.slice(1)],
     });
-    assert.deepEqual(readNameConstraints(valueOf(ext)), {
+    assert.deepEqual(readNameConstraints(extnValueOf(ext)), {
       dns: ["example.com", ".internal"],
       ip: [
         { address: "10.0.0.0", prefix: 8 },
