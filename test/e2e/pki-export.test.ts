@@ -1,0 +1,232 @@
+import assert from "node:assert/strict";
+import { execFile, spawnSync } from "node:child_process";
+import { readFileSync, statSync, writeFileSync } from "node:fs";
+import { createServer as createHttpsServer } from "node:https";
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import { Writable } from "node:stream";
+import { after, before, describe, it } from "node:test";
+import * as tls from "node:tls";
+import { Command } from "commander";
+import { registerPki } from "../../src/cli/pki.ts";
+import { runProgram } from "../../src/cli/run.ts";
+import { requirePeer } from "../helpers/peers.ts";
+import { tempDir } from "../helpers/tmp.ts";
+
+async function mtls(argv: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
+  let stdout = "";
+  let stderr = "";
+  const sink = (add: (s: string) => void) =>
+    new Writable({
+      write(chunk, _enc, done) {
+        add(String(chunk));
+        done();
+      },
+    });
+  const program = new Command("mtls");
+  registerPki(program);
+  const status = await runProgram(program, argv, {
+    stdout: sink((s) => {
+      stdout += s;
+    }),
+    stderr: sink((s) => {
+      stderr += s;
+    }),
+  });
+  return { status, stdout, stderr };
+}
+
+const PASS = "export pass 1";
+
+describe("mtls pki export --p12 with real PKCS#12 readers", () => {
+  const dir = tempDir({ after });
+  const root = join(dir, "root");
+  const issuing = join(dir, "issuing");
+  const file = (name: string) => join(issuing, name);
+
+  before(async () => {
+    writeFileSync(join(dir, "pw"), `${PASS}\n`);
+    const steps = [
+      ["pki", "init", "--dir", root],
+      ["pki", "init", "--intermediate", "--parent", root, "--dir", issuing],
+      ["pki", "issue", "server", "localhost", "--ca", issuing, "--san", "IP:127.0.0.1"],
+      ["pki", "issue", "client", "client-1", "--ca", issuing],
+      ["pki", "export", "client-1", "--ca", issuing, "--p12", "--passphrase-file", join(dir, "pw")],
+      [
+        "pki",
+        "export",
+        "client-1",
+        "--ca",
+        issuing,
+        "--p12",
+        "--legacy",
+        "--out",
+        file("client-1-legacy.p12"),
+        "--passphrase-file",
+        join(dir, "pw"),
+      ],
+      ["pki", "export", "client-1", "--ca", issuing, "--pem-bundle", "--with-root"],
+      ["pki", "export", "client-1", "--ca", issuing, "--der"],
+    ];
+    for (const argv of steps) {
+      const r = await mtls(argv);
+      assert.equal(r.status, 0, `${argv.join(" ")}\n${r.stderr}`);
+    }
+  });
+
+  const profiles = [
+    {
+      name: "modern",
+      file: "client-1.p12",
+      bags: /PBES2, PBKDF2, AES-256-CBC, Iteration \d+, PRF hmacWithSHA256/,
+      mac: /^MAC: sha256, Iteration \d+$/m,
+    },
+    {
+      name: "legacy",
+      file: "client-1-legacy.p12",
+      bags: /pbeWithSHA1And3-KeyTripleDES-CBC, Iteration 2048/,
+      mac: /^MAC: sha1, Iteration 2048$/m,
+    },
+  ];
+
+  for (const p of profiles) {
+    it(`openssl pkcs12 reads the ${p.name} file: both bags and the MAC as promised, key and two certificates, no RC2`, (t) => {
+      if (!requirePeer(t, "openssl")) return;
+      assert.equal(statSync(file(p.file)).mode & 0o777, 0o600);
+      const info = spawnSync(
+        "openssl",
+        ["pkcs12", "-in", file(p.file), "-passin", `pass:${PASS}`, "-info", "-nodes"],
+        {
+          encoding: "utf8",
+        },
+      );
+      assert.equal(info.status, 0, info.stderr);
+      const text = info.stdout + info.stderr;
+      assert.match(text, new RegExp(`PKCS7 Encrypted data: ${p.bags.source}`));
+      assert.match(text, new RegExp(`Shrouded Keybag: ${p.bags.source}`));
+      assert.match(text, p.mac);
+      assert.doesNotMatch(text, /RC2/i);
+      assert.equal(text.match(/-----BEGIN CERTIFICATE-----/g)?.length, 2);
+      assert.equal(text.match(/-----BEGIN PRIVATE KEY-----/g)?.length, 1);
+      const wrong = spawnSync(
+        "openssl",
+        ["pkcs12", "-in", file(p.file), "-passin", "pass:wrong", "-noout"],
+        { encoding: "utf8" },
+      );
+      assert.notEqual(wrong.status, 0);
+      assert.match(wrong.stderr, /Mac verify error: invalid password\?/);
+    });
+
+    it(`keytool -list sees one PrivateKeyEntry in the ${p.name} file`, (t) => {
+      if (!requirePeer(t, "keytool")) return;
+      const r = spawnSync(
+        "keytool",
+        ["-list", "-storetype", "PKCS12", "-keystore", file(p.file), "-storepass", PASS],
+        {
+          encoding: "utf8",
+        },
+      );
+      assert.equal(r.status, 0, r.stdout + r.stderr);
+      assert.match(r.stdout, /Your keystore contains 1 entry/);
+      assert.match(r.stdout, /^client-1, .*, PrivateKeyEntry, $/m);
+    });
+
+    it(`node:tls and curl --cert-type P12 authenticate with the ${p.name} file through the intermediate`, async (t) => {
+      const server = createHttpsServer(
+        {
+          key: readFileSync(file("localhost.key")),
+          cert: readFileSync(file("localhost.crt")),
+          ca: readFileSync(join(root, "ca.crt")),
+          requestCert: true,
+          rejectUnauthorized: true,
+        },
+        (req, res) => {
+          const peer = (req.socket as tls.TLSSocket).getPeerCertificate();
+          res.end(`hello ${peer.subject.CN}`);
+        },
+      );
+      await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+      t.after(() => server.close());
+      const port = (server.address() as AddressInfo).port;
+      const viaNode = await new Promise<string>((resolve, reject) => {
+        let got = "";
+        const s = tls.connect({
+          host: "127.0.0.1",
+          port,
+          ca: readFileSync(join(root, "ca.crt")),
+          pfx: readFileSync(file(p.file)),
+          passphrase: PASS,
+        });
+        s.on("secureConnect", () => s.end("GET / HTTP/1.0\r\n\r\n"));
+        s.on("data", (d: Buffer) => {
+          got += d.toString();
+        });
+        s.on("error", reject);
+        s.on("close", () => resolve(got));
+      });
+      assert.match(viaNode, /\r\n\r\nhello client-1$/);
+      if (!requirePeer(t, "curl")) return;
+      const viaCurl = await new Promise<string>((resolve) => {
+        execFile(
+          "curl",
+          [
+            "-sS",
+            "--max-time",
+            "10",
+            "--cacert",
+            join(root, "ca.crt"),
+            "--cert-type",
+            "P12",
+            "--cert",
+            `${file(p.file)}:${PASS}`,
+            `https://127.0.0.1:${port}/`,
+          ],
+          { encoding: "utf8" },
+          (_e, stdout, stderr) => resolve(stdout + stderr),
+        );
+      });
+      assert.equal(viaCurl, "hello client-1");
+    });
+  }
+
+  it("--pem-bundle holds leaf, intermediate and root; --der the leaf alone", (t) => {
+    const bundle = readFileSync(file("client-1.bundle.pem"), "utf8");
+    assert.equal(bundle.match(/-----BEGIN CERTIFICATE-----/g)?.length, 3);
+    assert.ok(bundle.startsWith(readFileSync(file("client-1.crt"), "utf8")));
+    assert.ok(bundle.endsWith(readFileSync(join(root, "ca.crt"), "utf8")));
+    if (!requirePeer(t, "openssl")) return;
+    const der = spawnSync(
+      "openssl",
+      ["x509", "-inform", "DER", "-in", file("client-1.der"), "-noout", "-subject"],
+      { encoding: "utf8" },
+    );
+    assert.equal(der.stdout, "subject=CN = client-1\n");
+  });
+
+  it("refuses an existing file, a missing passphrase and two formats at once", async () => {
+    const exists = await mtls(["pki", "export", "client-1", "--ca", issuing, "--der"]);
+    assert.equal(exists.status, 1);
+    assert.equal(
+      exists.stderr.split("\n")[0],
+      `mtls: Refusing to overwrite ${file("client-1.der")}: the file exists`,
+    );
+    const none = await mtls([
+      "pki",
+      "export",
+      "client-1",
+      "--ca",
+      issuing,
+      "--p12",
+      "--out",
+      join(dir, "x.p12"),
+    ]);
+    assert.equal(none.status, 2);
+    assert.match(
+      none.stderr,
+      /^mtls: Cannot write PKCS#12: no passphrase given\n {2}hint: give it with --passphrase-file FILE or MTLS_P12_PASSPHRASE\n$/,
+    );
+    const two = await mtls(["pki", "export", "client-1", "--ca", issuing, "--der", "--p12"]);
+    assert.equal(two.status, 2);
+    assert.equal(two.stderr, "mtls: Choose one export format: --p12, --pem-bundle or --der\n");
+  });
+});
