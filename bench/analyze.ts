@@ -12,7 +12,8 @@
  *      `mtls analyze F --format tshark-fields`
  *    and prints packets/s, MB/s, peak RSS and the ratios.
  *
- * Run: `npm run bench:analyze` (or `npx tsx bench/analyze.ts [SIZE_MB] [--keep]`).
+ * Run: `npm run bench:analyze` (or `npx tsx bench/analyze.ts [SIZE_MB] [--keep] [--build-only]`).
+ * Times are wall clock and CPU (user + system) seconds: on a shared machine compare CPU.
  * Asserts nothing; the goals live in the issue (≥ 10× tshark JSON throughput, RSS ≤ 256 MB).
  */
 import { spawnSync } from "node:child_process";
@@ -30,7 +31,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 const sizeMb = Number(process.argv.find((a, i) => i >= 2 && /^\d+$/.test(a)) ?? 200);
-const keep = process.argv.includes("--keep");
+const buildOnly = process.argv.includes("--build-only");
+const keep = buildOnly || process.argv.includes("--keep");
 const root = join(import.meta.dirname, "..");
 const mtlsDir = join(root, "..", "shared", "captures", "mtls");
 const dir = mkdtempSync(join(tmpdir(), "mtls-bench-analyze-"));
@@ -123,7 +125,10 @@ function build(): { bytes: number; packets: number; connections: number } {
 }
 
 interface Timing {
+  /** Wall clock, seconds. */
   readonly seconds: number;
+  /** User + system CPU, seconds. */
+  readonly cpu: number;
   readonly rssMb: number;
 }
 
@@ -131,12 +136,16 @@ function timed(command: string, args: readonly string[]): Timing {
   const out = join(dir, "time.txt");
   const r = spawnSync(
     "/usr/bin/time",
-    ["-f", "%e %M", "-o", out, "sh", "-c", `exec "$0" "$@" > /dev/null`, command, ...args],
+    ["-f", "%e %U %S %M", "-o", out, "sh", "-c", `exec "$0" "$@" > /dev/null`, command, ...args],
     { stdio: ["ignore", "ignore", "pipe"], encoding: "utf8" },
   );
   if (r.status !== 0) throw new Error(`${command} failed: ${r.stderr.slice(-500)}`);
-  const [seconds, kb] = readFileSync(out, "utf8").trim().split("\n").at(-1)!.split(" ");
-  return { seconds: Number(seconds), rssMb: Number(kb) / 1024 };
+  const [seconds, user, system, kb] = readFileSync(out, "utf8")
+    .trim()
+    .split("\n")
+    .at(-1)!
+    .split(" ");
+  return { seconds: Number(seconds), cpu: Number(user) + Number(system), rssMb: Number(kb) / 1024 };
 }
 
 /** `mtls` with only the analyze command (other commands cannot affect the figures). */
@@ -173,13 +182,18 @@ const FIELDS = [
 
 function line(name: string, t: Timing, size: number, packets: number): string {
   const mb = size / 1024 / 1024;
-  return `${name.padEnd(44)} ${t.seconds.toFixed(2).padStart(7)} s  ${Math.round(
-    packets / t.seconds,
-  )
-    .toLocaleString("en-US")
-    .padStart(
-      10,
-    )} packets/s  ${(mb / t.seconds).toFixed(1).padStart(7)} MB/s  peak RSS ${t.rssMb.toFixed(0).padStart(4)} MB`;
+  const rate = (n: number, s: number) =>
+    Math.round(n / s)
+      .toLocaleString("en-US")
+      .padStart(9);
+  return [
+    name.padEnd(38),
+    `wall ${t.seconds.toFixed(1).padStart(6)} s`,
+    `cpu ${t.cpu.toFixed(1).padStart(6)} s`,
+    `${rate(packets, t.cpu)} packets/s`,
+    `${(mb / t.cpu).toFixed(1).padStart(6)} MB/s (per CPU s)`,
+    `peak RSS ${t.rssMb.toFixed(0).padStart(4)} MB`,
+  ].join("  ");
 }
 
 try {
@@ -189,6 +203,7 @@ try {
   console.log(
     `capture: ${(size / 1024 / 1024).toFixed(1)} MB, ${built.packets.toLocaleString("en-US")} packets, ~${built.connections.toLocaleString("en-US")} TLS connections (built in ${((performance.now() - started) / 1000).toFixed(1)} s) at ${capture}`,
   );
+  if (buildOnly) process.exit(0);
   const tsharkJson = timed("tshark", ["-r", capture, "-Y", "tls", "-T", "json"]);
   const oursJson = mtls(capture, "--json");
   const tsharkFields = timed("tshark", [
@@ -210,7 +225,7 @@ try {
   console.log(line("tshark -Y tls -T fields (7 fields)", tsharkFields, size, built.packets));
   console.log(line("mtls analyze --format tshark-fields", oursFields, size, built.packets));
   console.log(
-    `ratios: --json ${(tsharkJson.seconds / oursJson.seconds).toFixed(1)}× faster than tshark -T json (goal ≥ 10×); tshark-fields ${(tsharkFields.seconds / oursFields.seconds).toFixed(1)}× faster than -T fields; peak RSS ${oursJson.rssMb.toFixed(0)} / ${oursFields.rssMb.toFixed(0)} MB (goal ≤ 256 MB)`,
+    `ratios (CPU / wall): --json ${(tsharkJson.cpu / oursJson.cpu).toFixed(1)}× / ${(tsharkJson.seconds / oursJson.seconds).toFixed(1)}× tshark -T json (goal ≥ 10×); tshark-fields ${(tsharkFields.cpu / oursFields.cpu).toFixed(1)}× / ${(tsharkFields.seconds / oursFields.seconds).toFixed(1)}× -T fields; peak RSS ${oursJson.rssMb.toFixed(0)} / ${oursFields.rssMb.toFixed(0)} MB (goal ≤ 256 MB)`,
   );
 } finally {
   if (keep) console.log(`kept ${dir}`);

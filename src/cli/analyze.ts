@@ -19,7 +19,7 @@
  * The file is streamed: memory stays bounded whatever its size.
  * @module
  */
-import { createReadStream } from "node:fs";
+import { createReadStream, statSync } from "node:fs";
 import { Readable } from "node:stream";
 import { createGunzip } from "node:zlib";
 import type { Command } from "commander";
@@ -29,6 +29,7 @@ import { ConnectionTranscriber } from "../analyze/connection-transcript.ts";
 import { type ConnectionFilter, EventFilter } from "../analyze/event-filter.ts";
 import type { AnalyzerEvent } from "../analyze/events.ts";
 import { KeyLog } from "../analyze/key-log.ts";
+import { PROGRESS_MIN_BYTES, ProgressBar } from "../analyze/progress-bar.ts";
 import { Tls13RecordDecryptor } from "../analyze/tls13-record-decryptor.ts";
 import { TranscriptJsonWriter } from "../analyze/transcript-json.ts";
 import { TsharkFieldsWriter } from "../analyze/tshark-fields.ts";
@@ -49,6 +50,7 @@ interface AnalyzeFlags {
   readonly host?: string;
   readonly port?: string;
   readonly keylog?: string;
+  readonly progress?: boolean;
 }
 
 interface Renderer {
@@ -91,17 +93,27 @@ function root(cmd: Command): Command {
   return r;
 }
 
-/** Yields the file's bytes, inflating gzip (detected by its magic 1f 8b) on the fly. */
-async function* captureChunks(source: Readable): AsyncGenerator<Uint8Array> {
+/**
+ * Yields the file's bytes, inflating gzip (detected by its magic 1f 8b) on the fly.
+ * @param read called with the number of file bytes read so far (before inflating)
+ */
+async function* captureChunks(
+  source: Readable,
+  read: (bytes: number) => void,
+): AsyncGenerator<Uint8Array> {
   const it = source[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
   const first = await it.next();
   if (first.done) return;
   const head = first.value;
+  let total = head.length;
+  read(total);
   async function* all(): AsyncGenerator<Buffer> {
     yield head;
     for (;;) {
       const n = await it.next();
       if (n.done) return;
+      total += n.value.length;
+      read(total);
       yield n.value;
     }
   }
@@ -124,6 +136,7 @@ export function registerAnalyze(program: Command): void {
     .option("--stream <n>", "only TCP stream N (tshark's tcp.stream)")
     .option("--host <ip>", "only connections with this IP address at either end")
     .option("--port <n>", "only connections with this TCP port at either end")
+    .option("--no-progress", "no progress bar on standard error")
     .option(
       "--keylog <file>",
       "NSS key log (SSLKEYLOGFILE) to decrypt TLS 1.3 handshakes and alerts; pcapng DSB secrets are used too",
@@ -150,6 +163,12 @@ export function registerAnalyze(program: Command): void {
         if (out.writeErr) out.writeErr(s);
         else process.stderr.write(s);
       };
+      // A progress bar only on a terminal, for files over a few MB.
+      let progress: ProgressBar | undefined;
+      if (file !== "-" && process.stderr.isTTY && flags.progress !== false) {
+        const size = fileSize(file);
+        if (size >= PROGRESS_MIN_BYTES) progress = new ProgressBar(size, warn);
+      }
       const filter: ConnectionFilter = {
         ...(flags.stream !== undefined ? { stream: integerFlag("--stream", flags.stream, 0) } : {}),
         ...(flags.host !== undefined ? { host: flags.host } : {}),
@@ -159,8 +178,16 @@ export function registerAnalyze(program: Command): void {
       if (flags.keylog !== undefined) {
         keyLog.add(readFileChecked(flags.keylog, "key log").toString("utf8"));
       }
-      await analyzeFile(file, format as Format, { write, warn, filter, keyLog });
+      await analyzeFile(file, format as Format, { write, warn, filter, keyLog, progress });
     });
+}
+
+function fileSize(file: string): number {
+  try {
+    return statSync(file).size;
+  } catch {
+    return 0; // reported when the file is opened
+  }
 }
 
 function integerFlag(name: string, value: string, max: number): number {
@@ -182,6 +209,7 @@ async function analyzeFile(
     warn(s: string): void;
     filter: ConnectionFilter;
     keyLog: KeyLog;
+    progress: ProgressBar | undefined;
   },
 ): Promise<void> {
   const source =
@@ -204,19 +232,30 @@ async function analyzeFile(
       if (ev.kind === "warning") {
         const where =
           ev.stream === undefined ? `frame ${ev.frame}` : `frame ${ev.frame}, stream ${ev.stream}`;
+        io.progress?.clear();
         io.warn(`mtls: warning: ${where}: ${ev.message}\n`);
       }
     }
-    io.write(view.add(events));
+    const text = view.add(events);
+    if (text.length > 0) {
+      io.progress?.clear();
+      io.write(text);
+    }
   };
   try {
-    for await (const chunk of captureChunks(source)) {
+    let read = 0;
+    for await (const chunk of captureChunks(source, (n) => {
+      read = n;
+    })) {
+      io.progress?.update(read);
       // A plain Uint8Array view: its subarray() is cheaper than Buffer's.
       handle(analyzer.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength)));
     }
+    io.progress?.clear();
     handle(analyzer.finish());
     io.write(view.finish());
   } catch (e) {
+    io.progress?.clear();
     if (isErrno(e, "ENOENT") || isErrno(e, "EACCES") || isErrno(e, "EISDIR")) {
       throw new MtlsError(ErrorCode.FILE, `Cannot read capture ${file}: ${(e as Error).message}`, {
         cause: e,
