@@ -1,18 +1,23 @@
 /**
- * `mtls gateway --nginx FILE [--test]`: runs the mTLS gateway from an nginx `server`
- * block, or only checks the configuration like `nginx -t`.
+ * `mtls gateway --nginx FILE | --config FILE [--test] [--print-config]`: runs the mTLS
+ * gateway from an nginx configuration or a native YAML one, only checks it like
+ * `nginx -t`, or prints its native YAML equivalent.
  * @module
  */
 import type { Command } from "commander";
 import { ErrorCode, MtlsError } from "../errors.ts";
 import { ConfigError, formatDiagnostic } from "../gateway/diagnostic.ts";
+import { loadNativeGateway } from "../gateway/native/load-native.ts";
+import { printNativeConfig } from "../gateway/native/print-config.ts";
 import { loadNginxGateway } from "../gateway/nginx/load.ts";
 import { startGateway } from "../gateway/server.ts";
 import { applyCommonOptions } from "./run.ts";
 
 interface GatewayFlags {
   readonly nginx?: string;
+  readonly config?: string;
   readonly test?: boolean;
+  readonly printConfig?: boolean;
 }
 
 /** Registers `mtls gateway`. */
@@ -20,8 +25,10 @@ export function registerGateway(program: Command): void {
   const cmd = program
     .command("gateway")
     .description("run the mTLS gateway (an nginx-compatible TLS-terminating proxy)")
-    .option("--nginx <file>", "nginx configuration with one server block")
+    .option("--nginx <file>", "nginx configuration (nginx.conf, conf.d include, or a server block)")
+    .option("--config <file>", "native YAML configuration (safer defaults)")
     .option("-t, --test", "check the configuration and exit (like nginx -t)")
+    .option("--print-config", "print the native YAML equivalent and exit")
     .action(async (flags: GatewayFlags) => {
       let root: Command = cmd;
       while (root.parent) root = root.parent;
@@ -36,15 +43,22 @@ async function runGateway(flags: GatewayFlags, out: Output): Promise<void> {
   // The streams `runProgram` configured on the root command (tests pass their own).
   const stdout = (s: string) => (out.writeOut ? out.writeOut(s) : process.stdout.write(s));
   const stderr = (s: string) => (out.writeErr ? out.writeErr(s) : process.stderr.write(s));
-  const file = flags.nginx;
-  if (!file) {
-    throw new MtlsError(ErrorCode.USAGE, "Missing configuration: --nginx FILE is required", {
-      hint: "mtls gateway --nginx gateway.conf",
+  if (flags.nginx && flags.config) {
+    throw new MtlsError(ErrorCode.USAGE, "Conflicting options: --nginx and --config both given", {
+      hint: "use one configuration file",
     });
+  }
+  const file = flags.nginx ?? flags.config;
+  if (!file) {
+    throw new MtlsError(
+      ErrorCode.USAGE,
+      "Missing configuration: --nginx FILE or --config FILE is required",
+      { hint: "mtls gateway --nginx gateway.conf, or mtls gateway --config gateway.yaml" },
+    );
   }
   let loaded: ReturnType<typeof loadNginxGateway>;
   try {
-    loaded = loadNginxGateway(file);
+    loaded = flags.nginx ? loadNginxGateway(file) : loadNativeGateway(file);
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
     for (const d of e.diagnostics) stderr(`mtls: ${formatDiagnostic(d)}\n`);
@@ -58,6 +72,10 @@ async function runGateway(flags: GatewayFlags, out: Output): Promise<void> {
     );
   }
   for (const d of loaded.diagnostics) stderr(`mtls: ${formatDiagnostic(d)}\n`);
+  if (flags.printConfig) {
+    stdout(printNativeConfig(loaded.config));
+    return;
+  }
   if (flags.test) {
     stdout(`mtls: the configuration file ${file} syntax is ok\n`);
     stdout(`mtls: configuration file ${file} test is successful\n`);

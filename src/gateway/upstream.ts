@@ -125,8 +125,9 @@ export function createUpstream(
   const connectTimeout = location.proxy?.connectTimeoutMs ?? options.connectTimeoutMs ?? 60_000;
   // proxy_ssl_name defaults to $proxy_host without its port: the upstream block's name or the host.
   const tlsName = tls.name ?? pass.upstream ?? pass.host;
-  // nginx: proxy_ssl_server_name off; mtlskit in nginx mode without the directive: SNI for names.
-  const sendSni = tls.serverName ?? isIP(tlsName) === 0;
+  // nginx: proxy_ssl_server_name off; mtlskit without the directive: SNI for names. Never
+  // for an address (RFC 6066 §3 forbids literal addresses, nginx skips them too).
+  const sendSni = (tls.serverName ?? true) && isIP(tlsName) === 0;
   const agent = new Agent({
     headersTimeout: readTimeout,
     bodyTimeout: readTimeout,

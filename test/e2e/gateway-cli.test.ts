@@ -144,3 +144,44 @@ test("mtls gateway prints its addresses and stops on SIGTERM", async (t) => {
   assert.equal(await exit, 0);
   assert.match(stdout, /SIGTERM received, closing\n$/);
 });
+
+test("mtls gateway --print-config prints the native YAML of an nginx file, and --config reads it back", async (t) => {
+  if (!requirePeer(t, "openssl")) return;
+  const dir = tempDir(t);
+  makeOpensslPki(dir);
+  const file = join(dir, "gateway.conf");
+  writeFileSync(file, FIXED);
+  const r = await mtls(["gateway", "--nginx", file, "--print-config"]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^listeners:\n {2}- listen:\n {6}- 127\.0\.0\.1:0\n/);
+  assert.match(r.stdout, /clientAuth: require\n/);
+  assert.match(r.stdout, /verify: true\n/);
+  const yaml = join(dir, "gateway.yaml");
+  writeFileSync(yaml, r.stdout);
+  const back = await mtls(["gateway", "--config", yaml, "--test"]);
+  assert.equal(back.status, 0, back.stderr);
+  assert.match(back.stdout, /test is successful\n$/);
+});
+
+test("mtls gateway --config reports schema errors with path and file:line:col", async (t) => {
+  const dir = tempDir(t);
+  const yaml = join(dir, "gateway.yaml");
+  writeFileSync(
+    yaml,
+    `listeners:
+  - listen: ["127.0.0.1:0"]
+    tls: { certificate: a.crt, key: a.key, clientAuth: maybe }
+    routes: [{ path: /, upstream: "https://127.0.0.1:9" }]
+`,
+  );
+  const r = await mtls(["gateway", "--config", yaml, "--test"]);
+  assert.equal(r.status, 1);
+  assert.ok(
+    r.stderr.includes(
+      `mtls: ${yaml}:3:56: error: listeners[0].tls.clientAuth: expected one of "require", "optional", "optional_no_ca", "off", got "maybe"`,
+    ),
+    r.stderr,
+  );
+  const both = await mtls(["gateway", "--config", yaml, "--nginx", yaml]);
+  assert.equal(both.status, 2);
+});

@@ -1,0 +1,138 @@
+/**
+ * `mtls gateway --print-config`: the native YAML equivalent of a configuration (usually
+ * one imported from nginx). Everything nginx mode decided is written out explicitly —
+ * `upstreamTls.verify: false` included — so the native file behaves the same while
+ * showing what the nginx configuration left weak.
+ * @module
+ */
+import { stringify } from "yaml";
+import type { GatewayConfig, LocationConfig, ServerConfig } from "../config.ts";
+
+function listenText(l: ServerConfig["listen"][number]): string {
+  return `${l.ipv6 ? `[${l.host}]` : l.host}:${l.port}`;
+}
+
+function route(l: LocationConfig): Record<string, unknown> {
+  const u = l.upstreamTls;
+  const pass = l.proxyPass;
+  return {
+    path: l.path,
+    ...(l.match !== "prefix" ? { match: l.match } : {}),
+    ...(pass ? { upstream: pass.upstream ? `${pass.protocol}://${pass.upstream}` : pass.url } : {}),
+    ...(l.return
+      ? {
+          return: {
+            status: l.return.status,
+            ...(l.return.text !== undefined ? { text: l.return.text } : {}),
+          },
+        }
+      : {}),
+    ...(pass?.protocol === "https"
+      ? {
+          upstreamTls: {
+            ...(u.certificate ? { certificate: u.certificate.path } : {}),
+            ...(u.certificateKey ? { key: u.certificateKey.path } : {}),
+            ...(u.trustedCertificate ? { ca: u.trustedCertificate.path } : {}),
+            verify: u.verify,
+            ...(u.serverName !== undefined ? { serverName: u.serverName } : {}),
+            ...(u.name ? { name: u.name } : {}),
+            ...(u.sessionReuse ? {} : { sessionReuse: false }),
+          },
+        }
+      : {}),
+    ...(l.proxySetHeaders && l.proxySetHeaders.length > 0
+      ? { setHeaders: Object.fromEntries(l.proxySetHeaders.map((h) => [h.name, h.value])) }
+      : {}),
+    ...(l.identityHeaders && l.identityHeaders !== "off"
+      ? { identityHeaders: l.identityHeaders }
+      : {}),
+    ...(l.clientMaxBodySize !== undefined ? { maxBodySize: String(l.clientMaxBodySize) } : {}),
+    ...(l.proxy?.connectTimeoutMs || l.proxy?.readTimeoutMs
+      ? {
+          timeouts: {
+            ...(l.proxy.connectTimeoutMs ? { connect: `${l.proxy.connectTimeoutMs}ms` } : {}),
+            ...(l.proxy.readTimeoutMs ? { read: `${l.proxy.readTimeoutMs}ms` } : {}),
+          },
+        }
+      : {}),
+  };
+}
+
+function listener(s: ServerConfig): Record<string, unknown> {
+  const t = s.tls;
+  const cache = t.sessionCache;
+  return {
+    listen: s.listen.map(listenText),
+    ...(s.serverNames.length > 0 ? { serverNames: [...s.serverNames] } : {}),
+    tls: {
+      certificate: t.certificate.path,
+      key: t.certificateKey.path,
+      clientAuth: t.verifyClient === "on" ? "require" : t.verifyClient,
+      ...(t.clientCertificate ? { clientCa: t.clientCertificate.path } : {}),
+      ...(t.trustedCertificate ? { trustedCa: t.trustedCertificate.path } : {}),
+      ...(t.crl ? { crl: t.crl.path } : {}),
+      ...(t.verifyDepth !== undefined && t.verifyDepth !== 1 ? { verifyDepth: t.verifyDepth } : {}),
+      // Native mode allows TLS 1.2 and 1.3 only.
+      protocols: t.protocols.filter((p) => p === "TLSv1.2" || p === "TLSv1.3"),
+      ciphers: t.ciphers,
+      ...(t.preferServerCiphers ? { preferServerCiphers: true } : {}),
+      sessionCache: cache.kind === "shared" ? "builtin" : cache.kind,
+      ...(cache.kind === "builtin" ? { sessionCacheSize: cache.sessions } : {}),
+      sessionTimeout: `${t.sessionTimeoutSeconds}s`,
+    },
+    ...(s.errorLog ? { errorLog: { file: s.errorLog.file, level: s.errorLog.level } } : {}),
+    ...(s.accessLog
+      ? {
+          accessLog: {
+            file: s.accessLog.file,
+            format: s.accessLog.format,
+            ...(s.accessLog.escape ? { escape: s.accessLog.escape } : {}),
+          },
+        }
+      : {}),
+    routes: s.return
+      ? [
+          {
+            path: "/",
+            return: {
+              status: s.return.status,
+              ...(s.return.text !== undefined ? { text: s.return.text } : {}),
+            },
+          },
+        ]
+      : s.locations.map(route),
+  };
+}
+
+/**
+ * Prints a configuration as native YAML.
+ * @param config the configuration (from the nginx importer or the native parser)
+ * @returns YAML text that `mtls gateway --config` reads back to the same behaviour
+ * @example
+ * ```ts
+ * process.stdout.write(printNativeConfig(loadNginxGateway("gw.conf").config));
+ * ```
+ */
+export function printNativeConfig(config: GatewayConfig): string {
+  const doc = {
+    ...(config.upstreams && config.upstreams.length > 0
+      ? {
+          upstreams: Object.fromEntries(
+            config.upstreams.map((u) => [
+              u.name,
+              {
+                servers: u.servers.flatMap((s) =>
+                  Array.from(
+                    { length: s.weight },
+                    () => `${s.host.includes(":") ? `[${s.host}]` : s.host}:${s.port}`,
+                  ),
+                ),
+              },
+            ]),
+          ),
+        }
+      : {}),
+    listeners: config.servers.map(listener),
+  };
+  return stringify(doc, { lineWidth: 0 });
+}
