@@ -6,7 +6,7 @@ import { ConnectionTranscriber, type Transcript } from "./connection-transcript.
 import { EventFilter } from "./event-filter.ts";
 import type { AnalyzerEvent } from "./events.ts";
 import { mtlsVerdict } from "./mtls-verdict.ts";
-import { transcriptJson } from "./transcript-json.ts";
+import { transcriptJson, transcriptJsonLine } from "./transcript-json.ts";
 import { renderWalkthrough } from "./walkthrough-text.ts";
 
 const MTLS = "../shared/captures/mtls";
@@ -146,6 +146,21 @@ describe("transcriptJson()", () => {
       certificates: ["O=Seed,CN=client-1", "CN=Seed Test CA"],
     });
     assert.equal(JSON.parse(JSON.stringify(j)).outcome, "established");
+  });
+});
+
+describe("transcriptJsonLine()", () => {
+  it("equals JSON.stringify(transcriptJson()) while reusing shared field trees", () => {
+    for (const name of [
+      "09a-tls12-mtls-resumption-session-id",
+      "07a-tls12-untrusted-client-cert-unknown-ca",
+    ]) {
+      for (const t of transcripts(`${MTLS}/${name}.pcap`)) {
+        const line = transcriptJsonLine(t);
+        assert.deepEqual(JSON.parse(line), JSON.parse(JSON.stringify(transcriptJson(t))));
+        assert.equal(transcriptJsonLine(t), line);
+      }
+    }
   });
 });
 

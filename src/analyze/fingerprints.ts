@@ -28,12 +28,25 @@ export interface Fingerprint {
   readonly raw: string;
 }
 
+/** Hashes of recent fingerprint strings: the same clients recur in a capture. */
+const HASH_CACHE_SIZE = 4096;
+const hashes = new Map<string, string>();
+
+function cached(key: string, compute: () => string): string {
+  const hit = hashes.get(key);
+  if (hit !== undefined) return hit;
+  const value = compute();
+  if (hashes.size >= HASH_CACHE_SIZE) hashes.clear();
+  hashes.set(key, value);
+  return value;
+}
+
 function md5(s: string): string {
-  return createHash("md5").update(s).digest("hex");
+  return cached(`md5 ${s}`, () => createHash("md5").update(s).digest("hex"));
 }
 
 function sha12(s: string): string {
-  return createHash("sha256").update(s).digest("hex").slice(0, 12);
+  return cached(`sha ${s}`, () => createHash("sha256").update(s).digest("hex").slice(0, 12));
 }
 
 function hex4(v: number): string {

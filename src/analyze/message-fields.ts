@@ -60,6 +60,45 @@ function named(name: string, v: number): string {
   return name.includes(code(v)) ? name : `${name} (${code(v)})`;
 }
 
+/** Display strings of code points, memoised per registry (values are 16-bit). */
+const SUITE_NAMES = new Map<number, string>();
+const GROUP_NAMES = new Map<number, string>();
+const SCHEME_NAMES = new Map<number, string>();
+
+function memo(table: Map<number, string>, v: number, name: (v: number) => string): string {
+  let s = table.get(v);
+  if (s === undefined) {
+    s = named(name(v), v);
+    table.set(v, s);
+  }
+  return s;
+}
+
+function suite(v: number): string {
+  return memo(SUITE_NAMES, v, cipherSuiteName);
+}
+
+function group(v: number): string {
+  return memo(GROUP_NAMES, v, groupName);
+}
+
+function scheme(v: number): string {
+  return memo(SCHEME_NAMES, v, signatureSchemeName);
+}
+
+/** Entries kept in each field cache below (cleared when full). */
+const CACHE_SIZE = 2048;
+
+/** Decoded values of extensions whose bytes recur from connection to connection. */
+const extensionCache = new Map<string, FieldValue>();
+
+/** Extension types whose data differs per connection (keys, tickets, PSKs): not cached. */
+const VOLATILE_EXTENSIONS: ReadonlySet<number> = new Set([35, 41, 51, 21, 44]);
+
+function latin1(b: Uint8Array): string {
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("latin1");
+}
+
 function version(v: number): string {
   return `${versionName(v)} (${code(v)})`;
 }
@@ -69,6 +108,18 @@ function bytesOrEmpty(b: Uint8Array): string {
 }
 
 function extensionValue(e: Extension): FieldValue {
+  if (VOLATILE_EXTENSIONS.has(e.type) || e.data.length > 1024) return decodeExtension(e);
+  const key = `${e.type} ${latin1(e.data)}`;
+  let value = extensionCache.get(key);
+  if (value === undefined) {
+    value = decodeExtension(e);
+    if (extensionCache.size >= CACHE_SIZE) extensionCache.clear();
+    extensionCache.set(key, value);
+  }
+  return value;
+}
+
+function decodeExtension(e: Extension): FieldValue {
   const v = e.value;
   if (!v) return e.data.length === 0 ? "(empty)" : `${e.data.length} bytes: ${hex(e.data)}`;
   switch (v.kind) {
@@ -77,12 +128,12 @@ function extensionValue(e: Extension): FieldValue {
         ? (v.server_name_list[0]?.host_name ?? "")
         : v.server_name_list.map((n) => n.host_name);
     case "supported_groups":
-      return v.named_group_list.map((g) => named(groupName(g), g));
+      return v.named_group_list.map(group);
     case "ec_point_formats":
       return v.ec_point_format_list.map((f) => POINT_FORMATS.get(f) ?? `unknown(${f})`);
     case "signature_algorithms":
     case "signature_algorithms_cert":
-      return v.supported_signature_algorithms.map((s) => named(signatureSchemeName(s), s));
+      return v.supported_signature_algorithms.map(scheme);
     case "application_layer_protocol_negotiation":
       return v.protocol_name_list;
     case "supported_versions":
@@ -91,16 +142,14 @@ function extensionValue(e: Extension): FieldValue {
         : v.versions.map(version);
     case "key_share":
       if (v.client_shares) {
-        return v.client_shares.map(
-          (s) => `${named(groupName(s.group), s.group)}: ${s.key_exchange.length} bytes`,
-        );
+        return v.client_shares.map((s) => `${group(s.group)}: ${s.key_exchange.length} bytes`);
       }
       if (v.server_share) {
-        return `${named(groupName(v.server_share.group), v.server_share.group)}: ${hex(v.server_share.key_exchange)}`;
+        return `${group(v.server_share.group)}: ${hex(v.server_share.key_exchange)}`;
       }
       return v.selected_group === undefined
         ? "(empty)"
-        : `selected_group ${named(groupName(v.selected_group), v.selected_group)}`;
+        : `selected_group ${group(v.selected_group)}`;
     case "psk_key_exchange_modes":
       return v.ke_modes.map((m) => PSK_MODES.get(m) ?? `unknown(${m})`);
     case "session_ticket":
@@ -176,13 +225,58 @@ function certificateList(ders: readonly Uint8Array[]): FieldValue[] {
  * ```
  */
 export function messageFields(message: HandshakeMessage): FieldTree {
+  if (!STABLE_MESSAGES.has(message.type) || message.raw.length > 65536) return fieldsOf(message);
+  const key = `${message.type} ${latin1(message.raw)}`;
+  let fields = messageCache.get(key);
+  if (fields === undefined) {
+    fields = fieldsOf(message);
+    if (messageCache.size >= CACHE_SIZE) messageCache.clear();
+    messageCache.set(key, fields);
+    sharedJson.set(fields, "");
+  }
+  return fields;
+}
+
+/** Serialisations of shared field trees ("" until first asked). */
+const sharedJson = new WeakMap<FieldTree, string>();
+
+/**
+ * `JSON.stringify(fields)`, remembered for the trees {@link messageFields} shares between
+ * connections (a server's Certificate is serialised once per capture, not per connection).
+ * @param fields a tree from {@link messageFields}
+ * @returns its JSON text
+ */
+export function fieldsJson(fields: FieldTree): string {
+  const known = sharedJson.get(fields);
+  if (known) return known;
+  const text = JSON.stringify(fields);
+  if (known !== undefined) sharedJson.set(fields, text);
+  return text;
+}
+
+/**
+ * Messages that are often byte-identical across connections (same server, same client
+ * certificate): their field trees are shared, which also lets the JSON writer reuse their
+ * serialisation. The trees are frozen plain data, never modified.
+ */
+const STABLE_MESSAGES: ReadonlySet<HandshakeMessage["type"]> = new Set([
+  "Certificate",
+  "CertificateRequest",
+  "EncryptedExtensions",
+  "ServerHelloDone",
+  "CertificateStatus",
+]);
+
+const messageCache = new Map<string, FieldTree>();
+
+function fieldsOf(message: HandshakeMessage): FieldTree {
   switch (message.type) {
     case "ClientHello":
       return {
         legacy_version: version(message.legacy_version),
         random: hex(message.random),
         legacy_session_id: bytesOrEmpty(message.legacy_session_id),
-        cipher_suites: message.cipher_suites.map((s) => named(cipherSuiteName(s), s)),
+        cipher_suites: message.cipher_suites.map(suite),
         legacy_compression_methods: message.legacy_compression_methods.map((m) =>
           m === 0 ? "null (0)" : `${m}`,
         ),
@@ -195,7 +289,7 @@ export function messageFields(message: HandshakeMessage): FieldTree {
         legacy_version: version(message.legacy_version),
         random: hex(message.random),
         legacy_session_id_echo: bytesOrEmpty(message.legacy_session_id_echo),
-        cipher_suite: named(cipherSuiteName(message.cipher_suite), message.cipher_suite),
+        cipher_suite: suite(message.cipher_suite),
         legacy_compression_method:
           message.legacy_compression_method === 0
             ? "null (0)"
@@ -254,9 +348,7 @@ export function messageFields(message: HandshakeMessage): FieldTree {
               ),
             }
           : {}),
-        supported_signature_algorithms: message.supported_signature_algorithms.map((s) =>
-          named(signatureSchemeName(s), s),
-        ),
+        supported_signature_algorithms: message.supported_signature_algorithms.map(scheme),
         certificate_authorities:
           message.certificate_authorities.length > 0
             ? message.certificate_authorities

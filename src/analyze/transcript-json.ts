@@ -7,6 +7,7 @@ import type { Endpoint } from "../capture/tcp-reassembler.ts";
 import { cipherSuiteName, versionName } from "../tls/names.ts";
 import type { ConnectionTranscriber, Transcript } from "./connection-transcript.ts";
 import type { AnalyzerEvent } from "./events.ts";
+import { fieldsJson } from "./message-fields.ts";
 import { mtlsVerdict } from "./mtls-verdict.ts";
 
 /** Version of the JSON schema; bumped on any incompatible change. */
@@ -99,8 +100,32 @@ export class TranscriptJsonWriter {
   }
 }
 
+/**
+ * One JSON line, equal to `JSON.stringify(transcriptJson(t))` but serialising shared field
+ * trees once per capture (see {@link fieldsJson}).
+ * @param t the transcript
+ * @returns the line, without a newline
+ */
+export function transcriptJsonLine(t: Transcript): string {
+  const { messages, messagesNotListed, ...top } = transcriptJson(t) as {
+    messages: { fields?: Record<string, unknown> }[];
+    messagesNotListed?: number;
+  } & Record<string, unknown>;
+  let s = JSON.stringify(top).slice(0, -1);
+  s += ',"messages":[';
+  for (const [i, m] of messages.entries()) {
+    const { fields, ...meta } = m;
+    const head = JSON.stringify(meta);
+    s += i > 0 ? "," : "";
+    s += fields ? `${head.slice(0, -1)},"fields":${fieldsJson(fields as never)}}` : head;
+  }
+  s += "]";
+  if (messagesNotListed !== undefined) s += `,"messagesNotListed":${messagesNotListed}`;
+  return `${s}}`;
+}
+
 function lines(ts: readonly Transcript[]): string {
   let out = "";
-  for (const t of ts) out += `${JSON.stringify(transcriptJson(t))}\n`;
+  for (const t of ts) out += `${transcriptJsonLine(t)}\n`;
   return out;
 }
