@@ -27,7 +27,7 @@ import { ErrorCode, MtlsError } from "../errors.ts";
 import { readFileChecked } from "../files.ts";
 import { commitFiles } from "../pki/commit-files.ts";
 import { type Crl, DEFAULT_CRL_DAYS, parseRevocationReason, RevocationReason } from "../pki/crl.ts";
-import { createCsr } from "../pki/csr.ts";
+import { createCsr, readCsr } from "../pki/csr.ts";
 import { type ExportFormat, exportCredentials } from "../pki/export.ts";
 import { formatIndexTable, indexStatusAt } from "../pki/index-text.ts";
 import { inspectObject, type PkiInfo } from "../pki/inspect.ts";
@@ -38,7 +38,8 @@ import { loadX509 } from "../pki/load-x509.ts";
 import { parseHostConstraint, parseIpRange } from "../pki/name-constraints.ts";
 import { readPkiObjects } from "../pki/pki-file.ts";
 import { getProfile } from "../pki/profiles.ts";
-import { parseSanList, type SubjectAltName } from "../pki/san.ts";
+import { formatSan, parseSanList, type SubjectAltName } from "../pki/san.ts";
+import { parseSanPolicy } from "../pki/san-policy.ts";
 import type { IssuedCertificate } from "../pki/sign.ts";
 import { initCaStore, readIndex } from "../pki/store.ts";
 import { initIntermediateStore } from "../pki/store-intermediate.ts";
@@ -227,6 +228,7 @@ interface CsrOptions {
   keyType?: KeyType;
 }
 interface SignOptions extends PassphraseOptions {
+  allowSan?: string[];
   ca: string;
   profile: string;
   out?: string;
@@ -235,6 +237,7 @@ interface SignOptions extends PassphraseOptions {
   allowLongValidity?: boolean;
 }
 interface IssueOptions extends PassphraseOptions {
+  allowSan?: string[];
   ca: string;
   subject?: string;
   san?: SubjectAltName[];
@@ -249,6 +252,8 @@ const PASSPHRASE_ENV = "MTLS_CA_PASSPHRASE";
 const P12_ENV = "MTLS_P12_PASSPHRASE";
 const PASSPHRASE_HELP = `file holding the CA key's passphrase (else env ${PASSPHRASE_ENV}, else a prompt on a terminal)`;
 const PROFILE_NAMES = "server, client, server-client or ca";
+const ALLOW_SAN_HELP =
+  "CA policy: allowed SANs, e.g. DNS:*.example.com, IP:10.0.0.0/8, URI:spiffe://example.org/* (repeatable); anything else is refused";
 
 /** Reads a passphrase from the terminal without echo, or undefined without a terminal. */
 async function promptHidden(question: string): Promise<string | undefined> {
@@ -476,11 +481,15 @@ export function registerPki(program: Command): void {
       "--allow-long-validity",
       "allow --days over 825 (Apple platforms refuse such TLS certificates)",
     )
+    .option("--allow-san <pattern>", ALLOW_SAN_HELP, collect)
     .option("--passphrase-file <file>", PASSPHRASE_HELP)
     .option("--force", "replace an existing certificate file")
     .action(async function (this: Command, csrPath: string, opts: SignOptions) {
       const profile = getProfile(opts.profile).name;
+      const allowSans = opts.allowSan === undefined ? undefined : parseSanPolicy(opts.allowSan);
       const csrPem = readFileChecked(csrPath, "CSR").toString("utf8");
+      const request = await readCsr(csrPem, { path: csrPath });
+      const requested = `CSR ${csrPath}\n  subject   ${request.subject || "(empty)"}\n  requested ${request.sans.length > 0 ? request.sans.map(formatSan).join(", ") : "(no SANs)"}\n  signature verifies\n`;
       const certPath =
         opts.out ??
         join(
@@ -494,9 +503,10 @@ export function registerPki(program: Command): void {
         force: opts.force ?? false,
         ...(opts.days === undefined ? {} : { days: opts.days }),
         ...(opts.allowLongValidity ? { allowLongValidity: true } : {}),
+        ...(allowSans === undefined ? {} : { allowSans }),
         ...(await storePassphrase(opts.ca, opts)),
       });
-      print(this, summary("Signed", issued, files));
+      print(this, requested + summary("Signed", issued, files));
     });
 
   applyCommonOptions(pki.command("issue"))
@@ -517,6 +527,7 @@ export function registerPki(program: Command): void {
       `${Object.values(KeyType).join(", ")} (default ec-p256)`,
       parseKeyType,
     )
+    .option("--allow-san <pattern>", ALLOW_SAN_HELP, collect)
     .option("--passphrase-file <file>", PASSPHRASE_HELP)
     .option("--force", "replace existing files")
     .action(async function (this: Command, profileName: string, name: string, opts: IssueOptions) {
@@ -547,6 +558,7 @@ export function registerPki(program: Command): void {
         ...(opts.days === undefined ? {} : { days: opts.days }),
         ...(opts.keyType === undefined ? {} : { keyType: opts.keyType }),
         ...(opts.allowLongValidity ? { allowLongValidity: true } : {}),
+        ...(opts.allowSan === undefined ? {} : { allowSans: parseSanPolicy(opts.allowSan) }),
         ...(await storePassphrase(opts.ca, opts)),
         force: opts.force ?? false,
       });

@@ -64,7 +64,16 @@ export function renderInspection(info: PkiInfo, source: string): string {
             ? `CA:${bc.ca ? "TRUE" : "FALSE"}${bc.pathLen === undefined ? "" : `, pathLen:${bc.pathLen}`}`
             : "(none)",
         ],
-        ["Name constraints", info.nameConstraints ? "present" : undefined],
+        [
+          "Name constraints",
+          info.nameConstraints
+            ? `permitted ${list([
+                ...info.nameConstraints.dns.map((d) => `DNS:${d}`),
+                ...info.nameConstraints.ip.map((r) => `IP:${r.address}/${r.prefix}`),
+                ...info.nameConstraints.uri.map((u) => `URI:${u}`),
+              ])}`
+            : undefined,
+        ],
         ["Subject key ID", info.subjectKeyId ? colonHex(info.subjectKeyId) : undefined],
         ["Authority key ID", info.authorityKeyId ? colonHex(info.authorityKeyId) : undefined],
         ["SHA-256 fingerprint", colonHex(info.fingerprints.sha256)],

@@ -9,6 +9,11 @@ import type { X509Certificate } from "@peculiar/x509";
 import { ErrorCode, MtlsError } from "../errors.ts";
 import { RevocationReason } from "./crl.ts";
 import { loadX509 } from "./load-x509.ts";
+import {
+  NAME_CONSTRAINTS_OID,
+  type NameConstraints,
+  readNameConstraints,
+} from "./name-constraints.ts";
 import type { PkiObject } from "./pki-file.ts";
 import { Oid } from "./profiles.ts";
 import { formatSan, sanFromGeneralName } from "./san.ts";
@@ -52,8 +57,8 @@ export interface CertificateInfo {
   /** Names (`serverAuth`) or OIDs; empty without the extension. */
   readonly extendedKeyUsage: readonly string[];
   readonly basicConstraints?: { readonly ca: boolean; readonly pathLen?: number };
-  /** Whether a nameConstraints extension is present (RFC 5280 §4.2.1.10). */
-  readonly nameConstraints: boolean;
+  /** Permitted subtrees of a nameConstraints extension (RFC 5280 §4.2.1.10), if any. */
+  readonly nameConstraints?: NameConstraints;
   readonly subjectKeyId?: string;
   readonly authorityKeyId?: string;
   readonly fingerprints: { readonly sha256: string; readonly sha1: string };
@@ -212,6 +217,7 @@ export async function describeCertificate(
   const bc = cert.getExtension(x509.BasicConstraintsExtension);
   const ski = cert.getExtension(x509.SubjectKeyIdentifierExtension);
   const aki = cert.getExtension(x509.AuthorityKeyIdentifierExtension);
+  const nc = cert.extensions.find((e) => e.type === NAME_CONSTRAINTS_OID);
   const publicKey = createPublicKey({
     key: Buffer.from(cert.publicKey.rawData),
     format: "der",
@@ -242,7 +248,7 @@ export async function describeCertificate(
           },
         }
       : {}),
-    nameConstraints: cert.extensions.some((e) => e.type === "2.5.29.30"),
+    ...(nc ? { nameConstraints: readNameConstraints(new Uint8Array(nc.value)) } : {}),
     ...(ski ? { subjectKeyId: ski.keyId } : {}),
     ...(aki?.keyId ? { authorityKeyId: aki.keyId } : {}),
     fingerprints: {

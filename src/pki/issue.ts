@@ -9,6 +9,7 @@ import { encodeName } from "./certificate-der.ts";
 import { generateKeyObjects, type KeyType } from "./keys.ts";
 import type { ProfileName } from "./profiles.ts";
 import { parseSanList, type SubjectAltName } from "./san.ts";
+import type { SanPolicy } from "./san-policy.ts";
 import type { RandomBytes } from "./serial.ts";
 import { type IssuedCertificate, signPublicKey } from "./sign.ts";
 import { commonNameOf, parseSubject, subjectToText } from "./subject.ts";
@@ -36,6 +37,8 @@ export interface IssueCertificateOptions {
   readonly random?: RandomBytes;
   /** Allow a validity over 825 days; default false. */
   readonly allowLongValidity?: boolean;
+  /** SAN policy: a SAN outside it is refused (see `san-policy.ts`); default any SAN. */
+  readonly allowSans?: SanPolicy;
 }
 
 /**
@@ -74,6 +77,7 @@ export async function issueCertificate(
       ...(options.serial === undefined ? {} : { serial: options.serial }),
       ...(options.random === undefined ? {} : { random: options.random }),
       ...(options.allowLongValidity ? { allowLongValidity: true } : {}),
+      ...(options.allowSans === undefined ? {} : { allowSans: options.allowSans }),
     },
   );
   const keyPem = keys.privateKey.export({ type: "pkcs8", format: "pem" }).toString();

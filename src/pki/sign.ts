@@ -30,6 +30,7 @@ import {
 import { encodePem } from "./pem.ts";
 import { getProfile, MAX_LEAF_DAYS, type Profile, type ProfileName } from "./profiles.ts";
 import { canonicalIp, formatSan, parseSan, type SubjectAltName } from "./san.ts";
+import { type SanPolicy, sanRefusedByPolicy } from "./san-policy.ts";
 import { type RandomBytes, randomSerial } from "./serial.ts";
 import { validityFrom } from "./validity.ts";
 
@@ -64,6 +65,8 @@ export interface IssueTermsOptions {
   readonly allowLongValidity?: boolean;
   /** pathLenConstraint of a `ca` profile certificate; default the profile's (0). */
   readonly pathLen?: number;
+  /** SAN policy (`--allow-san`): a SAN outside it is refused; default none (any SAN). */
+  readonly allowSans?: SanPolicy;
 }
 
 /** Options of {@link signCsr}. */
@@ -81,6 +84,7 @@ export interface CaSigner {
   /** The CA's key identifier (its SKI, else computed): the AKI of what it signs. */
   readonly keyId: Uint8Array;
   readonly notAfter: Date;
+  readonly notBefore: Date;
   /** The CA's permitted subtrees, when its certificate has nameConstraints. */
   readonly nameConstraints?: NameConstraints;
 }
@@ -105,6 +109,7 @@ export function caSignerOf(ca: CaMaterial): CaSigner {
       issuer: new Uint8Array(ca.cert.subjectName.toArrayBuffer()),
       keyId,
       notAfter: ca.cert.notAfter,
+      notBefore: ca.cert.notBefore,
     };
     signers.set(ca, signer);
   }
@@ -222,6 +227,33 @@ export function signPublicKey(
       },
     );
   }
+  const now = options.now ?? new Date();
+  if (now.getTime() > signer.notAfter.getTime() || now.getTime() < signer.notBefore.getTime()) {
+    const expired = now.getTime() > signer.notAfter.getTime();
+    throw new MtlsError(
+      ErrorCode.PKI_POLICY,
+      expired
+        ? `Cannot issue with CA '${ca.cert.subject}': it expired at ${signer.notAfter.toISOString()}`
+        : `Cannot issue with CA '${ca.cert.subject}': it is not valid before ${signer.notBefore.toISOString()}`,
+      {
+        hint: expired
+          ? "create a new CA (mtls pki init) and distribute its certificate"
+          : "check this machine's clock",
+        details: { notBefore: signer.notBefore, notAfter: signer.notAfter },
+      },
+    );
+  }
+  const refused = options.allowSans ? sanRefusedByPolicy(sans, options.allowSans) : undefined;
+  if (refused !== undefined) {
+    throw new MtlsError(
+      ErrorCode.PKI_POLICY,
+      `Cannot issue for '${request.subjectText}': ${refused}`,
+      {
+        hint: "request only allowed names, or widen --allow-san",
+        details: { sans: sans.map(formatSan) },
+      },
+    );
+  }
   const outside = signer.nameConstraints
     ? sans
         .map((s) => sanOutsideConstraints(s, signer.nameConstraints as NameConstraints))
@@ -248,7 +280,7 @@ export function signPublicKey(
       },
     );
   }
-  const { notBefore, notAfter } = validityFrom(options.now ?? new Date(), days);
+  const { notBefore, notAfter } = validityFrom(now, days);
   if (notAfter.getTime() > signer.notAfter.getTime()) {
     const left = Math.floor((signer.notAfter.getTime() - notBefore.getTime()) / 86_400_000);
     throw new MtlsError(

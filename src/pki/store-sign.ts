@@ -12,6 +12,7 @@ import { commitFiles, type FileToCommit } from "./commit-files.ts";
 import { generateKeyObjects, type KeyType } from "./keys.ts";
 import type { ProfileName } from "./profiles.ts";
 import { parseSanList, type SubjectAltName } from "./san.ts";
+import type { SanPolicy } from "./san-policy.ts";
 import { type RandomBytes, randomSerial } from "./serial.ts";
 import { type IssuedCertificate, type IssueTermsOptions, signCsr, signPublicKey } from "./sign.ts";
 import {
@@ -46,6 +47,8 @@ export interface SignIntoStoreOptions extends StoreLockOptions {
   readonly passphrase?: string;
   /** pathLenConstraint for the `ca` profile; default 0. */
   readonly pathLen?: number;
+  /** SAN policy (`--allow-san`); default any SAN. */
+  readonly allowSans?: SanPolicy;
 }
 
 /** What {@link signIntoStore} wrote. */
@@ -110,6 +113,7 @@ async function issueUnderLock(
         ...(options.now === undefined ? {} : { now: options.now }),
         ...(options.allowLongValidity ? { allowLongValidity: true } : {}),
         ...(options.pathLen === undefined ? {} : { pathLen: options.pathLen }),
+        ...(options.allowSans === undefined ? {} : { allowSans: options.allowSans }),
       });
       const force = options.force ?? false;
       // From an intermediate, the file carries the chain too (leaf first, root left out):
@@ -145,6 +149,8 @@ export interface IssueIntoStoreOptions extends StoreLockOptions {
   readonly allowLongValidity?: boolean;
   /** Passphrase of an encrypted `ca.key`. */
   readonly passphrase?: string;
+  /** SAN policy (`--allow-san`); default any SAN. */
+  readonly allowSans?: SanPolicy;
 }
 
 /**

@@ -1,0 +1,112 @@
+import assert from "node:assert/strict";
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { Writable } from "node:stream";
+import { after, before, describe, it } from "node:test";
+import { Command } from "commander";
+import { registerPki } from "../../src/cli/pki.ts";
+import { runProgram } from "../../src/cli/run.ts";
+import { tempDir } from "../helpers/tmp.ts";
+
+async function mtls(argv: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
+  let stdout = "";
+  let stderr = "";
+  const sink = (add: (s: string) => void) =>
+    new Writable({
+      write(chunk, _enc, done) {
+        add(String(chunk));
+        done();
+      },
+    });
+  const program = new Command("mtls");
+  registerPki(program);
+  const status = await runProgram(program, argv, {
+    stdout: sink((s) => {
+      stdout += s;
+    }),
+    stderr: sink((s) => {
+      stderr += s;
+    }),
+  });
+  return { status, stdout, stderr };
+}
+
+function snapshot(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (d: string, prefix: string) => {
+    for (const name of readdirSync(d).sort()) {
+      const p = join(d, name);
+      if (statSync(p).isDirectory()) walk(p, `${prefix}${name}/`);
+      else out[`${prefix}${name}`] = readFileSync(p, "latin1");
+    }
+  };
+  walk(dir, "");
+  return out;
+}
+
+describe("mtls pki sign with a SAN policy", () => {
+  const dir = tempDir({ after });
+  const ca = join(dir, "ca");
+
+  before(async () => {
+    assert.equal((await mtls(["pki", "init", "--dir", ca])).status, 0);
+    const csr = await mtls([
+      "pki",
+      "csr",
+      "--out",
+      join(dir, "api"),
+      "--subject",
+      "O=Example,CN=api.example.com",
+      "--san",
+      "DNS:api.example.com,IP:10.1.2.3,URI:spiffe://example.org/ns/api",
+    ]);
+    assert.equal(csr.status, 0, csr.stderr);
+  });
+
+  it("refuses a request with a SAN outside --allow-san, naming it, and writes nothing", async () => {
+    const before = snapshot(dir);
+    const r = await mtls([
+      "pki",
+      "sign",
+      join(dir, "api.csr"),
+      "--ca",
+      ca,
+      "--profile",
+      "server-client",
+      "--allow-san",
+      "DNS:*.example.com",
+      "--allow-san",
+      "IP:10.0.0.0/8",
+    ]);
+    assert.equal(r.status, 1);
+    assert.equal(
+      r.stderr.split("\n")[0],
+      "mtls: Cannot issue for 'O=Example, CN=api.example.com': URI:spiffe://example.org/ns/api is not allowed by the CA's policy (--allow-san DNS:*.example.com IP:10.0.0.0/8)",
+    );
+    assert.equal(r.stdout, "");
+    assert.deepEqual(snapshot(dir), before);
+  });
+
+  it("shows the CSR's subject and requested SANs, and signs what the policy allows", async () => {
+    const r = await mtls([
+      "pki",
+      "sign",
+      join(dir, "api.csr"),
+      "--ca",
+      ca,
+      "--profile",
+      "server-client",
+      "--allow-san",
+      "DNS:*.example.com",
+      "--allow-san",
+      "IP:10.0.0.0/8",
+      "--allow-san",
+      "URI:spiffe://example.org/*",
+    ]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(
+      r.stdout,
+      /^CSR .*api\.csr\n {2}subject {3}O=Example, CN=api\.example\.com\n {2}requested DNS:api\.example\.com, IP:10\.1\.2\.3, URI:spiffe:\/\/example\.org\/ns\/api\n {2}signature verifies\nSigned server-client certificate\n/,
+    );
+  });
+});
