@@ -18,6 +18,7 @@ interface GatewayFlags {
   readonly config?: string;
   readonly test?: boolean;
   readonly printConfig?: boolean;
+  readonly admin?: string;
 }
 
 /** Registers `mtls gateway`. */
@@ -29,6 +30,7 @@ export function registerGateway(program: Command): void {
     .option("--config <file>", "native YAML configuration (safer defaults)")
     .option("-t, --test", "check the configuration and exit (like nginx -t)")
     .option("--print-config", "print the native YAML equivalent and exit")
+    .option("--admin <host:port>", "admin listener for /metrics, /healthz, /readyz")
     .action(async (flags: GatewayFlags) => {
       let root: Command = cmd;
       while (root.parent) root = root.parent;
@@ -81,24 +83,64 @@ async function runGateway(flags: GatewayFlags, out: Output): Promise<void> {
     stdout(`mtls: configuration file ${file} test is successful\n`);
     return;
   }
-  const gw = await startGateway(loaded.config, { material: loaded.material });
+  const admin = flags.admin ? parseAdmin(flags.admin) : undefined;
+  const gw = await startGateway(loaded.config, {
+    material: loaded.material,
+    ...(admin ? { admin } : {}),
+  });
+  const load = () => (flags.nginx ? loadNginxGateway(file) : loadNativeGateway(file));
+  // SIGHUP: certificates, keys, CAs and CRLs are read again for new connections; a file
+  // that no longer loads leaves the running material in place.
+  const onHup = () => {
+    stdout("mtls: SIGHUP received, reloading certificates, CAs and CRLs\n");
+    try {
+      gw.reload(load().material);
+      stdout("mtls: reloaded\n");
+    } catch (e) {
+      const ds = e instanceof ConfigError ? e.diagnostics : [];
+      for (const d of ds) stderr(`mtls: ${formatDiagnostic(d)}\n`);
+      stderr(`mtls: reload failed, keeping the running configuration: ${(e as Error).message}\n`);
+    }
+  };
   // Handlers first, then the addresses: whoever waits for the addresses may signal at once.
   const stopped = new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       stdout(`mtls: ${signal} received, closing\n`);
       process.off("SIGINT", onInt);
       process.off("SIGTERM", onTerm);
+      process.off("SIGHUP", onHup);
       resolve();
     };
     const onInt = () => stop("SIGINT");
     const onTerm = () => stop("SIGTERM");
     process.on("SIGINT", onInt);
     process.on("SIGTERM", onTerm);
+    process.on("SIGHUP", onHup);
   });
   for (const a of gw.addresses) {
     const host = a.host.includes(":") ? `[${a.host}]` : a.host;
     stdout(`mtls: gateway listening on https://${host}:${a.port}\n`);
   }
+  if (gw.admin) {
+    const host = gw.admin.host.includes(":") ? `[${gw.admin.host}]` : gw.admin.host;
+    stdout(`mtls: admin listening on http://${host}:${gw.admin.port}\n`);
+  }
   await stopped;
   await gw.close();
+}
+
+/** `--admin HOST:PORT` (`[v6]:PORT` for IPv6; a bare port means 127.0.0.1). */
+function parseAdmin(text: string): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(text) ?? /^()()(\d{1,5})$/.exec(text);
+  const port = Number(m?.[3]);
+  if (!m || port > 65535) {
+    throw new MtlsError(
+      ErrorCode.USAGE,
+      `Invalid --admin address: "${text}", expecting HOST:PORT`,
+      {
+        hint: "e.g. --admin 127.0.0.1:9901",
+      },
+    );
+  }
+  return { host: m[1] || m[2] || "127.0.0.1", port };
 }

@@ -16,6 +16,7 @@ import {
   formatAccessLogLine,
   timeLocal,
 } from "./access-log.ts";
+import { verifyErrorText } from "./client-certificate.ts";
 import {
   DEFAULT_CLIENT_MAX_BODY_SIZE,
   DEFAULT_VERIFY_DEPTH,
@@ -32,6 +33,7 @@ import {
 import type { ErrorLog } from "./error-log.ts";
 import { errorPage, hasErrorPage } from "./error-page.ts";
 import { identityHeaders, isIdentityHeader } from "./identity-headers.ts";
+import type { GatewayMetrics } from "./metrics.ts";
 import { type ClientCertState, clientVerdict } from "./policy.ts";
 import type { ForwardHeaders, Upstream } from "./upstream.ts";
 import {
@@ -67,6 +69,8 @@ export interface ServerBlockOptions {
   readonly now?: () => Date;
   /** Where the block's `access_log` lines go (absent: no access log). */
   readonly accessLog?: AccessLogSink;
+  /** Prometheus metrics to record into. */
+  readonly metrics?: GatewayMetrics;
 }
 
 /** A location's `proxy_set_header` list, compiled once. */
@@ -208,11 +212,22 @@ export function createServerBlock(config: ServerConfig, options: ServerBlockOpti
 
   const handle = (req: IncomingMessage, res: ServerResponse, cid: number): void => {
     const socket = req.socket as TLSSocket;
-    const observe = logAccess(req, res, cid);
+    const logged = logAccess(req, res, cid);
+    const metrics = options.metrics;
+    const sent = Date.now();
+    if (metrics) res.once("finish", () => metrics.request(res.statusCode));
+    const observe = (peer: string, status: number) => {
+      metrics?.upstream((Date.now() - sent) / 1000, peer);
+      logged?.(peer, status);
+    };
     const context = requestContext(config, req);
     const verdict = clientVerdict(config.tls.verifyClient, certState(socket, facts));
     if (verdict.kind === "reject") {
       log.write("info", `${verdict.logMessage}${context}`, cid);
+      const state = certState(socket, facts);
+      metrics?.verifyFailure(
+        state.presented ? verifyErrorText(state.error ?? "CERT_REJECTED") : "no certificate",
+      );
       req.resume();
       sendPage(res, verdict.status, true);
       return;
@@ -260,11 +275,7 @@ export function createServerBlock(config: ServerConfig, options: ServerBlockOpti
       renderTemplate(t, lookup),
     ]);
     set.push(...identityHeaders(location.identityHeaders ?? "off", conn.tls.client, conn.peer));
-    const headers: ForwardHeaders = {
-      set,
-      remove: isIdentityHeader,
-      ...(observe ? { observe } : {}),
-    };
+    const headers: ForwardHeaders = { set, remove: isIdentityHeader, observe };
     upstream.forward(req, res, headers).then(
       (failure) => {
         if (!failure) return;

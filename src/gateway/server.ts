@@ -14,7 +14,7 @@
  * @module
  */
 
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { createServer, type Server } from "node:https";
 import type { AddressInfo } from "node:net";
@@ -26,9 +26,11 @@ import {
 } from "node:tls";
 import { ErrorCode, isErrno, MtlsError } from "../errors.ts";
 import { createAccessLog } from "./access-log.ts";
+import { type AdminServer, startAdmin } from "./admin.ts";
 import type { GatewayConfig, ListenConfig, LogLevel, ServerConfig, TlsProtocol } from "./config.ts";
 import { ConfigError } from "./diagnostic.ts";
 import { createErrorLog } from "./error-log.ts";
+import { createGatewayMetrics, type GatewayMetrics } from "./metrics.ts";
 import { createServerBlock, requestContext, type ServerBlock } from "./server-block.ts";
 import { SessionStore } from "./session-store.ts";
 import { type GatewayMaterial, loadTlsMaterial, type PemMaterial } from "./tls-material.ts";
@@ -37,6 +39,17 @@ import { hostOf, selectServer } from "./virtual-hosts.ts";
 
 /** A running gateway. */
 export interface RunningGateway {
+  /** The admin listener's address, when `admin` was given. */
+  readonly admin?: { readonly host: string; readonly port: number };
+  /** The Prometheus metrics (also served on the admin listener's `/metrics`). */
+  readonly metrics: GatewayMetrics;
+  /**
+   * Replaces certificates, keys, CAs and CRLs for new connections (connections in flight
+   * keep theirs), and forgets every TLS session (session IDs and ticket keys), so no
+   * session made under the old trust can resume.
+   * @param material freshly loaded material for the same configuration
+   */
+  reload(material: GatewayMaterial): void;
   /** The bound addresses, one per distinct `listen` address (port 0 resolved to the real port). */
   readonly addresses: readonly { readonly host: string; readonly port: number }[];
   /** Stops listening, closes open connections and upstream pools, flushes the log. */
@@ -59,6 +72,8 @@ export interface GatewayOptions {
   readonly upstreamTimeoutMs?: number;
   /** Server header and error-page version line; default `"mtlskit"`. */
   readonly serverTokens?: string;
+  /** Admin listener (`/metrics`, `/healthz`, `/readyz`); default none. */
+  readonly admin?: { readonly host: string; readonly port: number };
 }
 
 const VERSIONS: Readonly<Record<TlsProtocol, SecureVersion>> = {
@@ -101,6 +116,9 @@ export async function startGateway(
     if (!loaded.material) throw new ConfigError(loaded.diagnostics);
     material = loaded.material;
   }
+  let current: GatewayMaterial = material;
+  const metrics = createGatewayMetrics();
+  let closing = false;
   const tokens = options.serverTokens ?? "mtlskit";
   const counters = new Map<string, () => number>();
   const blocks = config.servers.map((server, b) => {
@@ -133,12 +151,17 @@ export async function startGateway(
       log,
       upstreams,
       tokens,
+      metrics,
       ...(access ? { accessLog: access } : {}),
       ...(options.now ? { now: options.now } : {}),
     });
   });
   const servers: Server[] = [];
+  const reloaders: (() => void)[] = [];
+  let admin: AdminServer | undefined;
   const closeAll = async () => {
+    closing = true;
+    await admin?.close();
     await Promise.all(
       servers.map(
         (s) =>
@@ -159,7 +182,7 @@ export async function startGateway(
       const mainIndex = group.blocks[first] ?? 0;
       if (!main) continue;
       const tlsOptions = (i: number) =>
-        secureOptions(config.servers[i] as ServerConfig, material.servers[i]?.tls ?? {}, i);
+        secureOptions(config.servers[i] as ServerConfig, current.servers[i]?.tls ?? {}, i);
       const contexts = group.blocks.map((i) =>
         i === mainIndex ? undefined : createSecureContext(tlsOptions(i)),
       );
@@ -203,7 +226,25 @@ export async function startGateway(
         );
       }
       const l = group.listen;
+      s.on("secureConnection", (socket: TLSSocket) => {
+        metrics.handshake(socket.isSessionReused() ? "resumed" : "ok");
+        metrics.connectionOpened();
+        socket.once("close", () => metrics.connectionClosed());
+      });
+      reloaders.push(() => {
+        s.setSecureContext(tlsOptions(mainIndex));
+        for (const [k, i] of group.blocks.entries()) {
+          if (i !== mainIndex) contexts[k] = createSecureContext(tlsOptions(i));
+        }
+        // Sessions made under the old trust must not resume: new ticket keys, empty cache.
+        s.setTicketKeys(randomBytes(48));
+        store?.clear();
+      });
       s.on("tlsClientError", (e: Error & { code?: string }, socket: TLSSocket) => {
+        metrics.handshake(
+          "failed",
+          opensslReason(e.message).replace(/^error:[0-9A-F]+:[^:]*::/, ""),
+        );
         main.log.write(
           "info",
           `SSL_do_handshake() failed (SSL: ${opensslReason(e.message)}) while SSL handshaking, client: ${socket.remoteAddress ?? "-"}, server: ${l.ipv6 ? `[${l.host}]` : l.host}:${l.port}`,
@@ -212,11 +253,26 @@ export async function startGateway(
       servers.push(s);
       addresses.push(await listen(s, l));
     }
+    if (options.admin) {
+      admin = await startAdmin(options.admin, {
+        metrics,
+        ready: () => !closing && servers.every((x) => x.listening),
+      });
+    }
   } catch (e) {
     await closeAll();
     throw e;
   }
-  return { addresses, close: closeAll };
+  return {
+    addresses,
+    ...(admin ? { admin: admin.address } : {}),
+    metrics,
+    reload(next) {
+      current = next;
+      for (const r of reloaders) r();
+    },
+    close: closeAll,
+  };
 }
 
 /** Listen addresses shared by blocks: one listener each, in order of first appearance. */

@@ -93,6 +93,12 @@ export class SessionStore {
     this.#remove(Buffer.from(id).toString("hex"));
   }
 
+  /** Removes every session (after a reload: their trust may have changed). */
+  clear(): void {
+    this.#entries.clear();
+    this.#bytes = 0;
+  }
+
   #remove(key: string): void {
     const e = this.#entries.get(key);
     if (!e) return;
