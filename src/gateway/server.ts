@@ -14,7 +14,7 @@
  * @module
  */
 
-import { createHash, randomBytes } from "node:crypto";
+import { createHash, constants as cryptoConstants, randomBytes } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { createServer, type Server } from "node:https";
 import type { AddressInfo } from "node:net";
@@ -181,8 +181,14 @@ export async function startGateway(
       const main = members[first] ?? members[0];
       const mainIndex = group.blocks[first] ?? 0;
       if (!main) continue;
-      const tlsOptions = (i: number) =>
-        secureOptions(config.servers[i] as ServerConfig, current.servers[i]?.tls ?? {}, i);
+      // Node picks the SNI context after OpenSSL has decided on resumption, so a session
+      // made on one block would resume on another and keep the first block's verdict.
+      // Blocks that verify clients differently therefore share no sessions at all.
+      const resumable = sameClientTrust(group.blocks.map((i) => config.servers[i]));
+      const tlsOptions = (i: number) => ({
+        ...secureOptions(config.servers[i] as ServerConfig, current.servers[i]?.tls ?? {}, i),
+        ...(resumable ? {} : { secureOptions: cryptoConstants.SSL_OP_NO_TICKET }),
+      });
       const contexts = group.blocks.map((i) =>
         i === mainIndex ? undefined : createSecureContext(tlsOptions(i)),
       );
@@ -212,7 +218,7 @@ export async function startGateway(
           dispatch(members, first, req, res, cid);
         },
       );
-      const store = sessionStore(main.config);
+      const store = resumable ? sessionStore(main.config) : undefined;
       if (store) {
         s.on("newSession", (id: Buffer, data: Buffer, done: () => void) => {
           store.set(id, data);
@@ -383,9 +389,25 @@ function secureOptions(server: ServerConfig, pem: PemMaterial, index: number) {
     ciphers: nodeCiphers(tls.ciphers),
     honorCipherOrder: tls.preferServerCiphers,
     sessionTimeout: tls.sessionTimeoutSeconds,
-    // A session (ID or ticket) of one block never resumes on another: distinct contexts.
+    // Per block; note Node applies it to the listener's default context only (see
+    // sameClientTrust for what actually keeps sessions from crossing blocks).
     sessionIdContext: sessionIdContext(server, index),
   };
+}
+
+/** True when every block verifies clients the same way (mode, depth, CA and CRL files). */
+function sameClientTrust(servers: readonly (ServerConfig | undefined)[]): boolean {
+  const key = (s: ServerConfig | undefined) =>
+    s
+      ? JSON.stringify([
+          s.tls.verifyClient,
+          s.tls.verifyDepth ?? 1,
+          s.tls.clientCertificate?.path ?? "",
+          s.tls.trustedCertificate?.path ?? "",
+          s.tls.crl?.path ?? "",
+        ])
+      : "";
+  return servers.every((s) => key(s) === key(servers[0]));
 }
 
 function sessionIdContext(server: ServerConfig, index: number): string {

@@ -290,3 +290,73 @@ test("several server blocks, upstream blocks, locations and return behave as in 
   );
   assert.ok(lines.some((l) => l.includes("client intended to send too large body: 20 bytes")));
 });
+
+test("a TLS session from one server block never resumes on another server_name that trusts other CAs", async (t) => {
+  if (!requirePeer(t, "openssl")) return;
+  const dir = tempDir(t);
+  const pki = makeOpensslPki(dir);
+  const file = join(dir, "gw.conf");
+  const serverBlock = (name: string, ca: string) => `server {
+    listen 127.0.0.1:0 ssl;
+    server_name ${name};
+    ssl_certificate server.crt;
+    ssl_certificate_key server.key;
+    ssl_client_certificate ${ca};
+    ssl_verify_client on;
+    ssl_session_cache shared:SSL:1m;
+    ssl_protocols TLSv1.2 TLSv1.3;
+    location / { return 200 "$ssl_server_name $ssl_client_verify $ssl_session_reused\\n"; }
+}
+`;
+  writeFileSync(file, serverBlock("a.test", "ca.crt") + serverBlock("b.test", "rogue-ca.crt"));
+  const { config, material } = loadNginxGateway(file);
+  const gw = await startGateway(config, { material, log: () => {} });
+  t.after(() => gw.close());
+  const port = gw.addresses[0]?.port ?? 0;
+  const { connect: tlsConnect } = await import("node:tls");
+  const attempt = (servername: string, version: "TLSv1.2" | "TLSv1.3", session?: Buffer) =>
+    new Promise<{ reused: boolean; session?: Buffer; body: string }>((resolve, reject) => {
+      let session2: Buffer | undefined;
+      const s = tlsConnect({
+        host: "127.0.0.1",
+        port,
+        servername,
+        rejectUnauthorized: false,
+        cert: readFileSync(pki.clientCert),
+        key: readFileSync(pki.clientKey),
+        minVersion: version,
+        maxVersion: version,
+        ...(session ? { session } : {}),
+      });
+      s.on("session", (b: Buffer) => {
+        session2 = b;
+      });
+      let body = "";
+      s.once("secureConnect", () => {
+        s.write(`GET / HTTP/1.1\r\nHost: ${servername}\r\nConnection: close\r\n\r\n`);
+      });
+      s.on("data", (c: Buffer) => {
+        body += c.toString();
+      });
+      s.once("end", () =>
+        resolve({ reused: s.isSessionReused(), body, ...(session2 ? { session: session2 } : {}) }),
+      );
+      s.once("error", reject);
+    });
+  for (const version of ["TLSv1.2", "TLSv1.3"] as const) {
+    const first = await attempt("a.test", version);
+    assert.match(first.body, /\r\n\r\na\.test SUCCESS \.\n$/, version);
+    assert.ok(first.session, version);
+    // Node chooses the SNI context after OpenSSL decided on resumption, so blocks that
+    // trust different CAs on one address share no sessions at all.
+    const again = await attempt("a.test", version, first.session);
+    assert.equal(again.reused, false, `${version}: no resumption on a mixed-trust address`);
+    const other = await attempt("b.test", version, first.session);
+    assert.equal(other.reused, false, `${version}: never resumes on another block`);
+    assert.match(
+      other.body,
+      /^HTTP\/1\.1 400 Bad Request/,
+      `${version}: b.test does not trust client-1`,
+    );
+  }
+});
