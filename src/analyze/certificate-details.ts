@@ -7,6 +7,7 @@
  * @module
  */
 import { X509Certificate } from "node:crypto";
+import { BytesCache } from "./bytes-cache.ts";
 import { certificateNames } from "./certificate-names.ts";
 
 /** A decoded certificate, all values as display strings (stable in `--json`). */
@@ -46,13 +47,7 @@ const KEY_PURPOSES: ReadonlyMap<string, string> = new Map([
   ["2.5.29.37.0", "anyExtendedKeyUsage"],
 ]);
 
-const CACHE_SIZE = 256;
-const cache = new Map<string, CertificateDetails | undefined>();
-
-function keyOf(der: Uint8Array): string {
-  // The DER bytes themselves identify the certificate; a latin1 string is a cheap key.
-  return Buffer.from(der.buffer, der.byteOffset, der.byteLength).toString("latin1");
-}
+const cache = new BytesCache<CertificateDetails | null>(256);
 
 function iso(date: string): string {
   const d = new Date(date);
@@ -112,13 +107,7 @@ function decode(der: Uint8Array): CertificateDetails | undefined {
  * @see RFC 5280 §4.1, RFC 8446 §4.4.2
  */
 export function certificateDetails(der: Uint8Array): CertificateDetails | undefined {
-  const key = keyOf(der);
-  if (cache.has(key)) return cache.get(key);
-  const details = decode(der);
-  if (cache.size >= CACHE_SIZE) {
-    const oldest = cache.keys().next();
-    if (!oldest.done) cache.delete(oldest.value);
-  }
-  cache.set(key, details);
-  return details;
+  const hit = cache.get(der);
+  if (hit !== undefined) return hit ?? undefined;
+  return cache.set(der, decode(der) ?? null) ?? undefined;
 }

@@ -13,6 +13,7 @@
 import { ParseError } from "../errors.ts";
 import { ByteReader } from "../tls/byte-reader.ts";
 import { distinguishedNameToString } from "../tls/distinguished-name.ts";
+import { BytesCache } from "./bytes-cache.ts";
 
 /** Subject and issuer as RFC 4514 strings. */
 export interface CertificateNames {
@@ -43,9 +44,18 @@ function tlv(r: ByteReader): { tag: number; whole: Uint8Array; value: ByteReader
 /**
  * Reads the subject and issuer of a certificate.
  * @param der the certificate (`cert_data` of a Certificate message entry)
- * @returns the names, or undefined when the DER is not a certificate
+ * @returns the names, or undefined when the DER is not a certificate (results are cached)
  */
 export function certificateNames(der: Uint8Array): CertificateNames | undefined {
+  const hit = cache.get(der);
+  if (hit !== undefined) return hit ?? undefined;
+  return cache.set(der, readNames(der) ?? null) ?? undefined;
+}
+
+/** Names of recently seen certificates (the same ones recur in every connection). */
+const cache = new BytesCache<CertificateNames | null>(256);
+
+function readNames(der: Uint8Array): CertificateNames | undefined {
   try {
     const cert = tlv(new ByteReader(der));
     const tbs = tlv(cert.value).value;

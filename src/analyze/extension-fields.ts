@@ -22,9 +22,7 @@ const PSK_MODES: ReadonlyMap<number, string> = new Map([
 
 /** Lowercase hex of bytes, no separators. */
 export function hex(bytes: Uint8Array): string {
-  let s = "";
-  for (const b of bytes) s += b.toString(16).padStart(2, "0");
-  return s;
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("hex");
 }
 
 function code(v: number): string {

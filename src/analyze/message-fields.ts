@@ -7,13 +7,13 @@
  */
 import type { HandshakeMessage } from "../tls/handshake.ts";
 import { groupName, signatureSchemeName } from "../tls/names.ts";
+import { BytesCache } from "./bytes-cache.ts";
 import { certificateDetails } from "./certificate-details.ts";
 import {
   bytesOrEmpty,
   CACHE_SIZE,
   extensionFields,
   hex,
-  latin1,
   named,
   scheme,
   suite,
@@ -78,14 +78,10 @@ function certificateList(ders: readonly Uint8Array[]): FieldValue[] {
  */
 export function messageFields(message: HandshakeMessage): FieldTree {
   if (!STABLE_MESSAGES.has(message.type) || message.raw.length > 65536) return fieldsOf(message);
-  const key = `${message.type} ${latin1(message.raw)}`;
-  let fields = messageCache.get(key);
-  if (fields === undefined) {
-    fields = fieldsOf(message);
-    if (messageCache.size >= CACHE_SIZE) messageCache.clear();
-    messageCache.set(key, fields);
-    sharedJson.set(fields, "");
-  }
+  const hit = messageCache.get(message.raw);
+  if (hit) return hit;
+  const fields = messageCache.set(message.raw, fieldsOf(message));
+  sharedJson.set(fields, "");
   return fields;
 }
 
@@ -119,7 +115,8 @@ const STABLE_MESSAGES: ReadonlySet<HandshakeMessage["type"]> = new Set([
   "CertificateStatus",
 ]);
 
-const messageCache = new Map<string, FieldTree>();
+/** Shared trees, keyed by the whole message (header included, so types cannot collide). */
+const messageCache = new BytesCache<FieldTree>(CACHE_SIZE);
 
 function fieldsOf(message: HandshakeMessage): FieldTree {
   switch (message.type) {
