@@ -118,6 +118,11 @@ async function run(url: string, flags: RequestFlags, cmd: Command): Promise<void
       ...(key === undefined ? {} : { key }),
       ...(flags.request === undefined ? {} : { method: flags.request }),
       ...(flags.data === undefined ? {} : { body: flags.data }),
+      sources: {
+        ...(flags.cacert === undefined ? {} : { cacert: flags.cacert }),
+        ...(flags.cert === undefined ? {} : { cert: flags.cert }),
+        ...(flags.key === undefined ? {} : { key: flags.key }),
+      },
     });
   } catch (e) {
     const trace =

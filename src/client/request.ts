@@ -1,8 +1,9 @@
 import type { IncomingMessage } from "node:http";
 import { request as httpsRequest } from "node:https";
 import { isIP, connect as netConnect } from "node:net";
-import { type TLSSocket, connect as tlsConnect } from "node:tls";
+import { type SecureContext, type TLSSocket, connect as tlsConnect } from "node:tls";
 import { ErrorCode, MtlsError } from "../errors.ts";
+import { type CredentialSources, clientSecureContext } from "./credentials.ts";
 import { TapDuplex } from "./tap.ts";
 import { describeTlsFailure } from "./tls-failure.ts";
 import { decryptTls13Trace } from "./tls13-decrypt.ts";
@@ -37,6 +38,8 @@ export interface RequestOptions {
   readonly trace?: boolean;
   /** Skip server certificate verification; default false. */
   readonly insecure?: boolean;
+  /** File names of `cacert`/`cert`/`key`, used in error messages; default the flag names. */
+  readonly sources?: CredentialSources;
 }
 
 /** The response of {@link request}. */
@@ -94,6 +97,7 @@ function networkError(e: unknown, url: URL, where: string): MtlsError {
 function exchange(
   url: URL,
   options: RequestOptions,
+  secureContext: SecureContext,
   method: string,
   body: Uint8Array | undefined,
 ): Promise<Exchange> {
@@ -110,9 +114,7 @@ function exchange(
       socket: tap,
       host,
       ...(isIP(host) ? {} : { servername: host }),
-      ...(options.cacert === undefined ? {} : { ca: options.cacert }),
-      ...(options.cert === undefined ? {} : { cert: options.cert }),
-      ...(options.key === undefined ? {} : { key: options.key }),
+      secureContext,
       rejectUnauthorized: !options.insecure,
       ALPNProtocols: ["http/1.1"],
     });
@@ -134,6 +136,7 @@ function exchange(
       settled = true;
       clearTimeout(timer);
       socket.destroy();
+      tcp.destroy();
       reject(toError(e));
     };
     const toError = (e: unknown): unknown => {
@@ -226,7 +229,8 @@ function withTrace(e: MtlsError, events: readonly TraceEvent[] | undefined): Mtl
  * @param options PEM strings `cacert`/`cert`/`key`, `headers`, `method`, `body`,
  *   `timeoutMs` (ms, default 120000), `follow` (default false), `trace`, `insecure`
  * @returns status, headers, body, negotiated TLS and, with `trace`, the events
- * @throws {MtlsError} `MTLS_TLS_HANDSHAKE` (verification failed, alert from the server:
+ * @throws {MtlsError} `MTLS_PKI_BAD_INPUT` / `MTLS_PKI_KEY_MISMATCH` for unusable PEM inputs
+ *   (checked before connecting), `MTLS_TLS_HANDSHAKE` (verification failed, alert from the server:
  *   the message says which), `MTLS_NETWORK` (refused, reset, not found), `MTLS_TIMEOUT`,
  *   `MTLS_USAGE` (not https, too many redirects). With `trace`, `details.trace` holds the
  *   events seen before the failure.
@@ -242,7 +246,17 @@ export async function request(
   url: string | URL,
   options: RequestOptions = {},
 ): Promise<ClientResponse> {
-  let current = new URL(url);
+  let current: URL;
+  try {
+    current = new URL(url);
+  } catch {
+    throw new MtlsError(
+      ErrorCode.USAGE,
+      `Invalid URL '${String(url)}': expected https://HOST[:PORT]/PATH`,
+    );
+  }
+  // Validate the PEM inputs before any socket is opened.
+  const secureContext = clientSecureContext(options, options.sources ?? {});
   let method = options.method ?? (options.body === undefined ? "GET" : "POST");
   let body =
     typeof options.body === "string" ? new TextEncoder().encode(options.body) : options.body;
@@ -253,7 +267,7 @@ export async function request(
         `Unsupported URL ${current.href}: expected an https: URL`,
       );
     }
-    const ex = await exchange(current, options, method, body);
+    const ex = await exchange(current, options, secureContext, method, body);
     const status = ex.response.statusCode ?? 0;
     const location = ex.response.headers.location;
     if (options.follow && location && [301, 302, 303, 307, 308].includes(status)) {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { createServer as createHttpsServer } from "node:https";
 import { type AddressInfo, createServer as createTcpServer, type Socket } from "node:net";
 import { join } from "node:path";
@@ -128,5 +128,61 @@ describe("mtls request failures and redirects", () => {
     await assert.rejects(request("http://127.0.0.1:1/"), (e: unknown) => {
       return e instanceof MtlsError && e.code === ErrorCode.USAGE;
     });
+  });
+});
+
+describe("mtls request refuses unusable PEM inputs before connecting", () => {
+  test("each bad --cacert/--cert/--key gets one line naming the file, exit 1, and no hang", async (t) => {
+    const dir = tempDir(t);
+    const pki = makeOpensslPki(dir);
+    const garbage = join(dir, "garbage.pem");
+    const empty = join(dir, "empty.pem");
+    writeFileSync(garbage, "not a certificate\n");
+    writeFileSync(empty, "");
+    // A listener that would hang a client which connected and then stalled.
+    const sockets: Socket[] = [];
+    const server = createTcpServer((s) => sockets.push(s));
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    t.after(() => {
+      for (const s of sockets) s.destroy();
+      server.close();
+    });
+    const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    const cases: [string[], RegExp][] = [
+      [
+        ["--cert", pki.clientCert, "--key", pki.serverKey],
+        /^mtls: Client key .*server\.key does not match client certificate .*client\.crt\n/,
+      ],
+      [
+        ["--cert", pki.clientKey, "--key", pki.clientCert],
+        /^mtls: Cannot read client certificate .*client\.key: no PEM certificate in it/,
+      ],
+      [
+        ["--cert", pki.clientCert, "--key", garbage],
+        /^mtls: Cannot read client key .*garbage\.pem: not a PEM private key\n/,
+      ],
+      [
+        ["--cacert", garbage],
+        /^mtls: Cannot read CA certificate .*garbage\.pem: no PEM certificate in it/,
+      ],
+      [
+        ["--cacert", empty],
+        /^mtls: Cannot read CA certificate .*empty\.pem: no PEM certificate in it/,
+      ],
+    ];
+    for (const [flags, expected] of cases) {
+      const started = performance.now();
+      const r = await mtls(["request", url, "--timeout", "30", ...flags]);
+      assert.equal(r.status, 1, flags.join(" "));
+      assert.match(r.stderr, expected);
+      assert.ok(performance.now() - started < 5000, `${flags.join(" ")} took too long`);
+    }
+    assert.equal(sockets.length, 0, "no connection was opened");
+  });
+
+  test("a malformed URL is a usage error (exit 2) that repeats the URL", async () => {
+    const r = await mtls(["request", "notaurl"]);
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /^mtls: Invalid URL 'notaurl': expected https:/);
   });
 });
