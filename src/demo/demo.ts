@@ -10,7 +10,7 @@
  *    without one (expect 400), with the rogue certificate (expect 400).
  * @module
  */
-import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -29,7 +29,10 @@ import { type RunningUpstream, startUpstream } from "./upstream.ts";
 
 /** Options of {@link runDemo}. */
 export interface DemoOptions {
-  /** Directory for the demo's files; default a fresh one under the OS temp dir. Must be empty or absent. */
+  /**
+   * Directory for the demo's files (kept afterwards); must be empty or absent. Default: a
+   * fresh one under the OS temp dir, removed at the end unless `keep`.
+   */
   readonly dir?: string;
   /** Leave the servers running and return them; default false (everything is closed). */
   readonly keep?: boolean;
@@ -304,7 +307,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     if (trace) {
       print("");
       print(
-        `   the TLS handshake of the first request, as the client saw it (seed: SSL 认证数据包分析):`,
+        `   the TLS handshake of the first request, as the client saw it (the seed's packet walk-through):`,
       );
       for (const line of trace) print(`   ${line}`);
     }
@@ -345,9 +348,17 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       return { dir, ok, checks, url, files, servers: { gateway, upstream } };
     }
     await closeAll();
+    if (options.dir === undefined) {
+      rmSync(dir, { recursive: true, force: true });
+      print("");
+      print(
+        `(removed ${dir} with its keys; run with --dir DIR to keep the files, --keep to keep the servers)`,
+      );
+    }
     return { dir, ok, checks, url, files };
   } catch (e) {
     await closeAll();
+    if (options.dir === undefined) rmSync(dir, { recursive: true, force: true });
     throw e;
   }
 }
