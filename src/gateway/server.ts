@@ -1,41 +1,36 @@
 /**
- * The gateway server: HTTPS listeners built from a {@link GatewayConfig}, applying the
- * client-certificate policy per request like nginx (the handshake always completes; a
- * missing or bad certificate gets nginx's 400 page) and proxying to the upstream.
+ * The gateway server: HTTPS listeners built from a {@link GatewayConfig} (one per distinct
+ * `listen` address, its server blocks chosen by SNI), applying the client-certificate
+ * policy per request like nginx (the handshake always completes; a missing or bad
+ * certificate gets nginx's 400 page) and proxying to the upstream; an optional admin
+ * listener; `reload()` for new certificates, CAs and CRLs.
  *
- * TLS settings map as: `ssl_protocols` → `minVersion`/`maxVersion`; `ssl_ciphers` →
- * `ciphers` (Node's default TLS 1.3 suites are kept, because nginx's `ssl_ciphers` does not
- * touch TLS 1.3 while Node's `ciphers` would disable it); `ssl_prefer_server_ciphers` →
- * `honorCipherOrder`; `ssl_session_timeout` → `sessionTimeout` (tickets and IDs);
- * `ssl_session_cache` → a {@link SessionStore} shared by all listeners of the server.
+ * TLS options per block come from `tls-options.ts`; `ssl_session_cache` → a
+ * {@link SessionStore} per listener (none when its blocks trust different CAs).
  *
  * Source: nginx `ngx_http_ssl_module`, `ngx_http_core_module` `listen` (1.22); Node
  * `tls.createServer` options.
  * @module
  */
 
-import { createHash, constants as cryptoConstants, randomBytes } from "node:crypto";
-import type { IncomingMessage, ServerResponse } from "node:http";
+import { constants as cryptoConstants, randomBytes } from "node:crypto";
 import { createServer, type Server } from "node:https";
 import type { AddressInfo } from "node:net";
-import {
-  createSecureContext,
-  DEFAULT_CIPHERS as NODE_DEFAULT_CIPHERS,
-  type SecureVersion,
-  type TLSSocket,
-} from "node:tls";
+import { createSecureContext, type TLSSocket } from "node:tls";
 import { ErrorCode, isErrno, MtlsError } from "../errors.ts";
 import { createAccessLog } from "./access-log.ts";
 import { type AdminServer, startAdmin } from "./admin.ts";
-import type { GatewayConfig, ListenConfig, LogLevel, ServerConfig, TlsProtocol } from "./config.ts";
+import type { GatewayConfig, ListenConfig, LogLevel, ServerConfig } from "./config.ts";
 import { ConfigError } from "./diagnostic.ts";
 import { createErrorLog } from "./error-log.ts";
+import { dispatch, listenGroups } from "./listener.ts";
 import { createGatewayMetrics, type GatewayMetrics } from "./metrics.ts";
-import { createServerBlock, requestContext, type ServerBlock } from "./server-block.ts";
+import { createServerBlock } from "./server-block.ts";
 import { SessionStore } from "./session-store.ts";
-import { type GatewayMaterial, loadTlsMaterial, type PemMaterial } from "./tls-material.ts";
+import { type GatewayMaterial, loadTlsMaterial } from "./tls-material.ts";
+import { sameClientTrust, secureOptions } from "./tls-options.ts";
 import { createUpstream, type UpstreamOptions } from "./upstream.ts";
-import { hostOf, selectServer } from "./virtual-hosts.ts";
+import { selectServer } from "./virtual-hosts.ts";
 
 /** A running gateway. */
 export interface RunningGateway {
@@ -74,20 +69,6 @@ export interface GatewayOptions {
   readonly serverTokens?: string;
   /** Admin listener (`/metrics`, `/healthz`, `/readyz`); default none. */
   readonly admin?: { readonly host: string; readonly port: number };
-}
-
-const VERSIONS: Readonly<Record<TlsProtocol, SecureVersion>> = {
-  TLSv1: "TLSv1",
-  "TLSv1.1": "TLSv1.1",
-  "TLSv1.2": "TLSv1.2",
-  "TLSv1.3": "TLSv1.3",
-};
-
-/** nginx's `ssl_ciphers` leaves TLS 1.3 suites alone; Node's `ciphers` would drop them. */
-export function nodeCiphers(ciphers: string): string {
-  if (/(^|:)TLS_/.test(ciphers)) return ciphers;
-  const tls13 = NODE_DEFAULT_CIPHERS.split(":").filter((c) => c.startsWith("TLS_"));
-  return [...tls13, ciphers].join(":");
 }
 
 /**
@@ -281,80 +262,6 @@ export async function startGateway(
   };
 }
 
-/** Listen addresses shared by blocks: one listener each, in order of first appearance. */
-interface ListenGroup {
-  readonly listen: ListenConfig;
-  /** Indexes into `config.servers`. */
-  readonly blocks: readonly number[];
-  /** Index into `blocks` of the default server. */
-  readonly defaultIndex: number;
-}
-
-function listenGroups(config: GatewayConfig): ListenGroup[] {
-  const groups = new Map<
-    string,
-    { listen: ListenConfig; blocks: number[]; defaultIndex: number }
-  >();
-  for (const [i, server] of config.servers.entries()) {
-    for (const l of server.listen) {
-      const key = `${l.ipv6 ? `[${l.host}]` : l.host}:${l.port}`;
-      let g = groups.get(key);
-      if (!g) {
-        g = { listen: l, blocks: [], defaultIndex: 0 };
-        groups.set(key, g);
-      }
-      if (!g.blocks.includes(i)) {
-        if (l.defaultServer) g.defaultIndex = g.blocks.length;
-        g.blocks.push(i);
-      }
-    }
-  }
-  return [...groups.values()];
-}
-
-/**
- * Picks the block for a request: the one the handshake chose (SNI), unless the `Host`
- * header names another block. nginx answers 421 when SNI was sent and the Host's block
- * verifies clients; mtlskit also does when no SNI was sent (the handshake verified the
- * client against the default block's CAs, which prove nothing for another block).
- */
-function dispatch(
-  members: readonly ServerBlock[],
-  defaultIndex: number,
-  req: IncomingMessage,
-  res: ServerResponse,
-  cid: number,
-): void {
-  const socket = req.socket as TLSSocket;
-  const configs = members.map((m) => m.config);
-  const sni = typeof socket.servername === "string" ? socket.servername : undefined;
-  const tlsIndex = selectServer(configs, sni, defaultIndex);
-  const tlsBlock = members[tlsIndex];
-  if (!tlsBlock) return;
-  if (members.length === 1) {
-    tlsBlock.handle(req, res, cid);
-    return;
-  }
-  const host = hostOf(req.headers.host);
-  const hostIndex = host === undefined ? tlsIndex : selectServer(configs, host, defaultIndex);
-  const hostBlock = members[hostIndex];
-  if (!hostBlock || hostIndex === tlsIndex) {
-    tlsBlock.handle(req, res, cid);
-    return;
-  }
-  if (hostBlock.config.tls.verifyClient !== "off") {
-    hostBlock.log.write(
-      "info",
-      `client attempted to request the server name different from the one that was negotiated${requestContext(hostBlock.config, req)}`,
-      cid,
-    );
-    req.resume();
-    hostBlock.sendPage(res, 421, true);
-    return;
-  }
-  hostBlock.handle(req, res, cid);
-}
-
 /** The servers of an upstream block, repeated by weight, with the block's shared counter. */
 function upstreamTargets(
   config: GatewayConfig,
@@ -373,50 +280,6 @@ function upstreamTargets(
     Array.from({ length: s.weight }, () => ({ host: s.host, port: s.port })),
   );
   return { targets, next };
-}
-
-/** TLS options of one block: certificate, CAs, CRL, protocols, ciphers, session settings. */
-function secureOptions(server: ServerConfig, pem: PemMaterial, index: number) {
-  const tls = server.tls;
-  return {
-    cert: pem.cert,
-    key: pem.key,
-    ...(pem.ca ? { ca: pem.ca } : {}),
-    // Node sets X509_V_FLAG_CRL_CHECK | CRL_CHECK_ALL: every certificate of the chain.
-    ...(pem.crl ? { crl: pem.crl } : {}),
-    minVersion: VERSIONS[tls.protocols[0] ?? "TLSv1.2"],
-    maxVersion: VERSIONS[tls.protocols[tls.protocols.length - 1] ?? "TLSv1.3"],
-    ciphers: nodeCiphers(tls.ciphers),
-    honorCipherOrder: tls.preferServerCiphers,
-    sessionTimeout: tls.sessionTimeoutSeconds,
-    // Per block; note Node applies it to the listener's default context only (see
-    // sameClientTrust for what actually keeps sessions from crossing blocks).
-    sessionIdContext: sessionIdContext(server, index),
-  };
-}
-
-/** True when every block verifies clients the same way (mode, depth, CA and CRL files). */
-function sameClientTrust(servers: readonly (ServerConfig | undefined)[]): boolean {
-  const key = (s: ServerConfig | undefined) =>
-    s
-      ? JSON.stringify([
-          s.tls.verifyClient,
-          s.tls.verifyDepth ?? 1,
-          s.tls.clientCertificate?.path ?? "",
-          s.tls.trustedCertificate?.path ?? "",
-          s.tls.crl?.path ?? "",
-        ])
-      : "";
-  return servers.every((s) => key(s) === key(servers[0]));
-}
-
-function sessionIdContext(server: ServerConfig, index: number): string {
-  return createHash("sha256")
-    .update(
-      `${index}\0${server.serverNames.join(",")}\0${server.tls.clientCertificate?.path ?? ""}`,
-    )
-    .digest("hex")
-    .slice(0, 32);
 }
 
 function sessionStore(server: ServerConfig): SessionStore | undefined {

@@ -1,0 +1,174 @@
+/**
+ * The schema of the native YAML configuration (`mtls gateway --config FILE`) and the
+ * shapes of the values it validates. Durations use nginx's time syntax (`30s`, `5m`),
+ * sizes nginx's size syntax (`1m`, `512k`).
+ * @module
+ */
+import { LOG_LEVELS, type LocationConfig, type TlsProtocol } from "../config.ts";
+import type { Field, Schema } from "./schema.ts";
+
+const str = (expected?: string, pattern?: RegExp): Schema => ({
+  kind: "string",
+  ...(expected ? { expected } : {}),
+  ...(pattern ? { pattern } : {}),
+});
+const req = (schema: Schema): Field => ({ schema, required: true });
+const opt = (schema: Schema): Field => ({ schema });
+const HOST_PORT = /^(\[[0-9a-fA-F:.]+\]|[^\s:[\]]+):\d{1,5}$/;
+/** `upstream:` URLs: scheme, host (or upstream name), optional port. */
+export const URL_RE = /^(https?):\/\/(\[[^\]]+\]|[^/:\s]+)(?::(\d{1,5}))?$/;
+
+const TLS: Schema = {
+  kind: "object",
+  fields: {
+    certificate: req(str("a file path")),
+    key: req(str("a file path")),
+    clientAuth: opt({ kind: "enum", values: ["require", "optional", "optional_no_ca", "off"] }),
+    clientCa: opt(str("a file path")),
+    trustedCa: opt(str("a file path")),
+    crl: opt(str("a file path")),
+    verifyDepth: opt({ kind: "integer", min: 0, max: 100 }),
+    protocols: opt({
+      kind: "array",
+      items: { kind: "enum", values: ["TLSv1.2", "TLSv1.3"] },
+      minItems: 1,
+    }),
+    ciphers: opt(str("an OpenSSL cipher string")),
+    preferServerCiphers: opt({ kind: "boolean" }),
+    sessionCache: opt({ kind: "enum", values: ["off", "none", "builtin"] }),
+    sessionCacheSize: opt({ kind: "integer", min: 1 }),
+    sessionTimeout: opt({ kind: "duration" }),
+  },
+};
+
+const ROUTE: Schema = {
+  kind: "object",
+  fields: {
+    path: req(str("a path such as /api/")),
+    match: opt({
+      kind: "enum",
+      values: ["prefix", "exact", "regex", "regex_i", "prefix_no_regex"],
+    }),
+    upstream: opt(
+      str('"https://host:port", "http://host:port" or "https://NAME" of an upstream', URL_RE),
+    ),
+    return: opt({
+      kind: "object",
+      fields: { status: req({ kind: "integer", min: 100, max: 999 }), text: opt(str()) },
+    }),
+    upstreamTls: opt({
+      kind: "object",
+      fields: {
+        certificate: opt(str("a file path")),
+        key: opt(str("a file path")),
+        ca: opt(str("a file path")),
+        verify: opt({ kind: "boolean" }),
+        serverName: opt({ kind: "boolean" }),
+        name: opt(str("a DNS name")),
+        sessionReuse: opt({ kind: "boolean" }),
+      },
+    }),
+    setHeaders: opt({ kind: "map", values: str(), keyPattern: /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/ }),
+    identityHeaders: opt({ kind: "enum", values: ["off", "nginx", "xfcc"] }),
+    maxBodySize: opt({ kind: "size" }),
+    timeouts: opt({
+      kind: "object",
+      fields: { connect: opt({ kind: "duration" }), read: opt({ kind: "duration" }) },
+    }),
+  },
+};
+
+/** The whole native configuration. */
+export const NATIVE_SCHEMA: Schema = {
+  kind: "object",
+  fields: {
+    upstreams: opt({
+      kind: "map",
+      values: {
+        kind: "object",
+        fields: {
+          servers: req({ kind: "array", items: str('"host:port"', HOST_PORT), minItems: 1 }),
+        },
+      },
+    }),
+    listeners: req({
+      kind: "array",
+      minItems: 1,
+      items: {
+        kind: "object",
+        fields: {
+          listen: req({
+            kind: "array",
+            items: str('"host:port" or "[v6]:port"', HOST_PORT),
+            minItems: 1,
+          }),
+          serverNames: opt({ kind: "array", items: str() }),
+          tls: req(TLS),
+          errorLog: opt({
+            kind: "object",
+            fields: { file: req(str()), level: opt({ kind: "enum", values: LOG_LEVELS }) },
+          }),
+          accessLog: opt({
+            kind: "object",
+            fields: {
+              file: req(str()),
+              format: opt(str()),
+              escape: opt({ kind: "enum", values: ["default", "json", "none"] }),
+            },
+          }),
+          routes: req({ kind: "array", items: ROUTE, minItems: 1 }),
+        },
+      },
+    }),
+  },
+};
+
+// Shapes of the validated plain values (what `validate` returns for NATIVE_SCHEMA).
+export interface RawTls {
+  certificate: string;
+  key: string;
+  clientAuth?: "require" | "optional" | "optional_no_ca" | "off";
+  clientCa?: string;
+  trustedCa?: string;
+  crl?: string;
+  verifyDepth?: number;
+  protocols?: TlsProtocol[];
+  ciphers?: string;
+  preferServerCiphers?: boolean;
+  sessionCache?: "off" | "none" | "builtin";
+  sessionCacheSize?: number;
+  sessionTimeout?: number;
+}
+export interface RawRoute {
+  path: string;
+  match?: LocationConfig["match"];
+  upstream?: string;
+  return?: { status: number; text?: string };
+  upstreamTls?: {
+    certificate?: string;
+    key?: string;
+    ca?: string;
+    verify?: boolean;
+    serverName?: boolean;
+    name?: string;
+    sessionReuse?: boolean;
+  };
+  setHeaders?: Record<string, string>;
+  identityHeaders?: "off" | "nginx" | "xfcc";
+  maxBodySize?: number;
+  timeouts?: { connect?: number; read?: number };
+}
+export interface RawListener {
+  listen: string[];
+  serverNames?: string[];
+  tls: RawTls;
+  errorLog?: { file: string; level?: (typeof LOG_LEVELS)[number] };
+  accessLog?: { file: string; format?: string; escape?: "default" | "json" | "none" };
+  routes: RawRoute[];
+}
+export interface RawConfig {
+  upstreams?: Record<string, { servers: string[] }>;
+  listeners: RawListener[];
+}
+
+/** Result of {@link parseNativeConfig}. */

@@ -1,0 +1,83 @@
+/**
+ * Node TLS options of a server block: `ssl_protocols` → `minVersion`/`maxVersion`;
+ * `ssl_ciphers` → `ciphers` (Node's default TLS 1.3 suites kept, since nginx's
+ * `ssl_ciphers` does not touch TLS 1.3); `ssl_prefer_server_ciphers` → `honorCipherOrder`;
+ * `ssl_session_timeout` → `sessionTimeout`; CAs and CRLs.
+ *
+ * Source: nginx `ngx_http_ssl_module` (1.22); Node `tls.createSecureContext` options.
+ * @module
+ */
+import { createHash } from "node:crypto";
+import { DEFAULT_CIPHERS as NODE_DEFAULT_CIPHERS, type SecureVersion } from "node:tls";
+import type { ServerConfig, TlsProtocol } from "./config.ts";
+import type { PemMaterial } from "./tls-material.ts";
+
+/** `ssl_protocols` names to Node's `minVersion`/`maxVersion` values. */
+export const VERSIONS: Readonly<Record<TlsProtocol, SecureVersion>> = {
+  TLSv1: "TLSv1",
+  "TLSv1.1": "TLSv1.1",
+  "TLSv1.2": "TLSv1.2",
+  "TLSv1.3": "TLSv1.3",
+};
+
+/**
+ * nginx's `ssl_ciphers` leaves TLS 1.3 suites alone; Node's `ciphers` would drop them, so
+ * Node's default TLS 1.3 suites are prepended unless the string lists `TLS_*` suites.
+ * @param ciphers an OpenSSL cipher string
+ * @returns the string for Node's `ciphers` option
+ */
+export function nodeCiphers(ciphers: string): string {
+  if (/(^|:)TLS_/.test(ciphers)) return ciphers;
+  const tls13 = NODE_DEFAULT_CIPHERS.split(":").filter((c) => c.startsWith("TLS_"));
+  return [...tls13, ciphers].join(":");
+}
+
+/**
+ * TLS options of one block for `tls.createSecureContext` / `https.createServer`.
+ * @param server the block
+ * @param pem its certificate, key, CAs and CRLs
+ * @param index the block's index (part of its session ID context)
+ * @returns Node TLS options
+ */
+export function secureOptions(server: ServerConfig, pem: PemMaterial, index: number) {
+  const tls = server.tls;
+  return {
+    cert: pem.cert,
+    key: pem.key,
+    ...(pem.ca ? { ca: pem.ca } : {}),
+    // Node sets X509_V_FLAG_CRL_CHECK | CRL_CHECK_ALL: every certificate of the chain.
+    ...(pem.crl ? { crl: pem.crl } : {}),
+    minVersion: VERSIONS[tls.protocols[0] ?? "TLSv1.2"],
+    maxVersion: VERSIONS[tls.protocols[tls.protocols.length - 1] ?? "TLSv1.3"],
+    ciphers: nodeCiphers(tls.ciphers),
+    honorCipherOrder: tls.preferServerCiphers,
+    sessionTimeout: tls.sessionTimeoutSeconds,
+    // Per block; note Node applies it to the listener's default context only (see
+    // sameClientTrust for what actually keeps sessions from crossing blocks).
+    sessionIdContext: sessionIdContext(server, index),
+  };
+}
+
+/** True when every block verifies clients the same way (mode, depth, CA and CRL files). */
+export function sameClientTrust(servers: readonly (ServerConfig | undefined)[]): boolean {
+  const key = (s: ServerConfig | undefined) =>
+    s
+      ? JSON.stringify([
+          s.tls.verifyClient,
+          s.tls.verifyDepth ?? 1,
+          s.tls.clientCertificate?.path ?? "",
+          s.tls.trustedCertificate?.path ?? "",
+          s.tls.crl?.path ?? "",
+        ])
+      : "";
+  return servers.every((s) => key(s) === key(servers[0]));
+}
+
+function sessionIdContext(server: ServerConfig, index: number): string {
+  return createHash("sha256")
+    .update(
+      `${index}\0${server.serverNames.join(",")}\0${server.tls.clientCertificate?.path ?? ""}`,
+    )
+    .digest("hex")
+    .slice(0, 32);
+}
