@@ -4,7 +4,7 @@
  * `store.ts`).
  * @module
  */
-import { createPublicKey, KeyObject } from "node:crypto";
+import { createPublicKey, KeyObject, X509Certificate as NodeX509Certificate } from "node:crypto";
 import type { X509Certificate } from "@peculiar/x509";
 import { ErrorCode, MtlsError } from "../errors.ts";
 import {
@@ -18,7 +18,7 @@ import {
 } from "./certificate-der.ts";
 import type { CryptoKey } from "./keys.ts";
 import { generateKeyObjects, type KeyType, privateKeyPem, readPrivateKey } from "./keys.ts";
-import { loadX509 } from "./load-x509.ts";
+import { loadX509, loadX509Sync } from "./load-x509.ts";
 import { decodePem, encodePem } from "./pem.ts";
 import { KeyUsageBit } from "./profiles.ts";
 import { type RandomBytes, randomSerial } from "./serial.ts";
@@ -154,13 +154,13 @@ export async function caFromPem(
   keyPem: string,
   options: CaFromPemOptions = {},
 ): Promise<CaMaterial> {
-  const x509 = await loadX509();
   const certPath = options.certPath ?? "ca.crt";
   const keyPath = options.keyPath ?? "ca.key";
   const block = decodePem(certPem, ["CERTIFICATE"], { what: "CA certificate", path: certPath });
-  let cert: X509Certificate;
+  // node:crypto's parser checks the certificate; @peculiar/x509 loads only if `cert` is read.
+  let native: NodeX509Certificate;
   try {
-    cert = new x509.X509Certificate(block.der);
+    native = new NodeX509Certificate(block.der);
   } catch (e) {
     throw new MtlsError(
       ErrorCode.PKI_BAD_INPUT,
@@ -168,34 +168,38 @@ export async function caFromPem(
       { cause: e, details: { path: certPath } },
     );
   }
+  const subject = native.subject.replace(/\n/g, ", ");
   const key = readPrivateKey(keyPem, {
     path: keyPath,
     ...(options.passphrase === undefined ? {} : { passphrase: options.passphrase }),
   });
   const fromKey = createPublicKey(key).export({ type: "spki", format: "der" });
-  const fromCert = new Uint8Array(cert.publicKey.rawData);
+  const fromCert = native.publicKey.export({ type: "spki", format: "der" });
   if (Buffer.compare(fromKey, fromCert) !== 0) {
     throw new MtlsError(
       ErrorCode.PKI_KEY_MISMATCH,
-      `CA key does not match CA certificate: ${keyPath} is not the key of ${certPath} (${cert.subject})`,
+      `CA key does not match CA certificate: ${keyPath} is not the key of ${certPath} (${subject})`,
       {
         hint: "restore the ca.key that belongs to this ca.crt, or create a new CA with `mtls pki init --force`",
         details: { certPath, keyPath },
       },
     );
   }
-  const bc = cert.getExtension(x509.BasicConstraintsExtension);
-  if (!bc?.ca) {
+  if (!native.ca) {
     throw new MtlsError(
       ErrorCode.PKI_POLICY,
-      `Cannot use ${certPath} as a CA: basicConstraints CA:TRUE is missing (${cert.subject})`,
+      `Cannot use ${certPath} as a CA: basicConstraints CA:TRUE is missing (${subject})`,
       { hint: "create a CA with `mtls pki init`", details: { certPath } },
     );
   }
+  let parsed: X509Certificate | undefined;
   return {
     certPem,
     keyPem,
-    cert,
+    get cert(): X509Certificate {
+      parsed ??= new (loadX509Sync().X509Certificate)(block.der);
+      return parsed;
+    },
     key,
     chainPem: options.chainPem ?? "",
     rootPem: options.rootPem ?? certPem,

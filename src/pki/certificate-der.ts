@@ -30,12 +30,14 @@ import {
   derNamedBits,
   derOctetString,
   derOid,
+  derOidText,
   derReadTlv,
   derSequence,
   derSet,
   derSmallInteger,
   derString,
   derTime,
+  derTimeValue,
   derTlv,
   derUnsignedInteger,
 } from "./der.ts";
@@ -247,4 +249,69 @@ export function signCertificateDer(fields: CertificateFields, signer: KeyObject)
   );
   const signature = sign(scheme.hash, tbs, signer);
   return derTlv(DerTag.SEQUENCE, tbs, scheme.algorithm, derBitString(signature));
+}
+
+/** What {@link readCertificateFields} extracts from a certificate. */
+export interface CertificateDerFields {
+  /** The subject `Name` TLV, byte for byte. */
+  readonly subject: Uint8Array;
+  readonly notBefore: Date;
+  readonly notAfter: Date;
+  /** SubjectPublicKeyInfo TLV. */
+  readonly spki: Uint8Array;
+  /** Extensions: OID, criticality and the extnValue OCTET STRING's content. */
+  readonly extensions: readonly {
+    readonly oid: string;
+    readonly critical: boolean;
+    readonly value: Uint8Array;
+  }[];
+}
+
+/**
+ * Reads the TBSCertificate fields issuing needs straight from DER (RFC 5280 §4.1), views
+ * into `der`, without loading an ASN.1 library.
+ * @throws {RangeError} for DER that is not a v3 certificate's shape
+ */
+export function readCertificateFields(der: Uint8Array): CertificateDerFields {
+  const cert = derReadTlv(der, 0);
+  const tbs = derReadTlv(der, cert.start);
+  let at = derReadTlv(der, tbs.start);
+  if (at.tag === 0xa0) at = derReadTlv(der, at.end); // version
+  const signature = derReadTlv(der, at.end); // at = serialNumber
+  const issuer = derReadTlv(der, signature.end);
+  const validity = derReadTlv(der, issuer.end);
+  const subject = derReadTlv(der, validity.end);
+  const spki = derReadTlv(der, subject.end);
+  const nb = derReadTlv(der, validity.start);
+  const na = derReadTlv(der, nb.end);
+  const extensions: { oid: string; critical: boolean; value: Uint8Array }[] = [];
+  for (let off = spki.end; off < tbs.end; ) {
+    const field = derReadTlv(der, off);
+    off = field.end;
+    if (field.tag !== 0xa3) continue;
+    const list = derReadTlv(der, field.start);
+    for (let e = list.start; e < list.end; ) {
+      const ext = derReadTlv(der, e);
+      e = ext.end;
+      const oid = derReadTlv(der, ext.start);
+      let next = derReadTlv(der, oid.end);
+      let critical = false;
+      if (next.tag === DerTag.BOOLEAN) {
+        critical = der[next.start] !== 0;
+        next = derReadTlv(der, next.end);
+      }
+      extensions.push({
+        oid: derOidText(der.subarray(oid.start, oid.end)),
+        critical,
+        value: der.subarray(next.start, next.end),
+      });
+    }
+  }
+  return {
+    subject: der.subarray(validity.end, subject.end),
+    notBefore: derTimeValue(der[validity.start] ?? 0, der.subarray(nb.start, nb.end)),
+    notAfter: derTimeValue(der[nb.end] ?? 0, der.subarray(na.start, na.end)),
+    spki: der.subarray(subject.end, spki.end),
+    extensions,
+  };
 }

@@ -216,3 +216,38 @@ export function derReadTlv(der: Uint8Array, offset: number): DerTlvHeader {
   }
   return { tag, start, end: start + len };
 }
+
+/** Decodes OBJECT IDENTIFIER content octets to dotted text (X.690 §8.19). */
+export function derOidText(content: Uint8Array): string {
+  const arcs: number[] = [];
+  let value = 0;
+  for (const b of content) {
+    value = value * 128 + (b & 0x7f);
+    if ((b & 0x80) === 0) {
+      if (arcs.length === 0)
+        arcs.push(value < 80 ? Math.floor(value / 40) : 2, value < 80 ? value % 40 : value - 80);
+      else arcs.push(value);
+      value = 0;
+    }
+  }
+  return arcs.join(".");
+}
+
+/**
+ * Decodes a UTCTime (`YYMMDDHHMMSSZ`, years 1950–2049) or GeneralizedTime
+ * (`YYYYMMDDHHMMSSZ`) as RFC 5280 §4.1.2.5 restricts them.
+ * @throws {RangeError} for another form
+ */
+export function derTimeValue(tag: number, content: Uint8Array): Date {
+  const text = new TextDecoder().decode(content);
+  const m =
+    tag === DerTag.UTC_TIME
+      ? /^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/.exec(text)
+      : /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/.exec(text);
+  if (!m) throw new RangeError(`Bad time '${text}': expected RFC 5280 UTCTime or GeneralizedTime`);
+  let year = Number(m[1]);
+  if (tag === DerTag.UTC_TIME) year += year < 50 ? 2000 : 1900;
+  return new Date(
+    Date.UTC(year, Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6])),
+  );
+}

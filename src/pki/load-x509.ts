@@ -8,34 +8,51 @@
  *    existing `Reflect.getMetadata`; `src/cli/main.ts` also imports it).
  * 2. `x509.cryptoProvider.set(webcrypto)`.
  *
+ * It is loaded through `require` (its CommonJS build) so {@link loadX509Sync} can serve
+ * lazy getters; `loadX509` returns the same module. Issuing does not need it at all
+ * (`certificate-der.ts` reads and writes what it needs), which keeps ~0.4 s of module
+ * loading out of a cold `mtls pki issue`.
+ *
  * Because of (1), a module that may run outside the CLI (tests, the library) should use
  * `import type` for x509's types and `await loadX509()` for its values.
  * @module
  */
 import { webcrypto } from "node:crypto";
+import { createRequire } from "node:module";
 
 /** The `@peculiar/x509` module namespace. */
 export type X509Module = typeof import("@peculiar/x509");
 
-let loading: Promise<X509Module> | undefined;
+let loaded: X509Module | undefined;
+
+/**
+ * Loads `@peculiar/x509` synchronously (its CommonJS build), once, with Node's WebCrypto as
+ * its crypto provider: for lazy getters that cannot await. Same module as {@link loadX509}.
+ * @returns the module namespace (memoized)
+ * @throws whatever `require` throws (a broken installation)
+ */
+export function loadX509Sync(): X509Module {
+  if (!loaded) {
+    const require = createRequire(import.meta.url);
+    // tsyringe checks for the polyfill when it is evaluated, so it must come first.
+    require("reflect-metadata");
+    const x509 = require("@peculiar/x509") as X509Module;
+    x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
+    loaded = x509;
+  }
+  return loaded;
+}
 
 /**
  * Loads `@peculiar/x509` once, with Node's WebCrypto as its crypto provider.
  * @returns the module namespace (memoized: every call returns the same module)
- * @throws whatever the dynamic import throws (a broken installation)
+ * @throws whatever loading throws (a broken installation)
  * @example
  * ```ts
  * const x509 = await loadX509();
  * const cert = new x509.X509Certificate(pem);
  * ```
  */
-export function loadX509(): Promise<X509Module> {
-  loading ??= (async () => {
-    // tsyringe checks for the polyfill when it is evaluated, so it must come first.
-    await import("reflect-metadata");
-    const x509 = await import("@peculiar/x509");
-    x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
-    return x509;
-  })();
-  return loading;
+export async function loadX509(): Promise<X509Module> {
+  return loadX509Sync();
 }

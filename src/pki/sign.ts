@@ -7,7 +7,7 @@
  * {@link caSignerOf}), and a CSR's signature is verified once, by `readCsr`.
  * @module
  */
-import type { KeyObject } from "node:crypto";
+import { type KeyObject, X509Certificate } from "node:crypto";
 import { ErrorCode, MtlsError } from "../errors.ts";
 import type { CaMaterial } from "./ca.ts";
 import {
@@ -16,6 +16,7 @@ import {
   extendedKeyUsageExtension,
   keyIdentifierOf,
   keyUsageExtension,
+  readCertificateFields,
   signCertificateDer,
   subjectAltNameExtension,
   subjectKeyIdentifierExtension,
@@ -27,7 +28,7 @@ import {
   readNameConstraints,
   sanOutsideConstraints,
 } from "./name-constraints.ts";
-import { encodePem } from "./pem.ts";
+import { decodePem, encodePem } from "./pem.ts";
 import { getProfile, MAX_LEAF_DAYS, type Profile, type ProfileName } from "./profiles.ts";
 import { canonicalIp, formatSan, parseSan, type SubjectAltName } from "./san.ts";
 import { type SanPolicy, sanRefusedByPolicy } from "./san-policy.ts";
@@ -85,6 +86,8 @@ export interface CaSigner {
   readonly keyId: Uint8Array;
   readonly notAfter: Date;
   readonly notBefore: Date;
+  /** The CA's subject for messages, e.g. `O=Example, CN=Dev CA`. */
+  readonly subjectText: string;
   /** The CA's permitted subtrees, when its certificate has nameConstraints. */
   readonly nameConstraints?: NameConstraints;
 }
@@ -98,18 +101,20 @@ const signers = new WeakMap<CaMaterial, CaSigner>();
 export function caSignerOf(ca: CaMaterial): CaSigner {
   let signer = signers.get(ca);
   if (!signer) {
-    const ski = ca.cert.extensions.find((e) => e.type === "2.5.29.14");
-    const spki = new Uint8Array(ca.cert.publicKey.rawData);
-    // The SKI extension's value is an OCTET STRING holding the key identifier.
-    const keyId = ski ? new Uint8Array(ski.value).subarray(2) : keyIdentifierOf(spki);
-    const nc = ca.cert.extensions.find((e) => e.type === NAME_CONSTRAINTS_OID);
+    const der = decodePem(ca.certPem, ["CERTIFICATE"], { what: "CA certificate" }).der;
+    const fields = readCertificateFields(der);
+    const ext = (oid: string) => fields.extensions.find((e) => e.oid === oid)?.value;
+    const ski = ext("2.5.29.14");
+    const nc = ext(NAME_CONSTRAINTS_OID);
     signer = {
-      ...(nc ? { nameConstraints: readNameConstraints(new Uint8Array(nc.value)) } : {}),
+      ...(nc ? { nameConstraints: readNameConstraints(nc) } : {}),
       key: ca.key,
-      issuer: new Uint8Array(ca.cert.subjectName.toArrayBuffer()),
-      keyId,
-      notAfter: ca.cert.notAfter,
-      notBefore: ca.cert.notBefore,
+      issuer: fields.subject,
+      // The SKI extension's value is an OCTET STRING holding the key identifier.
+      keyId: ski ? ski.subarray(2) : keyIdentifierOf(fields.spki),
+      notAfter: fields.notAfter,
+      notBefore: fields.notBefore,
+      subjectText: new X509Certificate(der).subject.replace(/\n/g, ", "),
     };
     signers.set(ca, signer);
   }
@@ -233,8 +238,8 @@ export function signPublicKey(
     throw new MtlsError(
       ErrorCode.PKI_POLICY,
       expired
-        ? `Cannot issue with CA '${ca.cert.subject}': it expired at ${signer.notAfter.toISOString()}`
-        : `Cannot issue with CA '${ca.cert.subject}': it is not valid before ${signer.notBefore.toISOString()}`,
+        ? `Cannot issue with CA '${signer.subjectText}': it expired at ${signer.notAfter.toISOString()}`
+        : `Cannot issue with CA '${signer.subjectText}': it is not valid before ${signer.notBefore.toISOString()}`,
       {
         hint: expired
           ? "create a new CA (mtls pki init) and distribute its certificate"
