@@ -111,7 +111,10 @@ function curl(pki: OpensslPki, args: readonly string[]): Promise<Reply> {
   });
 }
 
-function conf(listen: string, ports: { e1: number; e2: number; tlsUp: number }): string {
+function conf(
+  listen: string,
+  ports: { e1: number; e2: number; tlsUp: number; down: number },
+): string {
   return `upstream pool {
     server 127.0.0.1:${ports.e1};
     server 127.0.0.1:${ports.e2};
@@ -136,6 +139,13 @@ server {
         proxy_pass https://sslpool;
     }
     location /sni-default/ { proxy_pass https://sslpool; }
+    location /untrusted-upstream/ {
+        proxy_ssl_verify on;
+        proxy_ssl_trusted_certificate rogue-ca.crt;
+        proxy_ssl_name localhost;
+        proxy_pass https://127.0.0.1:${ports.tlsUp};
+    }
+    location /down/ { proxy_pass http://127.0.0.1:${ports.down}; }
     location / {
         proxy_set_header X-Verify $ssl_client_verify;
         proxy_pass http://pool;
@@ -175,6 +185,7 @@ test("several server blocks, upstream blocks, locations and return behave as in 
         echo("tls"),
       ),
     ),
+    down: await freePort(),
   };
   const file = join(dir, "gateway.conf");
   writeFileSync(file, conf("127.0.0.1:0", ports));
@@ -253,6 +264,11 @@ test("several server blocks, upstream blocks, locations and return behave as in 
       "0123456789abcdefghij",
       ...at(p, "a.test", "/r"),
     ],
+    "upstream certificate from an untrusted CA: 502": (p) => [
+      ...cert,
+      ...at(p, "a.test", "/untrusted-upstream/"),
+    ],
+    "upstream down: 502": (p) => [...cert, ...at(p, "a.test", "/down/")],
     "proxy_ssl_server_name on with proxy_ssl_name": (p) => [
       ...cert,
       ...at(p, "a.test", "/sni-on/"),
