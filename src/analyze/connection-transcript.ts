@@ -99,6 +99,28 @@ function handshakeName(h: HandshakeEvent, ssl2: boolean): string {
   return handshakeTypeName(h.msgType);
 }
 
+/** A ladder step of one record (one object shape for all, for speed). */
+function entry(
+  ev: RecordEvent,
+  kind: TranscriptKind,
+  name: string,
+  length: number,
+  fields: FieldTree | undefined,
+): TranscriptMessage {
+  return {
+    frame: ev.frame,
+    lastFrame: ev.frame,
+    count: 1,
+    from: ev.direction === 0 ? "client" : "server",
+    kind,
+    name,
+    length,
+    recordVersion: ev.version,
+    decrypted: ev.decrypted === true,
+    fields,
+  };
+}
+
 function encryptedLabel(contentType: number | undefined): string {
   switch (contentType) {
     case 22:
@@ -170,15 +192,6 @@ export class ConnectionTranscriber {
       this.#open.set(ev.stream, st);
     }
     const from = side(ev.direction);
-    const decrypted = ev.decrypted ?? false;
-    const base = {
-      frame: ev.frame,
-      lastFrame: ev.frame,
-      count: 1,
-      from,
-      recordVersion: ev.version,
-      decrypted,
-    };
     const ssl2 = ev.contentType === undefined && ev.opaqueType === undefined;
     for (const h of ev.handshakes) {
       const m = h.message;
@@ -188,46 +201,40 @@ export class ConnectionTranscriber {
       }
       if ((m?.type === "ServerHello" || m?.type === "HelloRetryRequest") && !st.ja3s)
         st.ja3s = ja3s(m);
-      this.#push(st, {
-        ...base,
-        kind: "handshake",
-        name: handshakeName(h, ssl2),
-        length: h.length,
-        fields: m ? messageFields(m) : undefined,
-      });
+      this.#push(
+        st,
+        entry(ev, "handshake", handshakeName(h, ssl2), h.length, m ? messageFields(m) : undefined),
+      );
     }
     if (ev.handshakes.length > 0) return;
     if (ev.encrypted) {
       const name = encryptedLabel(ev.contentType);
       if (name === "Encrypted Alert")
         st.alerts.push({ frame: ev.frame, from, level: null, description: null });
-      this.#push(st, { ...base, kind: "encrypted", name, length: ev.length, fields: undefined });
+      this.#push(st, entry(ev, "encrypted", name, ev.length, undefined));
       return;
     }
     switch (ev.contentType) {
       case 20:
-        this.#push(st, {
-          ...base,
-          kind: "change_cipher_spec",
-          name: "ChangeCipherSpec",
-          length: ev.length,
-          fields: undefined,
-        });
+        this.#push(st, entry(ev, "change_cipher_spec", "ChangeCipherSpec", ev.length, undefined));
         return;
       case 21: {
         const a = ev.alert;
         const level = a ? alertLevelName(a.level) : null;
         const description = a ? alertDescriptionName(a.description) : null;
         st.alerts.push({ frame: ev.frame, from, level, description });
-        this.#push(st, {
-          ...base,
-          kind: "alert",
-          name: "Alert",
-          length: ev.length,
-          fields: a
-            ? { level: `${level} (${a.level})`, description: `${description} (${a.description})` }
-            : { fragment: `${ev.length} bytes` },
-        });
+        this.#push(
+          st,
+          entry(
+            ev,
+            "alert",
+            "Alert",
+            ev.length,
+            a
+              ? { level: `${level} (${a.level})`, description: `${description} (${a.description})` }
+              : { fragment: `${ev.length} bytes` },
+          ),
+        );
         return;
       }
       case 22:
@@ -235,14 +242,16 @@ export class ConnectionTranscriber {
         // listed in the frame where it completes (as Wireshark's reassembled view does).
         return;
       default:
-        this.#push(st, {
-          ...base,
-          kind: "other",
-          name:
+        this.#push(
+          st,
+          entry(
+            ev,
+            "other",
             ev.contentType === 24 ? "Heartbeat" : `Record of content type ${ev.contentType ?? "?"}`,
-          length: ev.length,
-          fields: undefined,
-        });
+            ev.length,
+            undefined,
+          ),
+        );
     }
   }
 
@@ -257,10 +266,16 @@ export class ConnectionTranscriber {
       m.name !== "Encrypted Alert"
     ) {
       st.messages[st.messages.length - 1] = {
-        ...last,
+        frame: last.frame,
         lastFrame: m.frame,
         count: last.count + 1,
+        from: last.from,
+        kind: last.kind,
+        name: last.name,
         length: last.length + m.length,
+        recordVersion: last.recordVersion,
+        decrypted: last.decrypted,
+        fields: undefined,
       };
       return;
     }
