@@ -118,6 +118,15 @@ export function renderInspection(info: PkiInfo, source: string): string {
         ["Type", info.publicKey ? keyText(info.publicKey) : undefined],
         ["SPKI SHA-256", info.publicKey?.spkiSha256],
       ]);
+    case "pkcs12":
+      return rows(`PKCS#12 (${source})`, [
+        ...info.protections.map((p) => [`Protects ${p.part}`, p.algorithm] as const),
+        [
+          "MAC",
+          info.mac === undefined ? "(none)" : `${info.mac}, ${info.macIterations} iterations`,
+        ],
+        ...info.warnings.map((w) => ["Warning", w] as const),
+      ]);
     case "encrypted-private-key":
       return rows(`Encrypted private key (${source})`, [
         ["Encoding", `${info.encoding} (PKCS#8 EncryptedPrivateKeyInfo; decrypt to see more)`],

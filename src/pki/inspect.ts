@@ -14,6 +14,7 @@ import {
   type NameConstraints,
   readNameConstraints,
 } from "./name-constraints.ts";
+import { inspectPkcs12, type Pkcs12Info } from "./pkcs12-info.ts";
 import type { PkiObject } from "./pki-file.ts";
 import { Oid } from "./profiles.ts";
 import { formatSan, sanFromGeneralName } from "./san.ts";
@@ -102,7 +103,7 @@ export interface KeyInfo {
 }
 
 /** What {@link inspectObject} returns. */
-export type PkiInfo = CertificateInfo | CsrInfo | CrlInfo | KeyInfo;
+export type PkiInfo = CertificateInfo | CsrInfo | CrlInfo | KeyInfo | Pkcs12Info;
 
 const DAY_MS = 86_400_000;
 
@@ -344,6 +345,8 @@ export async function inspectObject(
       }
       case "encrypted-private-key":
         return { kind: "encrypted-private-key", encoding: object.label };
+      case "pkcs12":
+        return inspectPkcs12(object.raw);
       case "public-key":
         return {
           kind: "public-key",

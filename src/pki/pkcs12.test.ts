@@ -7,6 +7,7 @@ import { exportCredentials } from "./export.ts";
 import { issueCertificate } from "./issue.ts";
 import { decodePem } from "./pem.ts";
 import { createPkcs12, pkcs12Kdf } from "./pkcs12.ts";
+import { inspectPkcs12 } from "./pkcs12-info.ts";
 import { NOW, testKeyPem, testKeys } from "./testdata/fixtures.ts";
 
 describe("pkcs12Kdf", () => {
@@ -40,6 +41,33 @@ describe("createPkcs12", () => {
       );
     }
     assert.throws(() => createPkcs12(createPrivateKey(leaf.keyPem), certs, ""), RangeError);
+  });
+
+  it("inspectPkcs12 reads back each profile's protection without the passphrase", async () => {
+    const ca = await createRootCa({ keys: await testKeys("ca-ec"), now: NOW });
+    const leaf = await issueCertificate(ca, { profile: "client", subject: "CN=c", now: NOW });
+    const certs = [decodePem(leaf.certPem, ["CERTIFICATE"], { what: "c" }).der];
+    const key = createPrivateKey(leaf.keyPem);
+    const modern = inspectPkcs12(createPkcs12(key, certs, "pw", { iterations: 3000 }));
+    assert.deepEqual(modern, {
+      kind: "pkcs12",
+      mac: "SHA-256",
+      macIterations: 3000,
+      protections: [
+        { part: "certificates", algorithm: "PBES2 (PBKDF2, AES-256-CBC)" },
+        { part: "key", algorithm: "PBES2 (PBKDF2, AES-256-CBC)" },
+      ],
+      warnings: [
+        "AES/PBES2 encryption: macOS Keychain and older Java cannot import it (use --legacy for them)",
+      ],
+    });
+    const legacy = inspectPkcs12(createPkcs12(key, certs, "pw", { profile: "legacy" }));
+    assert.equal(legacy.mac, "SHA-1");
+    assert.deepEqual(
+      legacy.protections.map((p) => p.algorithm),
+      ["pbeWithSHAAnd3-KeyTripleDES-CBC", "pbeWithSHAAnd3-KeyTripleDES-CBC"],
+    );
+    assert.deepEqual(legacy.warnings, []);
   });
 
   it("exportCredentials refuses a key that is not the certificate's", async () => {

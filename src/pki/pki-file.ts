@@ -6,6 +6,7 @@
 import { createPrivateKey, createPublicKey, X509Certificate } from "node:crypto";
 import { ErrorCode, MtlsError } from "../errors.ts";
 import { decodePemBlocks } from "./pem.ts";
+import { isPkcs12 } from "./pkcs12-info.ts";
 
 /** The kinds of objects mtlskit recognizes. */
 export const PkiObjectKind = {
@@ -15,6 +16,7 @@ export const PkiObjectKind = {
   PRIVATE_KEY: "private-key",
   ENCRYPTED_PRIVATE_KEY: "encrypted-private-key",
   PUBLIC_KEY: "public-key",
+  PKCS12: "pkcs12",
 } as const;
 /** One of the {@link PkiObjectKind} values. */
 export type PkiObjectKind = (typeof PkiObjectKind)[keyof typeof PkiObjectKind];
@@ -52,6 +54,7 @@ function contentStart(der: Uint8Array, offset: number): number | undefined {
 }
 
 function sniffDer(der: Uint8Array): PkiObjectKind | undefined {
+  if (isPkcs12(der)) return "pkcs12";
   try {
     new X509Certificate(der);
     return "certificate";
@@ -111,7 +114,7 @@ export function readPkiObjects(bytes: Uint8Array, path: string): PkiObject[] {
   if (kind === undefined) {
     throw new MtlsError(
       ErrorCode.PKI_BAD_INPUT,
-      `Cannot read ${path}: neither PEM nor a DER certificate, CSR, CRL or key`,
+      `Cannot read ${path}: neither PEM nor a DER certificate, CSR, CRL, key or PKCS#12 file`,
       {
         hint: "give a .pem/.crt/.csr/.crl/.key file as openssl or mtls pki writes them",
         details: { path },

@@ -203,6 +203,37 @@ describe("mtls pki export --p12 with real PKCS#12 readers", () => {
     assert.equal(der.stdout, "subject=CN = client-1\n");
   });
 
+  it("inspect warns about an RC2-40 file from openssl pkcs12 -export -legacy, and names our algorithms", async (t) => {
+    if (!requirePeer(t, "openssl")) return;
+    const rc2 = join(dir, "rc2.p12");
+    const made = spawnSync(
+      "openssl",
+      [
+        "pkcs12",
+        "-export",
+        "-legacy",
+        "-in",
+        file("client-1.crt"),
+        "-inkey",
+        file("client-1.key"),
+        "-passout",
+        "pass:x",
+        "-out",
+        rc2,
+      ],
+      { encoding: "utf8" },
+    );
+    if (made.status !== 0) return t.skip(`openssl cannot write RC2 here: ${made.stderr.trim()}`);
+    const r = await mtls(["pki", "inspect", rc2, file("client-1-legacy.p12")]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /Protects certificates: pbeWithSHAAnd40BitRC2-CBC\n/);
+    assert.match(r.stdout, /Warning: +RC2 encryption: OpenSSL 3 and Node refuse it/);
+    assert.match(
+      r.stdout,
+      /client-1-legacy\.p12\)\n {2}Protects certificates: pbeWithSHAAnd3-KeyTripleDES-CBC\n {2}Protects key: +pbeWithSHAAnd3-KeyTripleDES-CBC\n {2}MAC: +SHA-1, 2048 iterations\n$/,
+    );
+  });
+
   it("refuses an existing file, a missing passphrase and two formats at once", async () => {
     const exists = await mtls(["pki", "export", "client-1", "--ca", issuing, "--der"]);
     assert.equal(exists.status, 1);
