@@ -2,10 +2,12 @@
  * `mtls pki`: a small CA for mutual TLS (the seed's certificate steps).
  *
  * ```
- * mtls pki init  --dir DIR [--subject S] [--days N] [--force]
+ * mtls pki init  --dir DIR [--subject S] [--days N] [--key-type T] [--encrypt] [--force]
+ *                [--intermediate --parent DIR [--path-len N] [--permit-dns D] [--permit-ip CIDR] [--permit-uri H]]
  * mtls pki csr   --out NAME --subject S [--san LIST] [--force]
- * mtls pki sign  NAME.csr --ca DIR --profile server|client [--out FILE] [--days N] [--force]
- * mtls pki issue server|client NAME --ca DIR [--subject S] [--san LIST] [--out-dir D] [--days N] [--force]
+ * mtls pki sign  NAME.csr --ca DIR --profile server|client|server-client|ca [--allow-san P] [--out FILE] [--days N] [--force]
+ * mtls pki issue server|client|server-client NAME --ca DIR [--subject S] [--san LIST] [--key-type T] [--allow-san P]
+ *                [--out-dir D] [--days N] [--allow-long-validity] [--force]
  * mtls pki revoke SERIAL|CERT --ca DIR [--reason R] [--crl-days N]
  * mtls pki crl   --ca DIR [--days N]
  * mtls pki list  --ca DIR [--json]
@@ -321,7 +323,9 @@ export function registerPki(program: Command): void {
   );
 
   applyCommonOptions(pki.command("init"))
-    .description("create a CA: DIR/ca.key (0600), DIR/ca.crt, DIR/index.json")
+    .description(
+      "create a root CA, or with --intermediate --parent DIR an issuing CA: DIR/ca.key (0600), DIR/ca.crt, DIR/index.json",
+    )
     .requiredOption("--dir <dir>", "store directory (created when missing)")
     .option(
       "--subject <dn>",
@@ -658,7 +662,7 @@ export function registerPki(program: Command): void {
 
   applyCommonOptions(pki.command("inspect"))
     .description(
-      "show what certificates, CSRs, CRLs and keys say (PEM or DER; every block of a bundle)",
+      "show what certificates, CSRs, CRLs, keys and PKCS#12 files say (PEM or DER; every block of a bundle)",
     )
     .argument("<files...>", "the files")
     .option("--json", "print the fields as JSON (an array, one object per block)")
