@@ -65,13 +65,14 @@ async function runGateway(flags: GatewayFlags, out: Output): Promise<void> {
     if (!(e instanceof ConfigError)) throw e;
     for (const d of e.diagnostics) stderr(`mtls: ${formatDiagnostic(d)}\n`);
     const n = e.diagnostics.filter((d) => d.severity === "error").length;
-    throw new MtlsError(
-      e.code,
-      `Configuration file ${file} test failed: ${n} error${n === 1 ? "" : "s"}`,
-      {
-        cause: e,
-      },
-    );
+    const errors = `${n} error${n === 1 ? "" : "s"}`;
+    // Like `nginx -t` only when a test was asked for; otherwise say what could not be done.
+    const message = flags.test
+      ? `Configuration file ${file} test failed: ${errors}`
+      : flags.printConfig
+        ? `Cannot print the native configuration: ${errors} in ${file}`
+        : `Cannot start the gateway: ${errors} in ${file}`;
+    throw new MtlsError(e.code, message, { cause: e });
   }
   for (const d of loaded.diagnostics) stderr(`mtls: ${formatDiagnostic(d)}\n`);
   if (flags.printConfig) {

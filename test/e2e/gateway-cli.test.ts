@@ -76,6 +76,23 @@ test("mtls gateway --test refuses the seed config with one located error per mis
   );
 });
 
+test("mtls gateway without --test names what failed, not a test, and says a missing file is missing", async (t) => {
+  const file = join(tempDir(t), "nope.conf");
+  const run = await mtls(["gateway", "--nginx", file]);
+  assert.equal(run.status, 1);
+  assert.equal(
+    run.stderr,
+    `mtls: error: Cannot read configuration file ${file}: no such file\nmtls: Cannot start the gateway: 1 error in ${file}\n`,
+  );
+  const print = await mtls(["gateway", "--config", file, "--print-config"]);
+  assert.match(
+    print.stderr,
+    /\nmtls: Cannot print the native configuration: 1 error in .*nope\.conf\n$/,
+  );
+  const checked = await mtls(["gateway", "--nginx", file, "--test"]);
+  assert.match(checked.stderr, /\nmtls: Configuration file .*nope\.conf test failed: 1 error\n$/);
+});
+
 test("mtls gateway --test accepts the fixed config like nginx -t", async (t) => {
   if (!requirePeer(t, "openssl")) return;
   const dir = tempDir(t);

@@ -6,6 +6,7 @@
 import { readFileSync } from "node:fs";
 import { ConfigError, hasErrors } from "../diagnostic.ts";
 import type { LoadedGateway } from "../nginx/load.ts";
+import { readConfigText } from "../read-config-text.ts";
 import { loadTlsMaterial } from "../tls-material.ts";
 import { parseNativeConfig } from "./native-config.ts";
 
@@ -27,18 +28,7 @@ export function loadNativeGateway(
   options: { readonly readFile?: (path: string) => Buffer } = {},
 ): LoadedGateway {
   const readFile = options.readFile ?? ((p: string) => readFileSync(p));
-  let text: string;
-  try {
-    text = readFile(file).toString("utf8");
-  } catch (e) {
-    throw new ConfigError([
-      {
-        severity: "error",
-        code: "MTLS_FILE",
-        message: `Cannot read configuration file ${file}: ${(e as Error).message}`,
-      },
-    ]);
-  }
+  const text = readConfigText(file, { readFile });
   const parsed = parseNativeConfig(text, { file });
   if (!parsed.config || hasErrors(parsed.diagnostics)) throw new ConfigError(parsed.diagnostics);
   const loaded = loadTlsMaterial(parsed.config, { readFile });

@@ -8,6 +8,7 @@ import { isIP } from "node:net";
 import { ErrorCode } from "../../errors.ts";
 import type { GatewayConfig } from "../config.ts";
 import { ConfigError, type Diagnostic, hasErrors } from "../diagnostic.ts";
+import { readConfigText } from "../read-config-text.ts";
 import { type GatewayMaterial, loadTlsMaterial } from "../tls-material.ts";
 import { importNginx } from "./import.ts";
 import { parseNginx } from "./parser.ts";
@@ -37,7 +38,7 @@ export interface LoadNginxOptions {
  * @returns `{ config, material, diagnostics }` (diagnostics are warnings)
  * @throws {ConfigError} with every diagnostic (`MTLS_CONFIG_SYNTAX`, `MTLS_CONFIG_INVALID`,
  *   `MTLS_FILE`, `MTLS_PKI_KEY_MISMATCH`...) when anything is an error
- * @throws {MtlsError} `MTLS_FILE` when the configuration file itself cannot be read
+ *   (`MTLS_FILE` alone when the configuration file itself cannot be read)
  * @example
  * ```ts
  * const { config, material } = loadNginxGateway("gateway.conf");
@@ -46,18 +47,7 @@ export interface LoadNginxOptions {
  */
 export function loadNginxGateway(file: string, options: LoadNginxOptions = {}): LoadedGateway {
   const readFile = options.readFile ?? ((p: string) => readFileSync(p));
-  let text: string;
-  try {
-    text = readFile(file).toString("utf8");
-  } catch (e) {
-    throw new ConfigError([
-      {
-        severity: "error",
-        code: "MTLS_FILE",
-        message: `Cannot read configuration file ${file}: ${(e as Error).message}`,
-      },
-    ]);
-  }
+  const text = readConfigText(file, { readFile });
   const parsed = parseNginx(text, { file });
   const imported = importNginx(parsed, options.prefix ? { prefix: options.prefix } : {});
   if (!imported.config || hasErrors(imported.diagnostics))
