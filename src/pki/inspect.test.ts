@@ -58,7 +58,8 @@ describe("readPkiObjects", () => {
       () => readPkiObjects(bytes("hello"), "g.bin"),
       (e: unknown) =>
         e instanceof MtlsError &&
-        e.message === "Cannot read g.bin: neither PEM nor a DER certificate, CSR, CRL or key",
+        e.message ===
+          "Cannot read g.bin: neither PEM nor a DER certificate, CSR, CRL, key or PKCS#12 file",
     );
     assert.throws(
       () => readPkiObjects(bytes("-----BEGIN FOO-----\nAAAA\n-----END FOO-----\n"), "f.pem"),
