@@ -60,7 +60,7 @@ export interface CrlResult {
   readonly entry?: IndexEntry;
 }
 
-/** The CRL for `index` and the files that publish it with the index (index last). */
+/** The CRL for `index` and the files that publish it with the index (index first). */
 function crlCommit(
   dir: string,
   ca: CaMaterial,
@@ -82,10 +82,13 @@ function crlCommit(
   });
   return {
     crl,
+    // The index goes first: it is the source of truth. A crash after it leaves a stale
+    // CRL that `mtls pki crl` rebuilds; the other order could publish a revocation the
+    // index forgets, and the next CRL would silently un-revoke the certificate.
     files: [
+      { path: join(dir, StoreFile.INDEX), data: formatIndex({ ...index, crlNumber }), force: true },
       { path: join(dir, StoreFile.CRL_PEM), data: crl.pem, force: true },
       { path: join(dir, StoreFile.CRL_DER), data: crl.der, force: true },
-      { path: join(dir, StoreFile.INDEX), data: formatIndex({ ...index, crlNumber }), force: true },
     ],
   };
 }
@@ -110,7 +113,7 @@ export async function publishCrl(dir: string, options: PublishCrlOptions = {}): 
     async () => {
       const { crl, files } = crlCommit(dir, ca, readIndex(dir), options);
       commitFiles(files);
-      return { crl, files: files.slice(0, 2).map((f) => f.path) };
+      return { crl, files: files.slice(1).map((f) => f.path) };
     },
     options,
   );
@@ -206,7 +209,7 @@ export async function revokeInStore(
       const certificates = index.certificates.map((c, i) => (i === at ? entry : c));
       const { crl, files } = crlCommit(dir, ca, { ...index, certificates }, options);
       commitFiles(files);
-      return { crl, files: files.slice(0, 2).map((f) => f.path), entry };
+      return { crl, files: files.slice(1).map((f) => f.path), entry };
     },
     options,
   );
