@@ -59,7 +59,14 @@ export function writeFileAtomic(
   } catch (e) {
     if (fd !== undefined) closeSync(fd);
     rmSync(tmp, { force: true });
-    throw new MtlsError(ErrorCode.FILE, `Cannot write ${path}: ${(e as Error).message}`, {
+    const reason = isErrno(e, "ENOENT")
+      ? `directory ${dirname(path)} does not exist`
+      : isErrno(e, "EACCES")
+        ? "permission denied"
+        : isErrno(e, "ENOSPC")
+          ? "no space left on device"
+          : (e as Error).message;
+    throw new MtlsError(ErrorCode.FILE, `Cannot write ${path}: ${reason}`, {
       cause: e,
       hint: "check that the directory exists and is writable",
       details: { path },
