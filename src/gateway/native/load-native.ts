@@ -28,7 +28,7 @@ export function loadNativeGateway(
   options: { readonly readFile?: (path: string) => Buffer } = {},
 ): LoadedGateway {
   const readFile = options.readFile ?? ((p: string) => readFileSync(p));
-  const text = readConfigText(file, { readFile });
+  const text = readConfigText(file, { readFile, what: "YAML configuration" });
   const parsed = parseNativeConfig(text, { file });
   if (!parsed.config || hasErrors(parsed.diagnostics)) throw new ConfigError(parsed.diagnostics);
   const loaded = loadTlsMaterial(parsed.config, { readFile });

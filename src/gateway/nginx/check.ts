@@ -1,10 +1,12 @@
 /**
  * Directive checks shared by the nginx importer: is the name known (with hints for the
  * usual slips: a missing space, a BOM, a real nginx directive mtlskit lacks), is it
- * allowed in this context, does it take a block, how many arguments, is it duplicate.
+ * allowed in this context, does it take a block, how many arguments, is it duplicate. An
+ * unknown name gets the closest supported one as a hint ("did you mean `ssl_ciphers`?").
  * Source: nginx `ngx_conf_handler()` in `src/core/ngx_conf_file.c` (1.22).
  * @module
  */
+import type { Diagnostic } from "../diagnostic.ts";
 import { DIRECTIVES, type DirectiveContext, NGINX_UNSUPPORTED } from "./directives.ts";
 import type { Directive } from "./parser.ts";
 import type { ValueContext } from "./values.ts";
@@ -18,7 +20,7 @@ export function checkDirective(
 ): boolean {
   const spec = DIRECTIVES.get(d.name);
   if (!spec) {
-    reportUnknown(cx, d, known);
+    reportUnknown(cx, d, known, context);
     return false;
   }
   if (!spec.contexts.includes(context)) {
@@ -69,7 +71,12 @@ export function checkDirective(
   return false;
 }
 
-function reportUnknown(cx: ValueContext, d: Directive, known: readonly string[]): void {
+function reportUnknown(
+  cx: ValueContext,
+  d: Directive,
+  known: readonly string[],
+  context: DirectiveContext,
+): void {
   const name = d.name;
   if (name.startsWith("\uFEFF")) {
     cx.report(
@@ -105,12 +112,108 @@ function reportUnknown(cx: ValueContext, d: Directive, known: readonly string[])
     );
     return;
   }
+  const closest = closestName(name, known, (k) => DIRECTIVES.get(k)?.contexts.includes(context));
   cx.report(
     "error",
     `Unknown directive "${name}"`,
-    `check the spelling; supported directives: ${known.join(", ")}`,
+    closest ? `did you mean \`${closest}\`?` : UNKNOWN_DIRECTIVE_HINT,
     d.nameToken,
   );
+}
+
+/**
+ * The hint of an unknown directive with no close known name. The importer adds the list
+ * of supported directives to the first one printed only (see {@link listSupportedOnce}).
+ */
+export const UNKNOWN_DIRECTIVE_HINT = "check the spelling";
+
+/**
+ * Adds the list of supported directives to the hint of the first unknown directive that
+ * has no suggestion, so a file with many unknown names prints the list once.
+ * @param diagnostics in the order they are printed
+ * @param known the supported directive names
+ * @returns the same diagnostics, the first bare "check the spelling" hint completed
+ */
+export function listSupportedOnce(
+  diagnostics: readonly Diagnostic[],
+  known: readonly string[],
+): Diagnostic[] {
+  let listed = false;
+  return diagnostics.map((d) => {
+    if (listed || d.hint !== UNKNOWN_DIRECTIVE_HINT) return d;
+    listed = true;
+    return { ...d, hint: `${UNKNOWN_DIRECTIVE_HINT}; supported directives: ${known.join(", ")}` };
+  });
+}
+
+/**
+ * The candidate closest to a misspelt name: the same name in lower case, else the
+ * shortest candidate the name is the start of (4 characters or more: a cut-off name),
+ * else the nearest by edit distance (insert, delete, replace, swap two neighbours) when
+ * it is at most a quarter of the name's length (at least 1). Ties go to a candidate
+ * `preferred` accepts (e.g. allowed in the current block), then to the first.
+ * @param name the unknown name
+ * @param candidates known names
+ * @param preferred tie-breaker; default: none
+ * @returns the suggestion, or undefined when nothing is close
+ * @example
+ * ```ts
+ * closestName("ssl_cipher", ["ssl_ciphers", "ssl_crl"]); // "ssl_ciphers"
+ * ```
+ */
+export function closestName(
+  name: string,
+  candidates: readonly string[],
+  preferred: (candidate: string) => boolean | undefined = () => false,
+): string | undefined {
+  const lower = name.toLowerCase();
+  if (lower !== name && candidates.includes(lower)) return lower;
+  const rank = (a: string, b: string) => (preferred(b) ? 1 : 0) - (preferred(a) ? 1 : 0);
+  if (name.length >= 4) {
+    const longer = candidates.filter((c) => c.length > name.length && c.startsWith(lower));
+    const shortest = longer.sort((a, b) => a.length - b.length || rank(a, b))[0];
+    if (shortest) return shortest;
+  }
+  // Names longer than any directive are junk, not typos (and cost no quadratic work).
+  if (name.length > 64) return undefined;
+  const limit = Math.max(1, Math.floor(name.length / 4));
+  let best: string | undefined;
+  let bestDistance = limit + 1;
+  for (const c of candidates) {
+    const d = editDistance(lower, c);
+    if (d < bestDistance || (d === bestDistance && best !== undefined && rank(c, best) < 0)) {
+      best = c;
+      bestDistance = d;
+    }
+  }
+  return best;
+}
+
+/** Optimal string alignment distance: insertions, deletions, substitutions, adjacent swaps. */
+function editDistance(a: string, b: string): number {
+  const rows: number[][] = [];
+  for (let i = 0; i <= a.length; i++) {
+    const row: number[] = [i];
+    for (let j = 1; j <= b.length; j++) {
+      if (i === 0) {
+        row.push(j);
+        continue;
+      }
+      const up = rows[i - 1] as number[];
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let v = Math.min(
+        (up[j] as number) + 1,
+        (row[j - 1] as number) + 1,
+        (up[j - 1] as number) + cost,
+      );
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+        v = Math.min(v, ((rows[i - 2] as number[])[j - 2] as number) + 1);
+      }
+      row.push(v);
+    }
+    rows.push(row);
+  }
+  return (rows[a.length] as number[])[b.length] as number;
 }
 
 /** Collects a block's directives by name, reporting duplicates of single-use directives. */

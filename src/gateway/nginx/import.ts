@@ -37,7 +37,7 @@ import {
   type UpstreamBlockConfig,
 } from "../config.ts";
 import type { Diagnostic } from "../diagnostic.ts";
-import { checkDirective, collect, one } from "./check.ts";
+import { checkDirective, collect, listSupportedOnce, one } from "./check.ts";
 import { DIRECTIVES } from "./directives.ts";
 import {
   flag,
@@ -190,14 +190,15 @@ export function importNginx(parsed: ParseResult, options: ImportOptions = {}): I
     });
   }
   diagnostics.sort(byPosition);
-  if (hasError(diagnostics)) return { diagnostics };
+  const printed = listSupportedOnce(diagnostics, [...DIRECTIVES.keys()]);
+  if (hasError(printed)) return { diagnostics: printed };
   return {
     config: {
       source: parsed.file,
       servers: withLogs.map((srv) => linkUpstreams(srv, upstreams)),
       ...(upstreams.length > 0 ? { upstreams } : {}),
     },
-    diagnostics,
+    diagnostics: printed,
   };
 }
 
