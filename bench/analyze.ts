@@ -26,6 +26,7 @@ import {
   readFileSync,
   rmSync,
   statSync,
+  symlinkSync,
   writeFileSync,
   writeSync,
 } from "node:fs";
@@ -152,13 +153,15 @@ function timed(command: string, args: readonly string[]): Timing {
 
 /**
  * `mtls` with only the analyze command (other commands cannot affect the figures), run as
- * an installed package runs it: the sources compiled with tsc for this run into
- * `tmp/bench-dist-PID/` (inside the repository, so node_modules resolve). Falls back to the
- * TypeScript sources through tsx when the build fails.
+ * an installed package runs it: the sources compiled with tsc for this run into the bench's
+ * temporary directory (with a `node_modules` link and an ESM package.json beside them).
+ * Falls back to the TypeScript sources through tsx when the build fails.
  */
 function mtlsEntry(): { args: readonly string[]; label: string; cleanup: () => void } {
-  const distDir = join(root, "tmp", `bench-dist-${process.pid}`);
+  const distDir = join(dir, "dist");
   const cleanup = () => rmSync(distDir, { recursive: true, force: true });
+  symlinkSync(join(root, "node_modules"), join(dir, "node_modules"), "dir");
+  writeFileSync(join(dir, "package.json"), '{ "type": "module" }\n');
   try {
     execFileSync(
       process.execPath,
@@ -241,6 +244,7 @@ try {
     `capture: ${(size / 1024 / 1024).toFixed(1)} MB, ${built.packets.toLocaleString("en-US")} packets, ~${built.connections.toLocaleString("en-US")} TLS connections (built in ${((performance.now() - started) / 1000).toFixed(1)} s) at ${capture}`,
   );
   if (buildOnly) process.exit(0);
+  entry = mtlsEntry();
   const tsharkJson = timed("tshark", ["-r", capture, "-Y", "tls", "-T", "json"]);
   const oursJson = mtls(capture, "--json");
   const tsharkFields = timed("tshark", [
