@@ -11,13 +11,19 @@ import { DIRECTIVES, type DirectiveContext, NGINX_UNSUPPORTED } from "./directiv
 import type { Directive } from "./parser.ts";
 import type { ValueContext } from "./values.ts";
 
-/** Checks name, context, block and argument count; reports and returns false on a problem. */
+/**
+ * Checks name, context, block and argument count; reports and returns false on a problem.
+ * A simple directive cut off by the end of the file returns false without a report.
+ */
 export function checkDirective(
   cx: ValueContext,
   d: Directive,
   context: DirectiveContext,
   known: readonly string[],
 ): boolean {
+  // Cut off by the end of the file: its name and arguments may be partial, and the parser
+  // has already said so.
+  if (d.truncated && !d.block) return false;
   const spec = DIRECTIVES.get(d.name);
   if (!spec) {
     reportUnknown(cx, d, known, context);

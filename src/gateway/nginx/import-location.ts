@@ -34,6 +34,11 @@ export interface LocationDefaults {
   readonly identity: IdentityHeadersConfig;
   readonly proxy: ProxyTuning;
   readonly clientMaxBodySize?: number;
+  /**
+   * The server block was cut off by the end of the file: what a location inherits may be
+   * missing too, so nothing is reported as absent.
+   */
+  readonly truncated?: boolean;
 }
 
 function loc(file: string, t: Token): SourceLocation {
@@ -325,7 +330,9 @@ export function importLocation(
   const proxyPass = passD ? parseProxyPass(cx, passD) : undefined;
   const returnD = one(byName, "return");
   const ret = returnD ? parseReturn(cx, returnD) : undefined;
-  if (!passD && !returnD) {
+  // A block cut off by the end of the file may have lost anything: nothing is "missing".
+  const whole = !d.truncated && !defaults.truncated;
+  if (whole && !passD && !returnD) {
     cx.report(
       "error",
       `Location "${path}" has no proxy_pass or return: the gateway only proxies or answers`,
@@ -334,7 +341,7 @@ export function importLocation(
     );
   }
   const verifyD = one(byName, "proxy_ssl_verify");
-  if (upstream.verify && !upstream.trustedCertificate) {
+  if (whole && upstream.verify && !upstream.trustedCertificate) {
     cx.report(
       "error",
       'Directive "proxy_ssl_verify on" needs "proxy_ssl_trusted_certificate": no CA to verify the upstream against',
@@ -342,7 +349,7 @@ export function importLocation(
       verifyD?.nameToken ?? d.nameToken,
     );
   }
-  if (proxyPass?.protocol === "https" && !upstream.verify) {
+  if (whole && proxyPass?.protocol === "https" && !upstream.verify) {
     cx.report(
       "warning",
       `Upstream certificate is NOT verified: proxy_ssl_verify is off (the nginx default), so anyone on the path to ${proxyPass.url} can impersonate the upstream`,
@@ -350,7 +357,7 @@ export function importLocation(
       verifyD?.nameToken ?? passD?.nameToken ?? d.nameToken,
     );
   }
-  if (!!upstream.certificate !== !!upstream.certificateKey) {
+  if (whole && !!upstream.certificate !== !!upstream.certificateKey) {
     const which = upstream.certificate ? "proxy_ssl_certificate_key" : "proxy_ssl_certificate";
     cx.report(
       "error",

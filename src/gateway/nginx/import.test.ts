@@ -513,3 +513,45 @@ server {
     '6:22 Unknown log format "nope"',
   ]);
 });
+
+test("importNginx() reports only the syntax errors of a file cut in the middle of a block", () => {
+  const whole = `server {
+    listen 127.0.0.1:8000 ssl;
+    location / {
+        proxy_ssl_verify on;
+        proxy_pass https://127.0.0.1:9;
+    }
+    ssl_certificate server.crt;
+    ssl_certificate_key server.key;
+}
+`;
+  // Cut at every character inside the server block: never a "missing" error before the syntax one.
+  for (let cut = whole.indexOf("{") + 1; cut < whole.lastIndexOf("}"); cut++) {
+    const { config, diagnostics } = importNginx(
+      parseNginx(whole.slice(0, cut), { file: "gw.conf" }),
+    );
+    assert.equal(config, undefined);
+    const errors = diagnostics.filter((d) => d.severity === "error");
+    assert.ok(errors.length > 0, `cut at ${cut}`);
+    assert.ok(
+      errors.every((d) => d.code === "MTLS_CONFIG_SYNTAX"),
+      `cut at ${cut}: ${errors.map((d) => d.message).join(" / ")}`,
+    );
+    assert.ok(
+      diagnostics.every(
+        (d) => !/has no|needs|not requested|NOT verified|incomplete/.test(d.message),
+      ),
+      `cut at ${cut}: ${diagnostics.map((d) => d.message).join(" / ")}`,
+    );
+  }
+});
+
+test("importNginx() still checks the values a truncated file does contain", () => {
+  const { diagnostics } = importNginx(
+    parseNginx("server {\n    listen 127.0.0.1:99999 ssl;\n    ssl_certif", { file: "gw.conf" }),
+  );
+  assert.deepEqual(
+    diagnostics.map((d) => `${d.location?.line}:${d.location?.column} ${d.code}`),
+    ["2:12 MTLS_CONFIG_INVALID", "3:5 MTLS_CONFIG_SYNTAX", "3:5 MTLS_CONFIG_SYNTAX"],
+  );
+});

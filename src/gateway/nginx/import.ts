@@ -221,6 +221,8 @@ function importServer(cx: ValueContext, server: Directive): ServerConfig | undef
   const byName = collect(cx, server.block ?? [], "server");
   // Names written in the block, valid or not: a malformed directive is not also "missing".
   const written = new Set((server.block ?? []).map((d) => d.name));
+  // A block cut off by the end of the file may have lost anything: nothing is "missing".
+  const whole = !server.truncated;
   const listen = (byName.get("listen") ?? []).flatMap((d) => parseListen(cx, d) ?? []);
   const ssl = one(byName, "ssl");
   if (ssl) {
@@ -234,7 +236,7 @@ function importServer(cx: ValueContext, server: Directive): ServerConfig | undef
       ssl.nameToken,
     );
   }
-  if (listen.length === 0 && !written.has("listen")) {
+  if (whole && listen.length === 0 && !written.has("listen")) {
     cx.report(
       "error",
       "Server has no listen directive",
@@ -266,7 +268,7 @@ function importServer(cx: ValueContext, server: Directive): ServerConfig | undef
   const certificate = fileOf("ssl_certificate");
   const certificateKey = fileOf("ssl_certificate_key");
   const clientCertificate = fileOf("ssl_client_certificate");
-  if (!certificate && !written.has("ssl_certificate")) {
+  if (whole && !certificate && !written.has("ssl_certificate")) {
     cx.report(
       "error",
       'Server has no "ssl_certificate": a TLS server needs one',
@@ -274,7 +276,7 @@ function importServer(cx: ValueContext, server: Directive): ServerConfig | undef
       server.nameToken,
     );
   }
-  if (certificate && !certificateKey && !written.has("ssl_certificate_key")) {
+  if (whole && certificate && !certificateKey && !written.has("ssl_certificate_key")) {
     cx.report(
       "error",
       'Server has no "ssl_certificate_key" for its ssl_certificate',
@@ -301,6 +303,7 @@ function importServer(cx: ValueContext, server: Directive): ServerConfig | undef
     }
   }
   if (
+    whole &&
     verifyDirective &&
     verifyClient !== "off" &&
     verifyClient !== "optional_no_ca" &&
@@ -314,7 +317,7 @@ function importServer(cx: ValueContext, server: Directive): ServerConfig | undef
       verifyDirective.nameToken,
     );
   }
-  if (!verifyDirective || verifyClient === "off") {
+  if (whole && (!verifyDirective || verifyClient === "off")) {
     cx.report(
       "warning",
       "Client certificates are not requested: ssl_verify_client is off, so this is not mutual TLS",
@@ -350,6 +353,7 @@ function importServer(cx: ValueContext, server: Directive): ServerConfig | undef
     identity: identityPreset(cx, byName) ?? "off",
     proxy: proxyTuning(cx, byName, {}),
     ...(bodySize !== undefined ? { clientMaxBodySize: bodySize } : {}),
+    truncated: !whole,
   };
   const returnD = one(byName, "return");
   const ret = returnD ? parseReturn(cx, returnD) : undefined;

@@ -44,6 +44,26 @@ test("parseNginx() reports a directive cut off by the end of the file", () => {
   );
 });
 
+test("parseNginx() marks what the end of the file cut off and reports the open blocks once", () => {
+  const text =
+    "server {\n  listen 8000 ssl;\n  location / {\n    return 200;\n  }\n  upstream u {\n    proxy_pa";
+  const { directives, diagnostics } = parseNginx(text);
+  const server = directives[0];
+  assert.equal(server?.truncated, true);
+  const [listen, location, upstream] = server?.block ?? [];
+  assert.equal(listen?.truncated, undefined);
+  assert.equal(location?.truncated, undefined, "a block closed by its } is whole");
+  assert.equal(upstream?.truncated, true);
+  assert.equal(upstream?.block?.[0]?.truncated, true);
+  assert.deepEqual(
+    diagnostics.map((d) => `${d.location?.line}:${d.location?.column} ${d.message} | ${d.hint}`),
+    [
+      '7:5 Unexpected end of file: directive "proxy_pa" is not terminated, expecting ";" or "{" | add ";" after its arguments',
+      '7:5 Unexpected end of file: the blocks opened at 6:14, 1:8 are not closed, expecting 2 "}" | add the 2 missing "}"',
+    ],
+  );
+});
+
 test("the seed config as printed is refused with exactly its four mistakes, each with line:col and a hint", () => {
   const parsed = parseNginx(readFileSync(SEED, "utf8"), { file: SEED });
   const { config, diagnostics } = importNginx(parsed);

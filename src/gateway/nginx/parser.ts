@@ -5,7 +5,9 @@
  * take is the importer's business.
  *
  * It collects every problem instead of stopping at the first: a stray `}` or `;`, a
- * directive cut off by `}` or by the end of the file, a block never closed.
+ * directive cut off by `}` or by the end of the file, a block never closed (one error for
+ * all the blocks left open at the end of the file). Directives cut off by the end of the
+ * file are marked `truncated`.
  *
  * Source: nginx `src/core/ngx_conf_file.c` (`ngx_conf_parse`, `ngx_conf_handler`).
  * @module
@@ -26,6 +28,12 @@ export interface Directive {
   readonly block?: readonly Directive[];
   /** Where the directive starts (its name). */
   readonly location: SourceLocation;
+  /**
+   * Cut off by the end of the file: a simple directive without its `;` (its name and
+   * arguments may be incomplete), or a block without its `}` (directives may be missing).
+   * The syntax error is already reported; checks of what is absent must not run on it.
+   */
+  readonly truncated?: true;
 }
 
 /** Result of {@link parseNginx}: the tree (as far as it could be read) and all problems. */
@@ -68,24 +76,56 @@ export function parseNginx(text: string, options: LexOptions = {}): ParseResult 
     });
   };
 
-  function parseBlock(depth: number, opener: Token | undefined): Directive[] {
+  // Blocks open at the current position, outermost first; the end of the file closes none.
+  const open: Token[] = [];
+  let endReported = false;
+
+  /** The directives of a block, and whether its `}` was found (always false at top level). */
+  function parseBlock(
+    depth: number,
+    opener: Token | undefined,
+  ): { directives: Directive[]; closed: boolean } {
+    if (opener) open.push(opener);
+    try {
+      return parseBlockBody(depth, opener);
+    } finally {
+      if (opener) open.pop();
+    }
+  }
+
+  /** One error for every block left open at the end of the file, innermost first. */
+  function reportUnclosed(): void {
+    if (endReported || open.length === 0) return;
+    endReported = true;
+    const last = tokens[tokens.length - 1] ?? (open[0] as Token);
+    const at = [...open]
+      .reverse()
+      .map((t) => `${t.line}:${t.column}`)
+      .join(", ");
+    const n = open.length;
+    error(
+      n === 1
+        ? `Unexpected end of file: the block opened at ${at} is not closed, expecting "}"`
+        : `Unexpected end of file: the blocks opened at ${at} are not closed, expecting ${n} "}"`,
+      n === 1 ? 'add the missing "}"' : `add the ${n} missing "}"`,
+      last,
+    );
+  }
+
+  function parseBlockBody(
+    depth: number,
+    opener: Token | undefined,
+  ): { directives: Directive[]; closed: boolean } {
     const out: Directive[] = [];
     for (;;) {
       const t = tokens[pos];
       if (!t) {
-        if (opener) {
-          const last = tokens[tokens.length - 1] ?? opener;
-          error(
-            `Unexpected end of file: the block opened at ${opener.line}:${opener.column} is not closed, expecting "}"`,
-            'add the missing "}"',
-            last,
-          );
-        }
-        return out;
+        if (opener) reportUnclosed();
+        return { directives: out, closed: false };
       }
       pos++;
       if (t.kind === TokenKind.BLOCK_END) {
-        if (opener) return out;
+        if (opener) return { directives: out, closed: true };
         error('Unexpected "}": no block is open', 'remove it, or look for a missing "{" above', t);
         continue;
       }
@@ -114,7 +154,7 @@ export function parseNginx(text: string, options: LexOptions = {}): ParseResult 
           'add ";" after its arguments',
           name,
         );
-        return { ...base, args };
+        return { ...base, args, truncated: true };
       }
       pos++;
       switch (t.kind) {
@@ -130,8 +170,8 @@ export function parseNginx(text: string, options: LexOptions = {}): ParseResult 
             skipBlock();
             return undefined;
           }
-          const block = parseBlock(depth + 1, t);
-          return { ...base, args, block };
+          const { directives: block, closed } = parseBlock(depth + 1, t);
+          return { ...base, args, block, ...(closed ? {} : { truncated: true as const }) };
         }
         case TokenKind.BLOCK_END:
           error(
@@ -158,6 +198,6 @@ export function parseNginx(text: string, options: LexOptions = {}): ParseResult 
     }
   }
 
-  const directives = parseBlock(0, undefined);
+  const { directives } = parseBlock(0, undefined);
   return { file, directives, diagnostics: [...lexed.diagnostics, ...diagnostics] };
 }
