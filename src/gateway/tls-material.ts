@@ -7,9 +7,10 @@
  */
 import { createPrivateKey, type KeyObject, X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { ErrorCode, isErrno } from "../errors.ts";
+import { ErrorCode } from "../errors.ts";
 import type { FileRef, GatewayConfig } from "./config.ts";
 import type { Diagnostic } from "./diagnostic.ts";
+import { readFailureReason } from "./read-config-text.ts";
 
 /** PEM bytes for one TLS endpoint. */
 export interface PemMaterial {
@@ -75,16 +76,9 @@ export function loadTlsMaterial(
     try {
       return readFile(ref.path);
     } catch (e) {
-      const reason = isErrno(e, "ENOENT")
-        ? "no such file"
-        : isErrno(e, "EACCES")
-          ? "permission denied"
-          : isErrno(e, "EISDIR")
-            ? "is a directory"
-            : (e as Error).message;
       report(
         ErrorCode.FILE,
-        `Cannot read ${what} ${ref.path}: ${reason}`,
+        `Cannot read ${what} ${ref.path}: ${readFailureReason(e)}`,
         ref,
         "check the path; relative paths resolve against the configuration file's directory",
       );
