@@ -131,6 +131,72 @@ describe("lintCertificate", () => {
     }
   });
 
+  it("skips the host-name rules for a client certificate, given or inferred from its EKU", async () => {
+    const san = (list: string) => subjectAltNameExtension(parseSanList(list));
+    const client = (extra: ReturnType<typeof san>[], eku: string[] = [Oid.clientAuth]) => [
+      basicConstraintsExtension(false),
+      keyUsageExtension(1),
+      extendedKeyUsageExtension(eku),
+      authorityKeyIdentifierExtension(id),
+      ...extra,
+    ];
+    const cases: [string, Uint8Array, string[], ("server" | "client")?][] = [
+      [
+        "no SAN, --profile client",
+        leaf({ subject: "CN=client-1", extensions: client([]) }),
+        [],
+        "client",
+      ],
+      ["no SAN, EKU clientAuth only", leaf({ subject: "CN=client-1", extensions: client([]) }), []],
+      [
+        "no SAN, EKU serverAuth and clientAuth",
+        leaf({ subject: "CN=client-1", extensions: client([], [Oid.serverAuth, Oid.clientAuth]) }),
+        ["error no-san"],
+      ],
+      [
+        "no SAN, EKU clientAuth only, --profile server",
+        leaf({ subject: "CN=client-1", extensions: client([]) }),
+        ["error no-san", "error eku-lacks-purpose"],
+        "server",
+      ],
+      [
+        "a SPIFFE ID beside a CN that is no SAN",
+        leaf({
+          subject: "CN=client-1",
+          extensions: client([san("URI:spiffe://example.org/client-1")]),
+        }),
+        [],
+      ],
+      [
+        "a client valid over 825 days",
+        leaf({ subject: "CN=client-1", days: 826, extensions: client([]) }),
+        ["notice validity-over-398"],
+      ],
+      [
+        "a client valid over 398 days",
+        leaf({ subject: "CN=client-1", days: 399, extensions: client([]) }),
+        ["notice validity-over-398"],
+        "client",
+      ],
+      [
+        "a client without digitalSignature",
+        leaf({
+          subject: "CN=client-1",
+          extensions: [
+            basicConstraintsExtension(false),
+            keyUsageExtension(4),
+            extendedKeyUsageExtension([Oid.clientAuth]),
+            authorityKeyIdentifierExtension(id),
+          ],
+        }),
+        ["error leaf-without-digital-signature"],
+      ],
+    ];
+    for (const [name, der, expected, profile] of cases) {
+      assert.deepEqual(await rules(der, profile), expected, name);
+    }
+  });
+
   it("renders findings with their sources", () => {
     const findings: LintFinding[] = [
       {

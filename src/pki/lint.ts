@@ -5,6 +5,10 @@
  *
  * Severities: `error` (peers refuse the certificate, or a MUST is broken), `warning` (a
  * SHOULD, or refused by some peers), `notice` (worth knowing).
+ *
+ * Host-name rules (a SAN is required, the CN must be among the SANs) and the 398/825-day
+ * limits bind TLS server certificates only: for a client certificate (profile `client`,
+ * or extendedKeyUsage clientAuth without serverAuth) they are skipped or only noticed.
  * @module
  */
 import type { X509Certificate } from "@peculiar/x509";
@@ -30,8 +34,25 @@ export interface LintFinding {
 
 /** Options of {@link lintCertificate}. */
 export interface LintOptions {
-  /** The role the certificate must fit: checks extendedKeyUsage; default: none. */
+  /**
+   * The role the certificate must fit: checks extendedKeyUsage, and `client` drops the
+   * server-only rules; default: inferred, `client` when extendedKeyUsage has clientAuth
+   * and neither serverAuth nor anyExtendedKeyUsage, else server rules apply.
+   */
   readonly profile?: "server" | "client";
+}
+
+/**
+ * The role the server-only rules are judged by: the profile given, else `client` when the
+ * certificate's extendedKeyUsage allows clientAuth but not serverAuth (RFC 5280 §4.2.1.12).
+ */
+function roleOf(
+  profile: LintOptions["profile"],
+  eku: readonly string[],
+): "server" | "client" | undefined {
+  if (profile !== undefined) return profile;
+  const serverToo = eku.includes("serverAuth") || eku.includes("anyExtendedKeyUsage");
+  return eku.includes("clientAuth") && !serverToo ? "client" : undefined;
 }
 
 const DAY_MS = 86_400_000;
@@ -80,6 +101,7 @@ export async function lintCertificate(
     out.push({ rule, severity, message, source });
   const isCa = info.basicConstraints?.ca === true;
   const selfSigned = info.selfIssued;
+  const client = roleOf(options.profile, info.extendedKeyUsage) === "client";
 
   if (versionOf(raw) !== 2) {
     add(
@@ -164,6 +186,13 @@ export async function lintCertificate(
       `notAfter ${info.notAfter} is not after notBefore ${info.notBefore}`,
       "RFC 5280 §4.1.2.5",
     );
+  } else if (!isCa && client && days > 398) {
+    add(
+      "validity-over-398",
+      "notice",
+      `valid for ${Math.round(days)} days: fine for a client certificate (the 398- and 825-day limits bind TLS server certificates), but a stolen key stays usable until notAfter or revocation`,
+      "CA/B Forum BR §6.3.2; Apple, Requirements for trusted certificates in iOS 13 and macOS 10.15",
+    );
   } else if (!isCa && days > 825) {
     add(
       "validity-over-825",
@@ -239,7 +268,7 @@ export async function lintCertificate(
   if (!isCa) {
     // Names.
     const sanExt = cert.getExtension(x509.SubjectAlternativeNameExtension);
-    if (info.sans.length === 0) {
+    if (info.sans.length === 0 && !client) {
       add(
         "no-san",
         "error",
@@ -251,7 +280,7 @@ export async function lintCertificate(
       const ip = canonicalIp(cn);
       const want = ip === undefined ? `DNS:${cn.toLowerCase()}` : `IP:${ip}`;
       const looksLikeName = ip !== undefined || /^[a-z0-9*]([a-z0-9.-]*[a-z0-9])?$/i.test(cn);
-      if (looksLikeName && info.sans.length > 0 && !info.sans.includes(want)) {
+      if (looksLikeName && !client && info.sans.length > 0 && !info.sans.includes(want)) {
         add(
           "cn-not-in-san",
           "error",
@@ -261,6 +290,14 @@ export async function lintCertificate(
       }
     }
     const emptySubject = cert.subjectName.toJSON().length === 0;
+    if (emptySubject && info.sans.length === 0) {
+      add(
+        "no-name",
+        "error",
+        "the subject is empty and there is no subjectAltName: the certificate names nobody",
+        "RFC 5280 §4.1.2.6",
+      );
+    }
     if (emptySubject && sanExt && !sanExt.critical) {
       add(
         "empty-subject-san-not-critical",

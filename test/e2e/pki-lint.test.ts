@@ -117,4 +117,47 @@ describe("mtls pki lint on certificates made by openssl", {
       /: 1 error, 1 warning, 0 notices\n {2}error {4}no-san: no subjectAltName: Chrome \(since 58\) and Go match host names only in the SAN, never the CN\n {11}source: CA\/B Forum BR §7\.1\.2\.7\.12; RFC 6125 §6\.4\.4\n/,
     );
   });
+
+  it("passes a client certificate from mtls pki issue: a client needs no SAN", async () => {
+    const ca = join(dir, "ca-client");
+    assert.equal((await mtls(["pki", "init", "--dir", ca])).status, 0);
+    assert.equal((await mtls(["pki", "issue", "client", "client-1", "--ca", ca])).status, 0);
+    const cert = join(ca, "client-1.crt");
+    for (const args of [["--profile", "client"], []]) {
+      const r = await mtls(["pki", "lint", cert, ...args]);
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(r.stdout, `${cert}: no findings\n`);
+    }
+    const asServer = await mtls(["pki", "lint", cert, "--profile", "server", "--json"]);
+    assert.equal(asServer.status, 1);
+    const [result] = JSON.parse(asServer.stdout) as { findings: { rule: string }[] }[];
+    assert.deepEqual(
+      result?.findings.map((f) => f.rule),
+      ["no-san", "eku-lacks-purpose"],
+    );
+  });
+
+  it("flags a client certificate that names nobody: empty subject, no SAN", async () => {
+    const cert = make("nobody", [
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:P-256",
+      "-days",
+      "30",
+      "-subj",
+      "/",
+      "-addext",
+      "basicConstraints=CA:FALSE",
+      "-addext",
+      "extendedKeyUsage=clientAuth",
+    ]);
+    const r = await mtls(["pki", "lint", cert, "--profile", "client", "--json"]);
+    assert.equal(r.status, 1);
+    const [result] = JSON.parse(r.stdout) as { findings: { rule: string; severity: string }[] }[];
+    assert.deepEqual(
+      result?.findings.map((f) => [f.severity, f.rule]),
+      [["error", "no-name"]],
+    );
+  });
 });
