@@ -5,7 +5,9 @@
  */
 // @peculiar/x509 (through tsyringe) needs the Reflect metadata polyfill loaded first.
 import "reflect-metadata";
-import { buildProgram } from "./program.ts";
+import type { Command } from "commander";
+import { COMMAND_LOADERS, subcommandOf } from "./commands.ts";
+import { createRootCommand } from "./root.ts";
 import { runProgram } from "./run.ts";
 
 // A reader that goes away (`mtls demo | head`) ends the output, not with a stack trace.
@@ -16,8 +18,16 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
-const status = await runProgram(buildProgram(), process.argv.slice(2), {
+const argv = process.argv.slice(2);
+const name = subcommandOf(argv);
+let program: Command;
+if (name) {
+  program = createRootCommand();
+  (await COMMAND_LOADERS[name]!())(program);
+} else {
+  program = (await import("./program.ts")).buildProgram();
+}
+process.exitCode = await runProgram(program, argv, {
   stdout: process.stdout,
   stderr: process.stderr,
 });
-process.exitCode = status;

@@ -1,17 +1,17 @@
-import { Command } from "commander";
+import type { Command } from "commander";
 import { registerAnalyze } from "./analyze.ts";
 import { registerDemo } from "./demo.ts";
 import { registerGateway } from "./gateway.ts";
 import { registerPki } from "./pki.ts";
 import { registerRequest } from "./request.ts";
+import { createRootCommand } from "./root.ts";
 
-/** Builds the `mtls` command tree. Each subcommand lives in its own file under `cli/`. */
+/**
+ * Builds the whole `mtls` command tree (for help and for tests; the CLI entry loads only
+ * the subcommand it runs, see `commands.ts`). Each subcommand lives in its own file.
+ */
 export function buildProgram(): Command {
-  const program = new Command("mtls")
-    .description("Mutual TLS toolkit: CA, gateway, client and capture analyzer")
-    .version("0.1.0")
-    .option("--debug", "print stack traces on errors")
-    .showHelpAfterError("(run with --help for usage)");
+  const program = createRootCommand();
   registerPki(program);
   registerGateway(program);
   registerRequest(program);

@@ -1,0 +1,10 @@
+import { Command } from "commander";
+
+/** The `mtls` root command with its global options, before any subcommand is added. */
+export function createRootCommand(): Command {
+  return new Command("mtls")
+    .description("Mutual TLS toolkit: CA, gateway, client and capture analyzer")
+    .version("0.1.0")
+    .option("--debug", "print stack traces on errors")
+    .showHelpAfterError("(run with --help for usage)");
+}
