@@ -146,6 +146,45 @@ describe("mtls pki on bad input", () => {
       status: 2,
       line: () => "mtls: Bad --days '1y': expected an integer from 1 to 36500",
     },
+    ...(["sign", "issue", "revoke", "crl", "list"] as const).map((command) => ({
+      name: `a missing CA store given to ${command}`,
+      argv: () => {
+        const ca = ["--ca", join(dir, "nodir")];
+        switch (command) {
+          case "sign":
+            return ["pki", "sign", join(dir, "web.csr"), ...ca, "--profile", "server"];
+          case "issue":
+            return ["pki", "issue", "client", "web", ...ca, "--out-dir", dir];
+          case "revoke":
+            return ["pki", "revoke", join(dir, "web.crt"), ...ca];
+          case "crl":
+          case "list":
+            return ["pki", command, ...ca];
+        }
+      },
+      status: 1 as const,
+      line: (d: string) => `mtls: Cannot read CA store ${d}/nodir: no such directory`,
+    })),
+    {
+      name: "a file given as the CA store",
+      argv: () => [
+        "pki",
+        "sign",
+        join(dir, "web.csr"),
+        "--ca",
+        join(dir, "web.csr"),
+        "--profile",
+        "server",
+      ],
+      status: 1,
+      line: (d) => `mtls: Cannot read CA store ${d}/web.csr: not a directory`,
+    },
+    {
+      name: "a directory without a CA given as the CA store",
+      argv: () => ["pki", "sign", join(dir, "web.csr"), "--ca", dir, "--profile", "server"],
+      status: 1,
+      line: (d) => `mtls: Cannot read CA store ${d}: no ca.crt or ca.key`,
+    },
   ];
 
   for (const c of cases) {
@@ -162,6 +201,23 @@ describe("mtls pki on bad input", () => {
       assert.deepEqual(snapshot(dir), before);
     });
   }
+
+  it("names the missing CA store before the certificate it would overwrite, with a hint", async () => {
+    const r = await mtls([
+      "pki",
+      "sign",
+      join(dir, "web.csr"),
+      "--ca",
+      join(dir, "nodir"),
+      "--profile",
+      "server",
+    ]);
+    assert.equal(r.status, 1);
+    assert.equal(
+      r.stderr,
+      `mtls: Cannot read CA store ${dir}/nodir: no such directory\n  hint: create one with \`mtls pki init --dir ${dir}/nodir\`\n`,
+    );
+  });
 
   it("reports a CA key that does not match the CA certificate", async (t) => {
     const other = join(tempDir(t), "other");

@@ -17,6 +17,7 @@ import {
   passphraseFor,
   storePassphrase,
 } from "./passphrase.ts";
+import { requireCaStore } from "./require-ca-store.ts";
 import { collect, parseDays, parsePathLen, print, SUBJECT_ORDER } from "./shared.ts";
 
 interface InitOptions extends PassphraseOptions {
@@ -130,6 +131,7 @@ export function registerInit(pki: Command): void {
       }
       let parentPassphrase: { parentPassphrase?: string } = {};
       if (opts.parent !== undefined) {
+        requireCaStore(opts.parent, { option: "--parent" });
         const p = await storePassphrase(opts.parent, {
           ...(opts.parentPassphraseFile === undefined
             ? {}

@@ -16,6 +16,7 @@ import type { IssuedCertificate } from "../../pki/sign.ts";
 import { issueIntoStore, signIntoStore } from "../../pki/store-sign.ts";
 import { applyCommonOptions } from "../run.ts";
 import { PASSPHRASE_HELP, type PassphraseOptions, storePassphrase } from "./passphrase.ts";
+import { requireCaStore } from "./require-ca-store.ts";
 import {
   ALLOW_SAN_HELP,
   collect,
@@ -113,6 +114,7 @@ export function registerIssuing(pki: Command): void {
     .action(async function (this: Command, csrPath: string, opts: SignOptions) {
       const profile = getProfile(opts.profile).name;
       const allowSans = opts.allowSan === undefined ? undefined : parseSanPolicy(opts.allowSan);
+      requireCaStore(opts.ca);
       const csrPem = readFileChecked(csrPath, "CSR").toString("utf8");
       const request = await readCsr(csrPem, { path: csrPath });
       const requested = `CSR ${csrPath}\n  subject   ${request.subject || "(empty)"}\n  requested ${request.sans.length > 0 ? request.sans.map(formatSan).join(", ") : "(no SANs)"}\n  signature verifies\n`;
@@ -176,6 +178,7 @@ export function registerIssuing(pki: Command): void {
           },
         );
       }
+      requireCaStore(opts.ca);
       const { issued, files } = await issueIntoStore(opts.ca, name, {
         profile,
         ...(opts.subject === undefined ? {} : { subject: opts.subject }),

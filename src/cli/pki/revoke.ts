@@ -18,6 +18,7 @@ import { readIndex } from "../../pki/store.ts";
 import { publishCrl, revokeInStore } from "../../pki/store-revoke.ts";
 import { applyCommonOptions } from "../run.ts";
 import { PASSPHRASE_HELP, type PassphraseOptions, storePassphrase } from "./passphrase.ts";
+import { requireCaStore } from "./require-ca-store.ts";
 import { print } from "./shared.ts";
 
 interface RevokeCliOptions extends PassphraseOptions {
@@ -76,6 +77,7 @@ export function registerRevocation(pki: Command): void {
     .option("--passphrase-file <file>", PASSPHRASE_HELP)
     .action(async function (this: Command, target: string, opts: RevokeCliOptions) {
       const reason = opts.reason === undefined ? undefined : parseRevocationReason(opts.reason);
+      requireCaStore(opts.ca);
       const byFile = existsSync(target);
       const { crl, files, entry } = await revokeInStore(
         opts.ca,
@@ -112,6 +114,7 @@ export function registerRevocation(pki: Command): void {
     )
     .option("--passphrase-file <file>", PASSPHRASE_HELP)
     .action(async function (this: Command, opts: CrlCliOptions) {
+      requireCaStore(opts.ca);
       const { crl, files } = await publishCrl(opts.ca, {
         ...(opts.days === undefined ? {} : { days: opts.days }),
         ...(await storePassphrase(opts.ca, opts)),
@@ -126,6 +129,7 @@ export function registerRevocation(pki: Command): void {
     .requiredOption("--ca <dir>", "CA store directory")
     .option("--json", "print index.json's entries as JSON, with the status at this moment")
     .action(function (this: Command, opts: ListCliOptions) {
+      requireCaStore(opts.ca, { keys: false });
       if (!existsSync(join(opts.ca, "index.json"))) {
         throw new MtlsError(ErrorCode.FILE, `Cannot list ${opts.ca}: no index.json there`, {
           hint: `create a CA with \`mtls pki init --dir ${opts.ca}\``,
