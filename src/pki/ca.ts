@@ -7,23 +7,15 @@
 import { createPublicKey, KeyObject, X509Certificate as NodeX509Certificate } from "node:crypto";
 import type { X509Certificate } from "@peculiar/x509";
 import { ErrorCode, MtlsError } from "../errors.ts";
-import {
-  authorityKeyIdentifierExtension,
-  basicConstraintsExtension,
-  encodeName,
-  keyIdentifierOf,
-  keyUsageExtension,
-  signCertificateDer,
-  subjectKeyIdentifierExtension,
-} from "./certificate-der.ts";
 import type { CryptoKey } from "./keys.ts";
 import { generateKeyObjects, type KeyType, privateKeyPem, readPrivateKey } from "./keys.ts";
 import { loadX509, loadX509Sync } from "./load-x509.ts";
 import { decodePem, encodePem } from "./pem.ts";
 import { KeyUsageBit } from "./profiles.ts";
 import { type RandomBytes, randomSerial } from "./serial.ts";
-import { parseSubject } from "./subject.ts";
+import { parseSubject, subjectToJsonName } from "./subject.ts";
 import { validityFrom } from "./validity.ts";
+import { certificateExtensions, keyIdentifierOf, signingKeyOf } from "./x509-signer.ts";
 
 /** A CA: its certificate and private key, as PEM text and as parsed objects. */
 export interface CaMaterial {
@@ -90,7 +82,9 @@ export const DEFAULT_CA_DAYS = 3650;
  */
 export async function createRootCa(options: CreateRootCaOptions = {}): Promise<CaMaterial> {
   const x509 = await loadX509();
-  const subject = encodeName(parseSubject(options.subject ?? DEFAULT_CA_SUBJECT));
+  const name = new x509.Name(
+    subjectToJsonName(parseSubject(options.subject ?? DEFAULT_CA_SUBJECT)),
+  );
   const { notBefore, notAfter } = validityFrom(
     options.now ?? new Date(),
     options.days ?? DEFAULT_CA_DAYS,
@@ -100,28 +94,30 @@ export async function createRootCa(options: CreateRootCaOptions = {}): Promise<C
     : (await generateKeyObjects(options.keyType)).privateKey;
   const spki = new Uint8Array(createPublicKey(key).export({ type: "spki", format: "der" }));
   const keyId = keyIdentifierOf(spki);
-  const der = signCertificateDer(
-    {
-      serialHex: randomSerial(options.random ? { random: options.random } : {}),
-      issuer: subject,
-      subject,
-      notBefore,
-      notAfter,
-      spki,
-      extensions: [
-        basicConstraintsExtension(true, options.pathLen),
-        keyUsageExtension(KeyUsageBit.keyCertSign | KeyUsageBit.cRLSign),
-        subjectKeyIdentifierExtension(keyId),
-        authorityKeyIdentifierExtension(keyId),
-      ],
-    },
-    key,
-  );
+  const signingKey = await signingKeyOf(key);
+  const cert = await x509.X509CertificateGenerator.create({
+    serialNumber: randomSerial(options.random ? { random: options.random } : {}),
+    issuer: name,
+    subject: name,
+    notBefore,
+    notAfter,
+    publicKey: spki,
+    signingKey: signingKey.key,
+    signingAlgorithm: signingKey.algorithm,
+    extensions: certificateExtensions({
+      ca: true,
+      pathLen: options.pathLen,
+      keyUsage: KeyUsageBit.keyCertSign | KeyUsageBit.cRLSign,
+      subjectKeyId: keyId,
+      authorityKeyId: keyId,
+    }),
+  });
+  const der = new Uint8Array(cert.rawData);
   const certPem = encodePem("CERTIFICATE", der);
   return {
     certPem,
     keyPem: privateKeyPem(key, options.passphrase),
-    cert: new x509.X509Certificate(der),
+    cert,
     key,
     chainPem: "",
     rootPem: certPem,

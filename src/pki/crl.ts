@@ -2,6 +2,12 @@
  * Certificate revocation lists (RFC 5280 §5): a v2 CRL signed by the CA, with
  * nextUpdate, authorityKeyIdentifier, cRLNumber and a reasonCode per entry.
  *
+ * Encoded with `@peculiar/asn1-x509`'s schema classes and signed with `node:crypto`, not
+ * with `@peculiar/x509`'s `X509CrlGenerator`: the generator (2.2.0) writes an empty
+ * `crlEntryExtensions` SEQUENCE for every entry without a reason, which `Extensions ::=
+ * SEQUENCE SIZE (1..MAX)` forbids (RFC 5280 §4.1, §5.1). Staying synchronous also keeps
+ * `createCrl`'s signature.
+ *
  * ```asn1
  * CertificateList  ::=  SEQUENCE  {
  *      tbsCertList          TBSCertList,
@@ -25,26 +31,30 @@
  * @module
  */
 import { sign } from "node:crypto";
+import { AsnConvert, OctetString } from "@peculiar/asn1-schema";
+import {
+  AlgorithmIdentifier,
+  AuthorityKeyIdentifier,
+  CertificateList,
+  CRLNumber,
+  CRLReason,
+  Extension,
+  Extensions,
+  id_ce_authorityKeyIdentifier,
+  id_ce_cRLNumber,
+  id_ce_cRLReasons,
+  KeyIdentifier,
+  Name,
+  RevokedCertificate as RevokedCertificateAsn,
+  TBSCertList,
+  Time,
+  Version,
+} from "@peculiar/asn1-x509";
 import { ErrorCode, MtlsError } from "../errors.ts";
 import type { CaMaterial } from "./ca.ts";
-import {
-  authorityKeyIdentifierExtension,
-  encodeExtension,
-  signatureSchemeOf,
-} from "./certificate-der.ts";
-import {
-  DerTag,
-  derBitString,
-  derEnumerated,
-  derExplicit,
-  derSequence,
-  derSmallInteger,
-  derTime,
-  derTlv,
-  derUnsignedInteger,
-} from "./der.ts";
 import { encodePem } from "./pem.ts";
 import { caSignerOf } from "./sign.ts";
+import { signatureSchemeOf } from "./x509-signer.ts";
 
 /** CRLReason codes (RFC 5280 §5.3.1); `removeFromCRL` (delta CRLs only) is not offered. */
 export const RevocationReason = {
@@ -137,6 +147,12 @@ export function createCrl(
   }
   const signer = caSignerOf(ca);
   const scheme = signatureSchemeOf(signer.key);
+  const algorithm = new AlgorithmIdentifier({
+    algorithm: scheme.oid,
+    ...(scheme.nullParameters ? { parameters: null } : {}),
+  });
+  const extension = (extnID: string, value: ArrayBuffer) =>
+    new Extension({ extnID, critical: false, extnValue: new OctetString(value) });
   const thisUpdate = new Date(Math.floor((options.now ?? new Date()).getTime() / 1000) * 1000);
   const nextUpdate = new Date(thisUpdate.getTime() + days * 86_400_000);
   const entries = [...revoked]
@@ -144,32 +160,59 @@ export function createCrl(
     .map((r) => {
       const code = r.reason === undefined ? 0 : RevocationReason[r.reason];
       const serial = Buffer.from(r.serial.length % 2 ? `0${r.serial}` : r.serial, "hex");
-      return derSequence(
-        derUnsignedInteger(serial),
-        derTime(new Date(Math.floor(r.revokedAt.getTime() / 1000) * 1000)),
-        ...(code === 0 ? [] : [derSequence(encodeExtension("2.5.29.21", derEnumerated(code)))]),
-      );
+      return new RevokedCertificateAsn({
+        userCertificate: positiveInteger(serial),
+        revocationDate: new Time(new Date(Math.floor(r.revokedAt.getTime() / 1000) * 1000)),
+        // No reasonCode for unspecified (RFC 5280 §5.3.1), and then no extensions at all.
+        ...(code === 0
+          ? {}
+          : {
+              crlEntryExtensions: new Extensions([
+                extension(id_ce_cRLReasons, AsnConvert.serialize(new CRLReason(code))),
+              ]),
+            }),
+      });
     });
-  const tbs = derSequence(
-    derSmallInteger(1),
-    scheme.algorithm,
-    signer.issuer,
-    derTime(thisUpdate),
-    derTime(nextUpdate),
-    ...(entries.length === 0 ? [] : [derSequence(...entries)]),
-    derExplicit(
-      0,
-      derSequence(
-        authorityKeyIdentifierExtension(signer.keyId),
-        encodeExtension("2.5.29.20", derSmallInteger(crlNumber)),
+  const tbsCertList = new TBSCertList({
+    version: Version.v2,
+    signature: algorithm,
+    issuer: AsnConvert.parse(signer.issuer, Name),
+    thisUpdate: new Time(thisUpdate),
+    nextUpdate: new Time(nextUpdate),
+    ...(entries.length === 0 ? {} : { revokedCertificates: entries }),
+    crlExtensions: new Extensions([
+      extension(
+        id_ce_authorityKeyIdentifier,
+        AsnConvert.serialize(
+          new AuthorityKeyIdentifier({ keyIdentifier: new KeyIdentifier(signer.keyId) }),
+        ),
       ),
+      extension(id_ce_cRLNumber, AsnConvert.serialize(new CRLNumber(crlNumber))),
+    ]),
+  });
+  const signature = sign(
+    scheme.hash,
+    new Uint8Array(AsnConvert.serialize(tbsCertList)),
+    signer.key,
+  );
+  const der = new Uint8Array(
+    AsnConvert.serialize(
+      new CertificateList({
+        tbsCertList,
+        signatureAlgorithm: algorithm,
+        signature: new Uint8Array(signature).buffer,
+      }),
     ),
   );
-  const der = derTlv(
-    DerTag.SEQUENCE,
-    tbs,
-    scheme.algorithm,
-    derBitString(sign(scheme.hash, tbs, signer.key)),
-  );
   return { der, pem: encodePem("X509 CRL", der), thisUpdate, nextUpdate, crlNumber };
+}
+
+/** INTEGER content octets of a non-negative serial: leading zeros dropped, `00` before a set top bit. */
+function positiveInteger(bytes: Uint8Array): ArrayBuffer {
+  let start = 0;
+  while (start < bytes.length - 1 && bytes[start] === 0) start++;
+  const body = bytes.subarray(start);
+  const out = new Uint8Array(((body[0] ?? 0) & 0x80 ? 1 : 0) + body.length);
+  out.set(body, out.length - body.length);
+  return out.buffer;
 }

@@ -9,13 +9,12 @@
 import { createPublicKey } from "node:crypto";
 import { ErrorCode, MtlsError } from "../errors.ts";
 import type { CaMaterial } from "./ca.ts";
-import { encodeName } from "./certificate-der.ts";
 import { generateKeyObjects, type KeyType, privateKeyPem } from "./keys.ts";
 import { loadX509 } from "./load-x509.ts";
 import { type NameConstraints, nameConstraintsExtension } from "./name-constraints.ts";
 import type { RandomBytes } from "./serial.ts";
 import { type IssuedCertificate, signPublicKey } from "./sign.ts";
-import { commonNameOf, parseSubject, subjectToText } from "./subject.ts";
+import { commonNameOf, parseSubject, subjectToJsonName, subjectToText } from "./subject.ts";
 
 /** Default subject of an intermediate CA. */
 export const DEFAULT_INTERMEDIATE_SUBJECT = "CN=mtlskit Issuing CA";
@@ -71,10 +70,10 @@ export async function createIntermediateCa(
   const key = (await generateKeyObjects(options.keyType)).privateKey;
   const nc = options.nameConstraints;
   const constrained = nc && nc.dns.length + nc.ip.length + nc.uri.length > 0;
-  const issued = signPublicKey(
+  const issued = await signPublicKey(
     parent,
     {
-      subjectDer: encodeName(subject),
+      subjectName: subjectToJsonName(subject),
       subjectText: subjectToText(subject),
       commonName: commonNameOf(subject),
       sans: [],

@@ -5,14 +5,13 @@
  * @module
  */
 import type { CaMaterial } from "./ca.ts";
-import { encodeName } from "./certificate-der.ts";
 import { generateKeyObjects, type KeyType } from "./keys.ts";
 import type { ProfileName } from "./profiles.ts";
 import { parseSanList, type SubjectAltName } from "./san.ts";
 import type { SanPolicy } from "./san-policy.ts";
 import type { RandomBytes } from "./serial.ts";
 import { type IssuedCertificate, signPublicKey } from "./sign.ts";
-import { commonNameOf, parseSubject, subjectToText } from "./subject.ts";
+import { commonNameOf, parseSubject, subjectToJsonName, subjectToText } from "./subject.ts";
 
 /** Options of {@link issueCertificate}. */
 export interface IssueCertificateOptions {
@@ -60,10 +59,10 @@ export async function issueCertificate(
   const subject = parseSubject(options.subject);
   const sans = typeof options.sans === "string" ? parseSanList(options.sans) : (options.sans ?? []);
   const keys = await generateKeyObjects(options.keyType);
-  const issued = signPublicKey(
+  const issued = await signPublicKey(
     ca,
     {
-      subjectDer: encodeName(subject),
+      subjectName: subjectToJsonName(subject),
       subjectText: subjectToText(subject),
       commonName: commonNameOf(subject),
       sans,

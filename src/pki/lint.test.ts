@@ -1,23 +1,26 @@
 import assert from "node:assert/strict";
-import { createPrivateKey, createPublicKey } from "node:crypto";
+import { createPrivateKey, createPublicKey, sign } from "node:crypto";
 import { before, describe, it } from "node:test";
+import { AsnConvert } from "@peculiar/asn1-schema";
 import {
-  authorityKeyIdentifierExtension,
-  basicConstraintsExtension,
-  encodeExtension,
-  encodeName,
-  extendedKeyUsageExtension,
-  keyUsageExtension,
-  signCertificateDer,
-  subjectAltNameExtension,
-  subjectKeyIdentifierExtension,
-} from "./certificate-der.ts";
+  AlgorithmIdentifier,
+  Extension as AsnExtension,
+  Certificate,
+  Extensions,
+  Name,
+  SubjectPublicKeyInfo,
+  TBSCertificate,
+  Validity,
+  Version,
+} from "@peculiar/asn1-x509";
+import type { Extension } from "@peculiar/x509";
 import { type LintFinding, lintCertificate, renderLint } from "./lint.ts";
 import { loadX509, type X509Module } from "./load-x509.ts";
 import { Oid } from "./profiles.ts";
-import { parseSanList } from "./san.ts";
-import { parseSubject } from "./subject.ts";
+import { parseSanList, type SubjectAltName } from "./san.ts";
+import { parseSubject, subjectToJsonName } from "./subject.ts";
 import { NOW, testKeyPem } from "./testdata/fixtures.ts";
+import { certificateExtensions } from "./x509-signer.ts";
 
 let x509: X509Module;
 before(async () => {
@@ -30,31 +33,72 @@ const leafSpki = new Uint8Array(
 );
 const id = new Uint8Array(20).fill(7);
 
-/** A leaf signed by the test CA key, with the good server profile unless overridden. */
+const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
+const basicConstraintsExtension = (ca: boolean): Extension =>
+  new x509.BasicConstraintsExtension(ca, undefined, true);
+const keyUsageExtension = (bits: number): Extension => new x509.KeyUsagesExtension(bits, true);
+const extendedKeyUsageExtension = (oids: string[]): Extension =>
+  new x509.ExtendedKeyUsageExtension(oids);
+const authorityKeyIdentifierExtension = (keyId: Uint8Array): Extension =>
+  new x509.AuthorityKeyIdentifierExtension(hex(keyId));
+/** The subjectAltName extension alone, as issuing writes it. */
+function subjectAltNameExtension(sans: readonly SubjectAltName[]): Extension {
+  const all = certificateExtensions({
+    ca: false,
+    keyUsage: 1,
+    subjectKeyId: id,
+    authorityKeyId: id,
+    sans,
+  });
+  return all[all.length - 1] as Extension;
+}
+const nameDer = (text: string) =>
+  AsnConvert.parse(new x509.Name(subjectToJsonName(parseSubject(text))).toArrayBuffer(), Name);
+
+/**
+ * A leaf signed by the test CA key, with the good server profile unless overridden. Built
+ * from `@peculiar/asn1-x509` objects and signed with `node:crypto`, not with
+ * `X509CertificateGenerator`, because the traps include what the generator refuses to
+ * write (a zero serial becomes a random one there).
+ */
 function leaf(overrides: {
   serialHex?: string;
   subject?: string;
   days?: number;
-  extensions?: Uint8Array[];
+  extensions?: Extension[];
 }): Uint8Array {
-  return signCertificateDer(
-    {
-      serialHex: overrides.serialHex ?? "3f9c0102030405060708090a0b0c0d0e",
-      issuer: encodeName(parseSubject("CN=Test CA")),
-      subject: encodeName(parseSubject(overrides.subject ?? "CN=localhost")),
+  const algorithm = new AlgorithmIdentifier({ algorithm: "1.2.840.10045.4.3.2" });
+  const extensions = overrides.extensions ?? [
+    basicConstraintsExtension(false),
+    keyUsageExtension(1),
+    extendedKeyUsageExtension([Oid.serverAuth]),
+    new x509.SubjectKeyIdentifierExtension(hex(id)),
+    authorityKeyIdentifierExtension(id),
+    subjectAltNameExtension(parseSanList("DNS:localhost")),
+  ];
+  const serial = Buffer.from(overrides.serialHex ?? "3f9c0102030405060708090a0b0c0d0e", "hex");
+  const tbsCertificate = new TBSCertificate({
+    version: Version.v3,
+    serialNumber: new Uint8Array(serial).buffer,
+    signature: algorithm,
+    issuer: nameDer("CN=Test CA"),
+    validity: new Validity({
       notBefore: NOW,
       notAfter: new Date(NOW.getTime() + (overrides.days ?? 397) * 86_400_000),
-      spki: leafSpki,
-      extensions: overrides.extensions ?? [
-        basicConstraintsExtension(false),
-        keyUsageExtension(1),
-        extendedKeyUsageExtension([Oid.serverAuth]),
-        subjectKeyIdentifierExtension(id),
-        authorityKeyIdentifierExtension(id),
-        subjectAltNameExtension(parseSanList("DNS:localhost")),
-      ],
-    },
-    caKey,
+    }),
+    subject: nameDer(overrides.subject ?? "CN=localhost"),
+    subjectPublicKeyInfo: AsnConvert.parse(leafSpki, SubjectPublicKeyInfo),
+    extensions: new Extensions(extensions.map((e) => AsnConvert.parse(e.rawData, AsnExtension))),
+  });
+  const signature = sign("sha256", new Uint8Array(AsnConvert.serialize(tbsCertificate)), caKey);
+  return new Uint8Array(
+    AsnConvert.serialize(
+      new Certificate({
+        tbsCertificate,
+        signatureAlgorithm: algorithm,
+        signatureValue: new Uint8Array(signature).buffer,
+      }),
+    ),
   );
 }
 
@@ -215,6 +259,10 @@ describe("lintCertificate", () => {
 });
 
 /** basicConstraints `SEQUENCE { INTEGER 0 }`: cA FALSE with a pathLenConstraint (a broken CA tool). */
-function encodeExtensionPathLenOnLeaf(): Uint8Array {
-  return encodeExtension(Oid.basicConstraints, Uint8Array.of(0x30, 0x03, 0x02, 0x01, 0x00), true);
+function encodeExtensionPathLenOnLeaf(): Extension {
+  return new x509.Extension(
+    Oid.basicConstraints,
+    true,
+    Uint8Array.of(0x30, 0x03, 0x02, 0x01, 0x00),
+  );
 }

@@ -9,9 +9,9 @@
  * 2. `x509.cryptoProvider.set(webcrypto)`.
  *
  * It is loaded through `require` (its CommonJS build) so {@link loadX509Sync} can serve
- * lazy getters; `loadX509` returns the same module. Issuing does not need it at all
- * (`certificate-der.ts` reads and writes what it needs), which keeps ~0.4 s of module
- * loading out of a cold `mtls pki issue`.
+ * lazy getters; `loadX509` returns the same module. Issuing and CRLs use it too
+ * (`sign.ts`, `ca.ts`), so a cold `mtls pki issue` pays its ~0.4 s of module loading;
+ * commands that only read keys or PEM still do not.
  *
  * Because of (1), a module that may run outside the CLI (tests, the library) should use
  * `import type` for x509's types and `await loadX509()` for its values.

@@ -18,9 +18,16 @@
  * @module
  */
 import { isIPv4 } from "node:net";
+import { AsnConvert } from "@peculiar/asn1-schema";
+import {
+  GeneralName,
+  GeneralSubtree,
+  GeneralSubtrees,
+  NameConstraints as NameConstraintsAsn,
+} from "@peculiar/asn1-x509";
+import type { Extension } from "@peculiar/x509";
 import { ErrorCode, MtlsError } from "../errors.ts";
-import { encodeExtension } from "./certificate-der.ts";
-import { derExplicit, derImplicit, derReadTlv, derSequence } from "./der.ts";
+import { loadX509Sync } from "./load-x509.ts";
 import { canonicalIp, type SubjectAltName } from "./san.ts";
 
 /** The OID of nameConstraints. */
@@ -91,65 +98,63 @@ function maskBytes(prefix: number, length: number): number[] {
   );
 }
 
+/** The network address of a range (host bits cleared) as text `@peculiar/asn1-x509` reads. */
+function maskedCidr(r: IpRange): string {
+  const bytes = ipBytes(r.address);
+  const mask = maskBytes(r.prefix, bytes.length);
+  const net = bytes.map((b, i) => b & (mask[i] ?? 0));
+  const address =
+    net.length === 4
+      ? net.join(".")
+      : Array.from({ length: 8 }, (_, i) =>
+          (((net[2 * i] ?? 0) << 8) | (net[2 * i + 1] ?? 0)).toString(16),
+        ).join(":");
+  return `${address}/${r.prefix}`;
+}
+
 /**
- * The nameConstraints extension DER, critical as RFC 5280 §4.2.1.10 requires, with
- * permitted subtrees only.
+ * The nameConstraints extension, critical as RFC 5280 §4.2.1.10 requires, with permitted
+ * subtrees only (DNS, then IP ranges with host bits cleared, then URI hosts), encoded by
+ * `@peculiar/asn1-x509`.
+ * @returns a generic `@peculiar/x509` Extension for `X509CertificateGenerator`
  * @throws {RangeError} when every list is empty (the extension would be empty)
  */
-export function nameConstraintsExtension(nc: NameConstraints): Uint8Array {
-  const ascii = (s: string) => new TextEncoder().encode(s);
+export function nameConstraintsExtension(nc: NameConstraints): Extension {
   const subtrees = [
-    ...nc.dns.map((d) => derSequence(derImplicit(2, ascii(d)))),
-    ...nc.ip.map((r) => {
-      const bytes = ipBytes(r.address);
-      const mask = maskBytes(r.prefix, bytes.length);
-      return derSequence(
-        derImplicit(7, Uint8Array.from([...bytes.map((b, i) => b & (mask[i] ?? 0)), ...mask])),
-      );
-    }),
-    ...nc.uri.map((u) => derSequence(derImplicit(6, ascii(u)))),
-  ];
+    ...nc.dns.map((d) => new GeneralName({ dNSName: d })),
+    ...nc.ip.map((r) => new GeneralName({ iPAddress: maskedCidr(r) })),
+    ...nc.uri.map((u) => new GeneralName({ uniformResourceIdentifier: u })),
+  ].map((base) => new GeneralSubtree({ base }));
   if (subtrees.length === 0)
     throw new RangeError("Empty name constraints: give at least one subtree");
-  return encodeExtension(NAME_CONSTRAINTS_OID, derSequence(derExplicit(0, ...subtrees)), true);
+  const value = AsnConvert.serialize(
+    new NameConstraintsAsn({ permittedSubtrees: new GeneralSubtrees(subtrees) }),
+  );
+  return new (loadX509Sync().Extension)(NAME_CONSTRAINTS_OID, true, value);
 }
 
 /**
  * Reads the permitted subtrees of a nameConstraints extension value (the OCTET STRING's
- * content); excluded subtrees and other GeneralName types are ignored.
+ * content) with `@peculiar/asn1-x509`; excluded subtrees and other GeneralName types are
+ * ignored.
+ * @throws {Error} from `@peculiar/asn1-schema` for DER that is not a NameConstraints
  */
 export function readNameConstraints(value: Uint8Array): NameConstraints {
   const dns: string[] = [];
   const ip: IpRange[] = [];
   const uri: string[] = [];
-  const outer = derReadTlv(value, 0);
-  for (let off = outer.start; off < outer.end; ) {
-    const trees = derReadTlv(value, off);
-    off = trees.end;
-    if (trees.tag !== 0xa0) continue;
-    for (let t = trees.start; t < trees.end; ) {
-      const subtree = derReadTlv(value, t);
-      t = subtree.end;
-      const base = derReadTlv(value, subtree.start);
-      const content = value.subarray(base.start, base.end);
-      const text = new TextDecoder().decode(content);
-      if (base.tag === 0x82) dns.push(text.toLowerCase());
-      else if (base.tag === 0x86) uri.push(text.toLowerCase());
-      else if (base.tag === 0x87) {
-        const half = content.length / 2;
-        const addr = content.subarray(0, half);
-        const mask = content.subarray(half);
-        const prefix = [...mask].reduce((n, b) => n + (b.toString(2).match(/1/g)?.length ?? 0), 0);
-        const address =
-          half === 4
-            ? [...addr].join(".")
-            : (canonicalIp(
-                Array.from({ length: 8 }, (_, i) =>
-                  (((addr[2 * i] ?? 0) << 8) | (addr[2 * i + 1] ?? 0)).toString(16),
-                ).join(":"),
-              ) ?? "");
-        ip.push({ address, prefix });
-      }
+  const parsed = AsnConvert.parse(value, NameConstraintsAsn);
+  for (const { base } of parsed.permittedSubtrees ?? []) {
+    if (base.dNSName !== undefined) dns.push(base.dNSName.toLowerCase());
+    else if (base.uniformResourceIdentifier !== undefined)
+      uri.push(base.uniformResourceIdentifier.toLowerCase());
+    else if (base.iPAddress !== undefined) {
+      const [address = "", prefix] = base.iPAddress.split("/");
+      const full = address.includes(":") ? 128 : 32;
+      ip.push({
+        address: canonicalIp(address) ?? address,
+        prefix: prefix === undefined ? full : Number(prefix),
+      });
     }
   }
   return { dns, ip, uri };

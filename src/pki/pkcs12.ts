@@ -9,8 +9,10 @@
  *
  * Never RC2-40 (OpenSSL 3 and Node refuse it without the legacy provider).
  *
- * Written with our DER writer: pkijs builds PBES2 bags but has no PKCS#12 PBE
- * (pbeWithSHAAnd3-KeyTripleDES-CBC), which the legacy profile needs.
+ * Written with our own minimal DER writer (`pkcs12-der.ts`, used by nothing else): pkijs
+ * builds PBES2 bags but has no PKCS#12 PBE (pbeWithSHAAnd3-KeyTripleDES-CBC, RFC 7292
+ * Appendix C), which the legacy profile needs. The modern profile shares the writer for
+ * now; moving it to pkijs is the next step (the project's rule prefers the library there).
  *
  * ```asn1
  * PFX ::= SEQUENCE { version INTEGER {v3(3)}, authSafe ContentInfo, macData MacData OPTIONAL }
@@ -38,7 +40,7 @@ import {
   derSet,
   derSmallInteger,
   derTlv,
-} from "./der.ts";
+} from "./pkcs12-der.ts";
 import type { RandomBytes } from "./serial.ts";
 
 /** The PKCS#12 protection profiles. */

@@ -7,7 +7,6 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { CaMaterial } from "./ca.ts";
-import { encodeName } from "./certificate-der.ts";
 import { commitFiles, type FileToCommit } from "./commit-files.ts";
 import { generateKeyObjects, type KeyType } from "./keys.ts";
 import type { ProfileName } from "./profiles.ts";
@@ -22,7 +21,7 @@ import {
   type StoreLockOptions,
   withStoreLock,
 } from "./store.ts";
-import { commonNameOf, parseSubject, subjectToText } from "./subject.ts";
+import { commonNameOf, parseSubject, subjectToJsonName, subjectToText } from "./subject.ts";
 
 /** Options of {@link signIntoStore}. */
 export interface SignIntoStoreOptions extends StoreLockOptions {
@@ -169,7 +168,7 @@ export async function issueIntoStore(
   const sans = typeof options.sans === "string" ? parseSanList(options.sans) : (options.sans ?? []);
   const keys = await generateKeyObjects(options.keyType);
   const request = {
-    subjectDer: encodeName(subject),
+    subjectName: subjectToJsonName(subject),
     subjectText: subjectToText(subject),
     commonName: commonNameOf(subject),
     sans,
