@@ -45,6 +45,7 @@ export interface VerifyResult {
   readonly ok: boolean;
   /** The path built, leaf first (subjects); ends at a trusted CA when `ok`. */
   readonly path: readonly string[];
+  /** Every problem found; never empty when `ok` is false. */
   readonly problems: readonly VerifyProblem[];
 }
 
@@ -159,6 +160,15 @@ export async function verifyCertificate(
       break;
     }
   }
+  if (trusted.length > 0 && !anchored && problems.length === 0) {
+    // The walk stopped at MAX_DEPTH: say so, so that a failure always has a reason.
+    const last = path[path.length - 1] as NodeCertificate;
+    problem(
+      "no-trust-anchor",
+      (await info(last)).subject,
+      `no CA you gave within ${MAX_DEPTH} certificates of the leaf: the chain is longer than ${MAX_DEPTH} or loops`,
+    );
+  }
   for (const c of path) infos.push(await info(c));
 
   infos.forEach((ci, i) => {
@@ -198,7 +208,7 @@ export async function verifyCertificate(
       problem(
         "path-length",
         ci.subject,
-        `'${ci.subject}' allows ${pathLen} intermediate CA(s) below it (pathLen ${pathLen}), the chain has ${intermediatesBelow}`,
+        `'${ci.subject}' allows ${pathLen} intermediate CA${pathLen === 1 ? "" : "s"} below it (pathLen ${pathLen}), the chain has ${intermediatesBelow}`,
       );
     }
   });

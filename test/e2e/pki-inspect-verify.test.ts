@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { Writable } from "node:stream";
 import { after, before, describe, it } from "node:test";
 import { Command } from "commander";
@@ -110,6 +112,8 @@ describe("mtls pki inspect and verify against openssl", {
     theirs: (p: OpensslPki) => string[];
     ok: boolean;
     first?: RegExp;
+    /** How many problems our verify finds; default 1. */
+    problems?: number;
   }[] = [
     {
       name: "a client certificate from the CA",
@@ -122,21 +126,21 @@ describe("mtls pki inspect and verify against openssl", {
       ours: (p) => [p.rogueClientCert, "--ca", p.caCert],
       theirs: (p) => ["-CAfile", p.caCert, p.rogueClientCert],
       ok: false,
-      first: /^mtls: .*rogue.* does not verify: '.*' is issued by '.*', but no CA you gave is '.*'/,
+      first: /^ {2}- '.*' is issued by '.*', but no CA you gave is '[^']*'/m,
     },
     {
       name: "a server certificate used as a client",
       ours: (p) => [p.serverCert, "--ca", p.caCert, "--purpose", "client"],
       theirs: (p) => ["-CAfile", p.caCert, "-purpose", "sslclient", p.serverCert],
       ok: false,
-      first: /does not verify: extendedKeyUsage lacks clientAuth/,
+      first: /^ {2}- extendedKeyUsage lacks clientAuth/m,
     },
     {
       name: "a server certificate for another host",
       ours: (p) => [p.serverCert, "--ca", p.caCert, "--host", "example.com"],
       theirs: (p) => ["-CAfile", p.caCert, "-verify_hostname", "example.com", p.serverCert],
       ok: false,
-      first: /does not verify: 'example\.com' is not among the certificate's names/,
+      first: /^ {2}- 'example\.com' is not among the certificate's names/m,
     },
     {
       name: "a certificate checked after its expiry",
@@ -149,8 +153,8 @@ describe("mtls pki inspect and verify against openssl", {
         p.clientCert,
       ],
       ok: false,
-      first:
-        /does not verify: 'CN=client-1' is valid from .* expired \d+ days before 2099-01-01T00:00:00Z/,
+      first: /^ {2}- 'CN=client-1' is valid from .* expired \d+ days before 2099-01-01T00:00:00Z$/m,
+      problems: 2, // the CA has expired by then too
     },
   ];
   for (const c of agreements) {
@@ -161,10 +165,97 @@ describe("mtls pki inspect and verify against openssl", {
       assert.equal(r.status, c.ok ? 0 : 1, r.stderr);
       if (c.ok) assert.match(r.stdout, /: OK\n {2}path {2}'CN=client-1' <- '.*'\n$/);
       else {
+        const [cert] = c.ours(p);
         assert.match(r.stdout, /: FAILED\n/);
-        assert.equal(r.stderr.trimEnd().split("\n").length, 1, r.stderr);
-        assert.match(r.stderr, c.first ?? /./);
+        assert.match(r.stdout, c.first ?? /./);
+        const n = c.problems ?? 1;
+        assert.equal(
+          r.stderr,
+          `mtls: ${cert} does not verify: ${n} problem${n === 1 ? "" : "s"} listed above\n`,
+        );
       }
     });
   }
+
+  it("verify names a reason when the chain loops and never reaches a trusted CA", async () => {
+    // X and Y sign each other: leaf <- X <- Y <- X <- ... never reaches --ca.
+    const f = (name: string) => join(dir, `loop-${name}`);
+    const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"];
+    writeFileSync(
+      f("ca.ext"),
+      "basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign\n",
+    );
+    for (const n of ["X", "Y", "leaf"]) {
+      const subj = ["-subj", `/CN=${n}`];
+      openssl([
+        "req",
+        "-x509",
+        "-nodes",
+        ...ec,
+        "-keyout",
+        f(`${n}.key`),
+        "-out",
+        f(`self-${n}.crt`),
+        ...subj,
+      ]);
+      openssl(["req", "-new", "-key", f(`${n}.key`), ...subj, "-out", f(`${n}.csr`)]);
+    }
+    const sign = (n: string, by: string, ext: string[]) =>
+      openssl([
+        "x509",
+        "-req",
+        "-in",
+        f(`${n}.csr`),
+        "-CA",
+        f(`self-${by}.crt`),
+        "-CAkey",
+        f(`${by}.key`),
+        "-days",
+        "30",
+        "-out",
+        f(`${n}.crt`),
+        ...ext,
+      ]);
+    sign("X", "Y", ["-extfile", f("ca.ext")]);
+    sign("Y", "X", ["-extfile", f("ca.ext")]);
+    sign("leaf", "X", []);
+    const r = await mtls([
+      "pki",
+      "verify",
+      f("leaf.crt"),
+      "--ca",
+      f("self-leaf.crt"),
+      "--chain",
+      f("X.crt"),
+      "--chain",
+      f("Y.crt"),
+    ]);
+    assert.equal(r.status, 1);
+    assert.match(
+      r.stdout,
+      /\n {2}- no CA you gave within 8 certificates of the leaf: the chain is longer than 8 or loops\n$/,
+    );
+    assert.equal(r.stderr, `mtls: ${f("leaf.crt")} does not verify: 1 problem listed above\n`);
+  });
+
+  it("verify prints each problem once, on stdout, and counts them on stderr", async () => {
+    const p = pki;
+    const argv = [p.serverCert, "--ca", p.caCert, "--purpose", "client", "--host", "example.com"];
+    const r = await mtls(["pki", "verify", ...argv]);
+    assert.equal(r.status, 1);
+    const problems = r.stdout.split("\n").filter((l) => l.startsWith("  - "));
+    assert.equal(problems.length, 2, r.stdout);
+    for (const line of problems) {
+      const text = line.slice(4);
+      assert.equal(`${r.stdout}${r.stderr}`.split(text).length - 1, 1, `'${text}' once`);
+    }
+    assert.equal(r.stderr, `mtls: ${p.serverCert} does not verify: 2 problems listed above\n`);
+    const json = await mtls(["pki", "verify", ...argv, "--json"]);
+    assert.equal(json.status, 1);
+    assert.equal((JSON.parse(json.stdout) as { problems: unknown[] }).problems.length, 2);
+    assert.equal(
+      json.stderr,
+      `mtls: ${p.serverCert} does not verify: 2 problems in the JSON output\n`,
+    );
+  });
 });

@@ -129,10 +129,12 @@ export function registerInspection(pki: Command): void {
         print(this, `${certPath}: FAILED\n  path  ${pathText}\n${lines.join("\n")}\n`);
       }
       if (!result.ok) {
-        const [first] = result.problems;
+        // The problems are on stdout (text or JSON); stderr gets one closing line that
+        // counts them rather than repeating the first.
+        const n = result.problems.length;
         throw new MtlsError(
           ErrorCode.PKI_VERIFY,
-          `${certPath} does not verify: ${first?.message ?? "no path to a trusted CA"}${result.problems.length > 1 ? ` (and ${result.problems.length - 1} more problem(s))` : ""}`,
+          `${certPath} does not verify: ${n} ${n === 1 ? "problem" : "problems"}${opts.json ? " in the JSON output" : " listed above"}`,
           { details: { problems: result.problems, path: result.path } },
         );
       }
