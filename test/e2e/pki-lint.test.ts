@@ -85,10 +85,7 @@ describe("mtls pki lint on certificates made by openssl", {
         ["error", "cn-not-in-san", "CA/B Forum BR §7.1.4.3"],
       ],
     );
-    assert.equal(
-      r.stderr,
-      "mtls: Lint found 5 error(s): serial-negative: serial 0xfb is negative (top bit set without a 00 octet)\n",
-    );
+    assert.equal(r.stderr, "mtls: Lint found 5 errors in the JSON output\n");
   });
 
   it("passes a certificate from mtls pki issue, and explains a CN-only one in text", async () => {
@@ -112,6 +109,7 @@ describe("mtls pki lint on certificates made by openssl", {
     ]);
     const r = await mtls(["pki", "lint", cnOnly]);
     assert.equal(r.status, 1);
+    assert.equal(r.stderr, "mtls: Lint found 1 error listed above\n");
     assert.match(
       r.stdout,
       /: 1 error, 1 warning, 0 notices\n {2}error {4}no-san: no subjectAltName: Chrome \(since 58\) and Go match host names only in the SAN, never the CN\n {11}source: CA\/B Forum BR §7\.1\.2\.7\.12; RFC 6125 §6\.4\.4\n/,

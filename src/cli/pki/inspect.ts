@@ -179,9 +179,11 @@ export function registerInspection(pki: Command): void {
       );
       const errors = results.flatMap((r) => r.findings.filter((f) => f.severity === "error"));
       if (errors.length > 0) {
+        // The findings are on stdout; stderr only counts the errors, as verify does.
+        const n = errors.length;
         throw new MtlsError(
           ErrorCode.PKI_POLICY,
-          `Lint found ${errors.length} error(s): ${errors[0]?.rule}: ${errors[0]?.message}`,
+          `Lint found ${n} ${n === 1 ? "error" : "errors"}${opts.json ? " in the JSON output" : " listed above"}`,
           { details: { results } },
         );
       }
