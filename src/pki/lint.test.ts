@@ -241,6 +241,19 @@ describe("lintCertificate", () => {
     }
   });
 
+  it("counts serial octets in words: 1 octet, 2 octets", async () => {
+    for (const [serialHex, words] of [
+      ["7a", "1 octet"],
+      ["7a7b", "2 octets"],
+    ] as const) {
+      const findings = await lintCertificate(new x509.X509Certificate(leaf({ serialHex })));
+      assert.equal(
+        findings.find((f) => f.rule === "serial-low-entropy")?.message,
+        `serial is ${words}; at least 64 random bits are required of public CAs`,
+      );
+    }
+  });
+
   it("renders findings with their sources", () => {
     const findings: LintFinding[] = [
       {

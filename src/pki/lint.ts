@@ -143,7 +143,7 @@ export async function lintCertificate(
     add(
       "serial-low-entropy",
       "warning",
-      `serial is ${significant} octet(s); at least 64 random bits are required of public CAs`,
+      `serial is ${significant} ${significant === 1 ? "octet" : "octets"}; at least 64 random bits are required of public CAs`,
       "CA/B Forum BR §7.1",
     );
   }
