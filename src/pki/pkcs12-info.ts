@@ -2,9 +2,25 @@
  * What a PKCS#12 file says without its passphrase (RFC 7292 §4): the MAC algorithm and
  * iterations, and how each bag is protected. Enough to see the traps: RC2-40 (refused by
  * OpenSSL 3 and Node), AES/PBES2 (not importable by macOS Keychain), SHA-1 MACs.
+ *
+ * Parsed with `@peculiar/asn1-pfx`, `@peculiar/asn1-cms` and `@peculiar/asn1-pkcs8`; the
+ * two structures those packages have no class for, EncryptedData's outer SEQUENCE (RFC 5652
+ * §8) and the PBES2 parameters (RFC 8018 §A.4), with `asn1js`.
  * @module
  */
-import { derOidText, derReadTlv } from "./der.ts";
+import { EncryptedContentInfo } from "@peculiar/asn1-cms";
+import {
+  AuthenticatedSafe,
+  id_keyBag,
+  id_pkcs8ShroudedKeyBag,
+  PFX,
+  SafeContents,
+} from "@peculiar/asn1-pfx";
+import { EncryptedPrivateKeyInfo } from "@peculiar/asn1-pkcs8";
+import { AsnConvert, OctetString } from "@peculiar/asn1-schema";
+import type { AlgorithmIdentifier } from "@peculiar/asn1-x509";
+import * as asn1js from "asn1js";
+import { derReadTlv } from "./der.ts";
 
 /** How one part of a PKCS#12 file is protected. */
 export interface Pkcs12Protection {
@@ -42,7 +58,10 @@ const NAMES: Readonly<Record<string, string>> = {
 
 const name = (oid: string) => NAMES[oid] ?? oid;
 
-/** Whether `der` looks like a PFX: SEQUENCE { INTEGER 3, SEQUENCE { OID ... } }. */
+/**
+ * Whether `der` looks like a PFX: SEQUENCE { INTEGER 3, ... }. A header sniff (not a full
+ * parse), so a damaged PFX is still recognized and reported as one.
+ */
 export function isPkcs12(der: Uint8Array): boolean {
   try {
     const pfx = derReadTlv(der, 0);
@@ -58,58 +77,50 @@ export function isPkcs12(der: Uint8Array): boolean {
   }
 }
 
-/** Names an AlgorithmIdentifier TLV at `off`, descending into PBES2 parameters. */
-function algorithmAt(der: Uint8Array, off: number): string {
-  const alg = derReadTlv(der, off);
-  const oid = derReadTlv(der, alg.start);
-  const text = derOidText(der.subarray(oid.start, oid.end));
-  if (text !== "1.2.840.113549.1.5.13" || oid.end >= alg.end) return name(text);
-  const params = derReadTlv(der, oid.end);
-  const kdf = derReadTlv(der, params.start);
-  const kdfOid = derReadTlv(der, kdf.start);
-  const scheme = derReadTlv(der, kdf.end);
-  const schemeOid = derReadTlv(der, scheme.start);
-  return `PBES2 (${name(derOidText(der.subarray(kdfOid.start, kdfOid.end)))}, ${name(derOidText(der.subarray(schemeOid.start, schemeOid.end)))})`;
+const PBES2 = "1.2.840.113549.1.5.13";
+
+/** Names an AlgorithmIdentifier, descending into PBES2 parameters (RFC 8018 §A.4). */
+function algorithmName(alg: AlgorithmIdentifier): string {
+  if (alg.algorithm !== PBES2 || !alg.parameters) return name(alg.algorithm);
+  // PBES2-params ::= SEQUENCE { keyDerivationFunc AlgorithmIdentifier, encryptionScheme AlgorithmIdentifier }
+  const params = asn1js.fromBER(alg.parameters).result;
+  const oids = (params instanceof asn1js.Sequence ? params.valueBlock.value : []).map((a) => {
+    const first = a instanceof asn1js.Sequence ? a.valueBlock.value[0] : undefined;
+    return first instanceof asn1js.ObjectIdentifier ? first.valueBlock.toString() : "?";
+  });
+  return `PBES2 (${name(oids[0] ?? "?")}, ${name(oids[1] ?? "?")})`;
 }
+
+const ID_DATA = "1.2.840.113549.1.7.1";
+const ID_ENCRYPTED_DATA = "1.2.840.113549.1.7.6";
 
 /**
  * Reads the protection of a PKCS#12 file's parts without decrypting anything.
- * @throws {RangeError} when the DER is not a PFX's shape
+ * @throws {Error} from `@peculiar/asn1-schema` when the DER is not a PFX's shape
  */
 export function inspectPkcs12(der: Uint8Array): Pkcs12Info {
-  const pfx = derReadTlv(der, 0);
-  const version = derReadTlv(der, pfx.start);
-  const authSafe = derReadTlv(der, version.end);
-  const contentOid = derReadTlv(der, authSafe.start);
-  const explicit = derReadTlv(der, contentOid.end);
-  const octets = derReadTlv(der, explicit.start);
+  const pfx = AsnConvert.parse(der, PFX);
   const protections: Pkcs12Protection[] = [];
-  const safes = derReadTlv(der, octets.start);
-  for (let off = safes.start; off < safes.end; ) {
-    const ci = derReadTlv(der, off);
-    off = ci.end;
-    const type = derReadTlv(der, ci.start);
-    const typeText = derOidText(der.subarray(type.start, type.end));
-    const content = derReadTlv(der, type.end);
-    if (typeText === "1.2.840.113549.1.7.6") {
-      const encryptedData = derReadTlv(der, content.start);
-      const v = derReadTlv(der, encryptedData.start);
-      const eci = derReadTlv(der, v.end);
-      const ctype = derReadTlv(der, eci.start);
-      protections.push({ part: "certificates", algorithm: algorithmAt(der, ctype.end) });
-    } else if (typeText === "1.2.840.113549.1.7.1") {
-      const inner = derReadTlv(der, content.start);
-      const bags = derReadTlv(der, inner.start);
-      for (let b = bags.start; b < bags.end; ) {
-        const bag = derReadTlv(der, b);
-        b = bag.end;
-        const bagId = derReadTlv(der, bag.start);
-        const bagIdText = derOidText(der.subarray(bagId.start, bagId.end));
-        const value = derReadTlv(der, bagId.end);
-        if (bagIdText === "1.2.840.113549.1.12.10.1.2") {
-          const epki = derReadTlv(der, value.start);
-          protections.push({ part: "key", algorithm: algorithmAt(der, epki.start) });
-        } else if (bagIdText === "1.2.840.113549.1.12.10.1.1") {
+  const octets = (content: ArrayBuffer) => AsnConvert.parse(content, OctetString).buffer;
+  const safes = AsnConvert.parse(octets(pfx.authSafe.content), AuthenticatedSafe);
+  for (const ci of safes) {
+    if (ci.contentType === ID_ENCRYPTED_DATA) {
+      // EncryptedData ::= SEQUENCE { version CMSVersion, encryptedContentInfo, ... }
+      const outer = asn1js.fromBER(ci.content).result;
+      const eci = outer instanceof asn1js.Sequence ? outer.valueBlock.value[1] : undefined;
+      if (eci === undefined)
+        throw new RangeError("Not a PKCS#12 EncryptedData: no encryptedContentInfo");
+      const info = AsnConvert.parse(eci.toBER(), EncryptedContentInfo);
+      protections.push({
+        part: "certificates",
+        algorithm: algorithmName(info.contentEncryptionAlgorithm),
+      });
+    } else if (ci.contentType === ID_DATA) {
+      for (const bag of AsnConvert.parse(octets(ci.content), SafeContents)) {
+        if (bag.bagId === id_pkcs8ShroudedKeyBag) {
+          const epki = AsnConvert.parse(bag.bagValue, EncryptedPrivateKeyInfo);
+          protections.push({ part: "key", algorithm: algorithmName(epki.encryptionAlgorithm) });
+        } else if (bag.bagId === id_keyBag) {
           protections.push({ part: "key", algorithm: "none (plain key bag)" });
         } else {
           protections.push({ part: "plain data", algorithm: "none" });
@@ -117,20 +128,8 @@ export function inspectPkcs12(der: Uint8Array): Pkcs12Info {
       }
     }
   }
-  let mac: string | undefined;
-  let macIterations: number | undefined;
-  if (authSafe.end < pfx.end) {
-    const macData = derReadTlv(der, authSafe.end);
-    const digestInfo = derReadTlv(der, macData.start);
-    const alg = derReadTlv(der, digestInfo.start);
-    const oid = derReadTlv(der, alg.start);
-    mac = name(derOidText(der.subarray(oid.start, oid.end)));
-    const salt = derReadTlv(der, digestInfo.end);
-    if (salt.end < macData.end) {
-      const it = derReadTlv(der, salt.end);
-      macIterations = [...der.subarray(it.start, it.end)].reduce((n, x) => n * 256 + x, 0);
-    } else macIterations = 1;
-  }
+  const mac = pfx.macData ? name(pfx.macData.mac.digestAlgorithm.algorithm) : undefined;
+  const macIterations = pfx.macData?.iterations;
   const warnings: string[] = [];
   const algs = protections.map((p) => p.algorithm).join(" ");
   if (/RC2/.test(algs))

@@ -9,7 +9,7 @@
  * @module
  */
 import { type KeyObject, X509Certificate } from "node:crypto";
-import type { Extension, JsonNameParams } from "@peculiar/x509";
+import type { Extension, JsonNameParams, Name } from "@peculiar/x509";
 import { ErrorCode, MtlsError } from "../errors.ts";
 import type { CaMaterial } from "./ca.ts";
 import { readCsr } from "./csr.ts";
@@ -86,6 +86,17 @@ export interface CaSigner {
 }
 
 const signers = new WeakMap<CaMaterial, CaSigner>();
+const issuerNames = new WeakMap<CaSigner, Name>();
+
+/** The issuer `Name` object of a signer, built once. */
+function issuerNameOf(signer: CaSigner): Name {
+  let name = issuerNames.get(signer);
+  if (!name) {
+    name = new (loadX509Sync().Name)(signer.issuer);
+    issuerNames.set(signer, name);
+  }
+  return name;
+}
 
 /**
  * The CA's signing material, computed on first use and memoized per `CaMaterial` object
@@ -303,7 +314,7 @@ export async function signPublicKey(
       : request.subjectName.length === 0;
   const cert = await x509.X509CertificateGenerator.create({
     serialNumber: serialHex,
-    issuer: new x509.Name(signer.issuer),
+    issuer: issuerNameOf(signer),
     subject: new x509.Name(request.subjectName),
     notBefore,
     notAfter,

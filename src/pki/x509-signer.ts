@@ -179,6 +179,24 @@ export interface ExtensionTerms {
   readonly sanCritical?: boolean;
 }
 
+/** Extension objects that are the same for many certificates, by their terms. */
+const fixedExtensions = new Map<string, Extension>();
+
+/**
+ * An extension built once per distinct `key` and shared afterwards (the generator only
+ * reads its `rawData`): issuing N certificates under one profile builds basicConstraints,
+ * keyUsage, extendedKeyUsage and the CA's AKI once, not N times.
+ */
+function memoized(key: string, build: () => Extension): Extension {
+  let found = fixedExtensions.get(key);
+  if (!found) {
+    if (fixedExtensions.size >= 256) fixedExtensions.clear();
+    found = build();
+    fixedExtensions.set(key, found);
+  }
+  return found;
+}
+
 /**
  * The extensions of a certificate in the order written: basicConstraints (critical),
  * keyUsage (critical), extendedKeyUsage, subjectKeyIdentifier, authorityKeyIdentifier
@@ -188,16 +206,24 @@ export interface ExtensionTerms {
 export function certificateExtensions(terms: ExtensionTerms): Extension[] {
   const x509 = loadX509Sync();
   const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
+  const pathLen = terms.ca ? terms.pathLen : undefined;
   const out: Extension[] = [
-    new x509.BasicConstraintsExtension(terms.ca, terms.ca ? terms.pathLen : undefined, true),
-    new x509.KeyUsagesExtension(terms.keyUsage, true),
+    memoized(
+      `bc:${terms.ca}:${pathLen}`,
+      () => new x509.BasicConstraintsExtension(terms.ca, pathLen, true),
+    ),
+    memoized(`ku:${terms.keyUsage}`, () => new x509.KeyUsagesExtension(terms.keyUsage, true)),
   ];
-  if (terms.extendedKeyUsage && terms.extendedKeyUsage.length > 0) {
-    out.push(new x509.ExtendedKeyUsageExtension([...terms.extendedKeyUsage], false));
+  const eku = terms.extendedKeyUsage ?? [];
+  if (eku.length > 0) {
+    out.push(
+      memoized(`eku:${eku.join(",")}`, () => new x509.ExtendedKeyUsageExtension([...eku], false)),
+    );
   }
+  const aki = hex(terms.authorityKeyId);
   out.push(
     new x509.SubjectKeyIdentifierExtension(hex(terms.subjectKeyId), false),
-    new x509.AuthorityKeyIdentifierExtension(hex(terms.authorityKeyId), false),
+    memoized(`aki:${aki}`, () => new x509.AuthorityKeyIdentifierExtension(aki, false)),
     ...(terms.extra ?? []),
   );
   if (terms.sans && terms.sans.length > 0) {
