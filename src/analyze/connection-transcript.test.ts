@@ -59,6 +59,17 @@ describe("ConnectionTranscriber", () => {
     assert.deepEqual(request?.fields?.certificate_authorities, ["CN=Seed Test CA"]);
   });
 
+  it("shows a ServerHello's version only when supported_versions sets it", () => {
+    const hello = (name: string) =>
+      transcripts(`${MTLS}/${name}.pcap`)[0]?.messages.find((m) => m.name === "ServerHello");
+    const tls12 = hello("01-tls12-mtls-ecdsa-aes256gcm-ok")?.fields;
+    assert.equal(tls12?.legacy_version, "TLS 1.2 (0x0303)");
+    assert.ok(!("version" in (tls12 ?? {})), "TLS 1.2 ServerHello repeats legacy_version");
+    const tls13 = hello("04a-tls13-mtls-aes128gcm-ok")?.fields;
+    assert.equal(tls13?.version, "TLS 1.3 (0x0304)");
+    assert.equal(tls13?.legacy_version, "TLS 1.2 (0x0303)");
+  });
+
   it("folds runs of encrypted records and labels them as Wireshark does", () => {
     const [t] = transcripts(`${MTLS}/01-tls12-mtls-ecdsa-aes256gcm-ok.pcap`);
     const names = t?.messages.map((m) => m.name) ?? [];

@@ -134,7 +134,11 @@ function fieldsOf(message: HandshakeMessage): FieldTree {
     case "ServerHello":
     case "HelloRetryRequest":
       return {
-        version: version(message.version),
+        // `version` comes from supported_versions (RFC 8446 §4.2.1); without that extension
+        // it would only repeat legacy_version.
+        ...(message.extensions.some((e) => e.type === 43)
+          ? { version: version(message.version) }
+          : {}),
         legacy_version: version(message.legacy_version),
         random: hex(message.random),
         legacy_session_id_echo: bytesOrEmpty(message.legacy_session_id_echo),
