@@ -56,6 +56,20 @@ export interface DecryptionSecrets {
 /** Secrets type of a TLS key log in a Decryption Secrets Block (pcapng draft §4.7). */
 export const SECRETS_TYPE_TLS_KEY_LOG = 0x544c534b;
 
+/** The unit of a capture file that the input ended inside of. */
+export interface IncompleteUnit {
+  /** `file header` (pcap header, first pcapng SHB), `packet` (record or packet block), `block` (other pcapng block). */
+  readonly unit: "file header" | "packet" | "block";
+  /** Number the packet would have had (1-based, as tshark counts); 0 for other units. */
+  readonly packet: number;
+  /** Offset of the unit in the file, in bytes. */
+  readonly offset: number;
+  /** Bytes of the unit present, in bytes. */
+  readonly present: number;
+  /** Bytes the unit needs, when its length was read; else undefined. */
+  readonly expected: number | undefined;
+}
+
 /** What an incremental capture reader offers: push bytes, get the frames they complete. */
 export interface CaptureReader {
   /**
@@ -70,6 +84,12 @@ export interface CaptureReader {
    *   ended cleanly)
    */
   end(): number;
+  /**
+   * Names what the input ended inside of, for a message such as `capture ends in the middle
+   * of packet 4 (at byte 286 of the file): 214 of 247 bytes present`.
+   * @returns undefined when the input ended cleanly (or nothing was pushed)
+   */
+  incomplete(): IncompleteUnit | undefined;
   /** Decryption secrets met so far (pcapng only). */
   readonly secrets: readonly DecryptionSecrets[];
 }

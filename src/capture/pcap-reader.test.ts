@@ -77,6 +77,41 @@ describe("PcapReader", () => {
     assert.equal(r.end(), 0);
   });
 
+  it("names the packet the input ends inside of, with its offset and sizes", () => {
+    const file = pcap({
+      le: true,
+      nano: false,
+      records: [
+        [0, 0, new Uint8Array(10), 10],
+        [0, 0, new Uint8Array(20), 20],
+      ],
+    });
+    const r = new PcapReader();
+    assert.equal(r.push(file.subarray(0, 24 + 26 + 30)).length, 1);
+    assert.deepEqual(r.incomplete(), {
+      unit: "packet",
+      packet: 2,
+      offset: 50,
+      present: 30,
+      expected: 36,
+    });
+    const head = new PcapReader();
+    head.push(file.subarray(0, 20));
+    assert.deepEqual(head.incomplete(), {
+      unit: "file header",
+      packet: 0,
+      offset: 0,
+      present: 20,
+      expected: 24,
+    });
+    const header = new PcapReader();
+    header.push(file.subarray(0, 24 + 26 + 10));
+    assert.equal(header.incomplete()?.expected, undefined, "record header itself cut short");
+    const clean = new PcapReader();
+    clean.push(file);
+    assert.equal(clean.incomplete(), undefined);
+  });
+
   it("rejects a bad magic and hostile lengths with a ParseError", () => {
     assert.throws(() => new PcapReader().push(new Uint8Array(24)), ParseError);
     const file = pcap({ le: true, nano: false, records: [] });

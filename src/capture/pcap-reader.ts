@@ -14,6 +14,7 @@ import { ChunkQueue } from "./chunk-queue.ts";
 import {
   type CaptureReader,
   type DecryptionSecrets,
+  type IncompleteUnit,
   MAX_BLOCK_BYTES,
   type Packet,
 } from "./packet.ts";
@@ -103,6 +104,23 @@ export class PcapReader implements CaptureReader {
   /** @returns bytes left in an incomplete record (0 for a clean end) */
   end(): number {
     return this.#queue.length;
+  }
+
+  /**
+   * @returns the file header (under 24 bytes) or the record the input ended inside of;
+   *   undefined after a clean end or when nothing was pushed
+   */
+  incomplete(): IncompleteUnit | undefined {
+    const present = this.#queue.length;
+    if (present === 0) return undefined;
+    if (!this.#header) return { unit: "file header", packet: 0, offset: 0, present, expected: 24 };
+    let expected: number | undefined;
+    if (present >= 16) {
+      const r = new ByteReader(this.#queue.peek(16), this.#offset);
+      r.skip(8);
+      expected = 16 + (this.#header.littleEndian ? r.u32le() : r.u32());
+    }
+    return { unit: "packet", packet: this.#frame + 1, offset: this.#offset, present, expected };
   }
 }
 

@@ -113,6 +113,33 @@ describe("PcapngReader", () => {
     );
   });
 
+  it("names the block the input ends inside of", () => {
+    const bytes = file(true);
+    const r = new PcapngReader();
+    r.push(bytes.subarray(0, 10));
+    assert.equal(r.incomplete()?.unit, "file header");
+    const all = new PcapngReader();
+    all.push(bytes);
+    assert.equal(all.incomplete(), undefined);
+    // Cut one byte before the end of the first EPB (the 5th block).
+    const sizes: number[] = [];
+    for (let at = 0; sizes.length < 5; ) {
+      const n = new DataView(bytes.buffer, bytes.byteOffset + at + 4, 4).getUint32(0, true);
+      sizes.push(n);
+      at += n;
+    }
+    const full = sizes.reduce((a, b) => a + b, 0);
+    const cut = new PcapngReader();
+    cut.push(bytes.subarray(0, full - 1));
+    assert.deepEqual(cut.incomplete(), {
+      unit: "packet",
+      packet: 1,
+      offset: full - (sizes[4] ?? 0),
+      present: (sizes[4] ?? 0) - 1,
+      expected: sizes[4],
+    });
+  });
+
   it("rejects a file that does not start with a Section Header Block", () => {
     assert.throws(() => new PcapngReader().push(new Uint8Array(12)), ParseError);
   });

@@ -14,6 +14,7 @@ import { ChunkQueue } from "./chunk-queue.ts";
 import {
   type CaptureReader,
   type DecryptionSecrets,
+  type IncompleteUnit,
   MAX_BLOCK_BYTES,
   type Packet,
 } from "./packet.ts";
@@ -121,6 +122,32 @@ export class PcapngReader implements CaptureReader {
   /** @returns bytes left in an incomplete block (0 for a clean end) */
   end(): number {
     return this.#queue.length;
+  }
+
+  /**
+   * @returns the block the input ended inside of (`file header` for the first Section Header
+   *   Block, `packet` for packet blocks); undefined after a clean end or when nothing was pushed
+   */
+  incomplete(): IncompleteUnit | undefined {
+    const present = this.#queue.length;
+    if (present === 0) return undefined;
+    const offset = this.#offset;
+    let type: number | undefined;
+    let expected: number | undefined;
+    if (present >= 8 && this.#littleEndian !== undefined) {
+      const head = this.#queue.peek(8);
+      const dv = new DataView(head.buffer, head.byteOffset, 8);
+      type = dv.getUint32(0, this.#littleEndian);
+      expected = dv.getUint32(4, this.#littleEndian);
+    }
+    if (offset === 0) return { unit: "file header", packet: 0, offset, present, expected };
+    const packet =
+      type === BlockType.ENHANCED_PACKET ||
+      type === BlockType.SIMPLE_PACKET ||
+      type === BlockType.PACKET_OBSOLETE;
+    return packet
+      ? { unit: "packet", packet: this.#frame + 1, offset, present, expected }
+      : { unit: "block", packet: 0, offset, present, expected };
   }
 
   #block(type: number, r: ByteReader, le: boolean): Packet | undefined {
