@@ -7,8 +7,10 @@ import { ChunkQueue } from "../capture/chunk-queue.ts";
 import { createCaptureReader } from "../capture/detect-format.ts";
 import { type DecodedFrame, decodeFrame, decodeTransport } from "../capture/frame-decoder.ts";
 import { IpDefragmenter } from "../capture/ip-defragmenter.ts";
-import type { CaptureReader, DecryptionSecrets } from "../capture/packet.ts";
+import type { CaptureReader, DecryptionSecrets, IncompleteUnit } from "../capture/packet.ts";
+import { PcapReader } from "../capture/pcap-reader.ts";
 import { type StreamEvent, TcpReassembler } from "../capture/tcp-reassembler.ts";
+import { ParseError } from "../errors.ts";
 import { ConnectionDissector } from "./connection-dissector.ts";
 import type { AnalyzerEvent } from "./events.ts";
 import { QuicTracker } from "./quic-tracker.ts";
@@ -117,22 +119,38 @@ export class CaptureAnalyzer {
   }
 
   /**
-   * Ends the input: flushes buffered TCP data and reports what was skipped.
+   * Ends the input: flushes buffered TCP data and reports what was skipped. A file cut
+   * short inside a packet is a warning (with `cut: "both"`, before the connections close,
+   * so verdicts know their ends are missing).
    * @returns the last events
+   * @throws {ParseError} (offset 0) when nothing could be read: an empty file, or one that
+   *   ends inside its file header
    */
   finish(): AnalyzerEvent[] {
     const out: AnalyzerEvent[] = [];
-    for (const ev of this.#tcp.finish(this.#lastFrame)) this.#stream(ev, out);
-    const left = this.#reader?.end() ?? this.#head.length;
-    const frame = this.#lastFrame;
-    if (left > 0) {
+    if (!this.#reader) {
+      const n = this.#head.length;
+      throw new ParseError(
+        n === 0 ? "Empty file" : `Truncated file header (${n} bytes): too short for pcap or pcapng`,
+        0,
+      );
+    }
+    const cut = this.#reader.incomplete();
+    if (cut?.unit === "file header") {
+      const format = this.#reader instanceof PcapReader ? "pcap" : "pcapng";
+      const of = cut.expected === undefined ? "" : ` of ${cut.expected}`;
+      throw new ParseError(`Truncated ${format} file header (${cut.present}${of} bytes)`, 0);
+    }
+    if (cut)
       out.push({
         kind: "warning",
-        frame,
+        frame: 0,
         stream: undefined,
-        message: `Capture cut short: ${left} bytes of an incomplete record at the end`,
+        message: cutMessage(cut),
+        cut: "both",
       });
-    }
+    for (const ev of this.#tcp.finish(this.#lastFrame)) this.#stream(ev, out);
+    const frame = this.#lastFrame;
     const incomplete = this.#defrag.dropped + this.#defrag.pending;
     if (incomplete > 0) {
       out.push({
@@ -175,7 +193,9 @@ export class CaptureAnalyzer {
         if (d) out.push(...d.gap(ev.direction, ev.frame, ev.length));
         break;
       }
-      case "close":
+      case "close": {
+        const d = this.#connections.get(ev.stream);
+        if (d) out.push(...d.end(0, ev.frame), ...d.end(1, ev.frame));
         this.#connections.delete(ev.stream);
         out.push({
           kind: "connection-close",
@@ -185,6 +205,17 @@ export class CaptureAnalyzer {
           server: undefined,
         });
         break;
+      }
     }
   }
+}
+
+/** `Capture ends in the middle of packet 4 (at byte 286 of the file): 214 of 247 bytes present` */
+function cutMessage(cut: IncompleteUnit): string {
+  const what = cut.unit === "packet" ? `packet ${cut.packet}` : "a pcapng block";
+  const present =
+    cut.expected === undefined
+      ? `${cut.present} bytes present, its header cut short`
+      : `${cut.present} of ${cut.expected} bytes present`;
+  return `Capture ends in the middle of ${what} (at byte ${cut.offset} of the file): ${present}`;
 }

@@ -119,6 +119,32 @@ describe("ConnectionDissector", () => {
     assert.equal(fields(events), "3\t0\t0x0303\t21\t\t\t0\n");
   });
 
+  it("end() reports a direction that stops inside a record, marking it cut", () => {
+    const d = new ConnectionDissector(3);
+    const hello = Uint8Array.from(record(22, clientHello));
+    d.data(0, hello.subarray(0, 20), 1);
+    assert.deepEqual(d.end(0, 4), [
+      {
+        kind: "warning",
+        frame: 4,
+        stream: 3,
+        message: "Connection ends inside a TLS record from the client (20 bytes of it captured)",
+        cut: 0,
+      },
+    ]);
+    assert.deepEqual(d.end(1, 4), []);
+    const whole = new ConnectionDissector(0);
+    whole.data(0, hello, 1);
+    assert.deepEqual(whole.end(0, 2), []);
+  });
+
+  it("marks gap warnings with the direction that lost bytes", () => {
+    const d = new ConnectionDissector(0);
+    d.data(1, Uint8Array.from(record(22, clientHello)), 1);
+    const [w] = d.gap(1, 2, 30);
+    assert.equal(w?.kind === "warning" ? w.cut : undefined, 1);
+  });
+
   it("ignores connections that do not start with a TLS record", () => {
     const d = new ConnectionDissector(0);
     assert.deepEqual(d.data(0, new TextEncoder().encode("GET / HTTP/1.1\r\n"), 1), []);

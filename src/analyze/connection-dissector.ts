@@ -161,6 +161,7 @@ export class ConnectionDissector {
         this.#warning(
           frame,
           `${length} bytes missing in direction ${direction}: stopped dissecting it`,
+          direction,
         ),
       ];
     }
@@ -173,12 +174,36 @@ export class ConnectionDissector {
       this.#warning(
         frame,
         `${length} bytes missing in direction ${direction}: resynchronising at the next record header`,
+        direction,
       ),
     ];
   }
 
-  #warning(frame: number, message: string): AnalyzerEvent {
-    return { kind: "warning", frame, stream: this.stream, message };
+  /**
+   * Reports bytes held for a record or handshake message that never completed, at the end
+   * of the connection (the capture stopped inside it, or the peer did).
+   * @param direction 0 client to server, 1 server to client
+   * @param frame the frame the connection ended in
+   * @returns a warning (with `cut`) when the direction is dissected as TLS and holds bytes
+   */
+  end(direction: Direction, frame: number): AnalyzerEvent[] {
+    const half = this.#halves[direction];
+    if (!this.isTls || half.broken || half.v2) return [];
+    const records = half.records.buffered;
+    const handshake = half.handshakes.buffered;
+    if (records === 0 && handshake === 0) return [];
+    const side = direction === 0 ? "client" : "server";
+    const what =
+      records > 0
+        ? `inside a TLS record from the ${side} (${records} bytes of it captured)`
+        : `inside a handshake message from the ${side} (${handshake} bytes of it captured)`;
+    return [this.#warning(frame, `Connection ends ${what}`, direction)];
+  }
+
+  #warning(frame: number, message: string, cut?: Direction): AnalyzerEvent {
+    return cut === undefined
+      ? { kind: "warning", frame, stream: this.stream, message }
+      : { kind: "warning", frame, stream: this.stream, message, cut };
   }
 
   #record(

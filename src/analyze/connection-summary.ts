@@ -8,7 +8,7 @@
 import type { Endpoint } from "../capture/tcp-reassembler.ts";
 import { alertDescriptionName, cipherSuiteName, versionName } from "../tls/names.ts";
 import { type CertificateNames, certificateNames } from "./certificate-names.ts";
-import type { AnalyzerEvent, HandshakeEvent, RecordEvent } from "./events.ts";
+import type { AnalyzerEvent, HandshakeEvent, RecordEvent, WarningEvent } from "./events.ts";
 
 /** A yes/no that may be hidden by encryption (TLS 1.3 sends both messages encrypted). */
 export type Visibility = "yes" | "no" | "encrypted" | "unknown";
@@ -53,7 +53,15 @@ export interface ConnectionSummary {
   readonly outcome: string;
   /** A likely cause for a failed mutual-TLS handshake, when the visible messages show one. */
   readonly diagnosis: string | undefined;
+  /**
+   * True when the capture ends (or has a hole) before the client's Certificate could be seen:
+   * `clientCertSent` is then "unknown", never an inferred "no".
+   */
+  readonly clientCertCut: boolean;
 }
+
+/** The outcome (and verdict reason) of a connection whose client Certificate was cut off. */
+export const CLIENT_CERT_CUT = "capture ends before the client's Certificate could be seen";
 
 interface State {
   stream: number;
@@ -80,6 +88,12 @@ interface State {
   decrypted: boolean;
   /** Finished seen in plaintext or decrypted, per direction. */
   finished: [boolean, boolean];
+  /** The client sent what follows its Certificate (ClientKeyExchange, CertificateVerify, ChangeCipherSpec, Finished). */
+  clientPastCertificate: boolean;
+  /** Bytes from the client went missing before its Certificate could be seen. */
+  clientCertCut: boolean;
+  /** Bytes from the server went missing before its CertificateRequest or ServerHelloDone. */
+  requestCut: boolean;
 }
 
 /**
@@ -113,6 +127,9 @@ export class ConnectionSummarizer {
           record(st, ev);
           break;
         }
+        case "warning":
+          this.#cut(ev);
+          break;
         case "connection-close": {
           const st = this.#open.get(ev.stream);
           this.#open.delete(ev.stream);
@@ -124,6 +141,18 @@ export class ConnectionSummarizer {
       }
     }
     return out;
+  }
+
+  #cut(ev: WarningEvent): void {
+    if (ev.cut === undefined) return;
+    const states = ev.stream === undefined ? this.#open.values() : [this.#open.get(ev.stream)];
+    for (const st of states) {
+      if (!st) continue;
+      if (ev.cut !== 1 && st.clientCertCount === undefined && !st.clientPastCertificate) {
+        st.clientCertCut = true;
+      }
+      if (ev.cut !== 0 && !st.requested && !st.serverHelloDone) st.requestCut = true;
+    }
   }
 
   /** @returns summaries of the TLS connections still open, in stream order */
@@ -162,6 +191,9 @@ function newState(
     appData: [0, 0],
     decrypted: false,
     finished: [false, false],
+    clientPastCertificate: false,
+    clientCertCut: false,
+    requestCut: false,
   };
 }
 
@@ -198,7 +230,13 @@ function record(st: State, ev: RecordEvent): void {
       st.clientCertCount = h.certificateCount ?? 0;
       st.clientCertificates = names(h);
     }
+    if (!fromServer && (h.msgType === 15 || h.msgType === 16 || h.msgType === 20)) {
+      st.clientPastCertificate = true;
+    }
   }
+  // TLS ≤ 1.2: the client's ChangeCipherSpec follows its Certificate (RFC 5246 §7.3); in
+  // TLS 1.3 it is the compatibility dummy sent before it (RFC 8446 Appendix D.4).
+  if (!fromServer && ev.contentType === 20 && !st.tls13) st.clientPastCertificate = true;
   if (fromServer && ev.contentType === 20 && st.serverHello && !st.serverCertificate && !st.tls13) {
     st.serverCcsAfterHello = true;
   }
@@ -257,6 +295,10 @@ function summarize(st: State): ConnectionSummary {
           ? "no"
           : "unknown";
   }
+  // A missing stretch of bytes may hide the message: say unknown, do not infer "no".
+  const certCut = !resumed && st.clientCertCut && st.clientCertCount === undefined;
+  if (certCut && clientCertSent === "no") clientCertSent = "unknown";
+  if (!resumed && st.requestCut && clientCertRequested === "no") clientCertRequested = "unknown";
   return {
     stream: st.stream,
     client: st.client,
@@ -273,8 +315,9 @@ function summarize(st: State): ConnectionSummary {
     acceptableCas: st.acceptableCas,
     alert: st.alert,
     applicationData: [st.appData[0], st.appData[1]],
-    outcome: outcome(st),
+    outcome: outcome(st, certCut && clientCertSent === "unknown"),
     diagnosis: diagnosis(st, clientCertSent),
+    clientCertCut: certCut && clientCertSent === "unknown",
   };
 }
 
@@ -298,7 +341,7 @@ function diagnosis(st: State, sent: Visibility): string | undefined {
   return undefined;
 }
 
-function outcome(st: State): string {
+function outcome(st: State, clientCertCut: boolean): string {
   const a = st.alert;
   const both = st.appData[0] > 0 && st.appData[1] > 0;
   if (a && a.description !== undefined && a.description !== 0) {
@@ -307,6 +350,7 @@ function outcome(st: State): string {
   }
   if (a && a.description === undefined && !both) return `alert (encrypted) from ${a.from}`;
   if (!st.serverHello && st.version !== 0x0002) return "incomplete: no ServerHello";
+  if (clientCertCut) return `incomplete: ${CLIENT_CERT_CUT}`;
   if (st.tls13 && !st.decrypted) {
     // Alerts after the ServerHello are protected records: without the key log, a
     // close_notify and a certificate_required look the same (RFC 8446 §5.2, §6).

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
 import { CaptureAnalyzer } from "./capture-analyzer.ts";
+import { ConnectionSummarizer } from "./connection-summary.ts";
 import { ConnectionTranscriber, type Transcript } from "./connection-transcript.ts";
 import { EventFilter } from "./event-filter.ts";
 import type { AnalyzerEvent } from "./events.ts";
@@ -104,6 +105,104 @@ describe("mtlsVerdict()", () => {
       assert.equal(v.outcome, outcome);
     });
   }
+});
+
+describe("a capture cut short", () => {
+  const bytes = new Uint8Array(readFileSync(`${MTLS}/01-tls12-mtls-ecdsa-aes256gcm-ok.pcap`));
+  function cut(length: number): AnalyzerEvent[] {
+    const a = new CaptureAnalyzer();
+    return [...a.push(bytes.subarray(0, length)), ...a.finish()];
+  }
+
+  it("inside the client's Certificate packet leaves sent unknown, never 'sent none'", () => {
+    // Packet 8 (the client's Certificate flight) starts at byte 1558 and is 1086 bytes long.
+    const evs = cut(2500);
+    const warnings = evs.flatMap((e) => (e.kind === "warning" ? [e] : []));
+    assert.deepEqual(
+      warnings.map((w) => [w.frame, w.message, w.cut]),
+      [
+        [
+          0,
+          "Capture ends in the middle of packet 8 (at byte 1558 of the file): 942 of 1086 bytes present",
+          "both",
+        ],
+      ],
+    );
+    const s = new ConnectionSummarizer();
+    const [summary] = [...s.add(evs), ...s.finish()];
+    assert.equal(summary?.clientCertRequested, "yes");
+    assert.equal(summary?.clientCertSent, "unknown");
+    assert.equal(summary?.diagnosis, undefined);
+    assert.equal(
+      summary?.outcome,
+      "incomplete: capture ends before the client's Certificate could be seen",
+    );
+    const t = new ConnectionTranscriber();
+    const [transcript] = [...t.add(evs), ...t.finish()];
+    assert.ok(transcript);
+    assert.deepEqual(mtlsVerdict(transcript), {
+      clientAuth: {
+        requested: true,
+        acceptableCAs: ["CN=Seed Test CA"],
+        sent: null,
+        certificates: [],
+      },
+      outcome: "incomplete",
+      reason: "capture ends before the client's Certificate could be seen",
+    });
+  });
+
+  it("after the client's Certificate keeps the verdict it shows", () => {
+    const s = new ConnectionSummarizer();
+    const evs = cut(2700); // inside packet 9, after the client's flight
+    const [summary] = [...s.add(evs), ...s.finish()];
+    assert.equal(summary?.clientCertSent, "yes");
+    assert.equal(summary?.clientCertCut, false);
+  });
+
+  it("through a TCP gap in the client's direction leaves sent unknown", () => {
+    const s = new ConnectionSummarizer();
+    const evs = events(`${MTLS}/06a-tls12-no-client-cert-handshake-failure.pcap`);
+    const close = evs.findIndex((e) => e.kind === "connection-close");
+    const gap: AnalyzerEvent = {
+      kind: "warning",
+      frame: 7,
+      stream: 0,
+      message: "100 bytes missing in direction 0",
+      cut: 0,
+    };
+    // A hole where the client's flight (empty Certificate, ClientKeyExchange...) was.
+    const upTo = evs.findIndex(
+      (e) => e.kind === "record" && e.direction === 0 && e.handshakes.some((h) => h.msgType === 11),
+    );
+    const kept = [...evs.slice(0, upTo), gap, ...evs.slice(close)];
+    const [summary] = [...s.add(kept), ...s.finish()];
+    assert.equal(summary?.clientCertSent, "unknown");
+  });
+
+  it("reports nothing read as a ParseError: empty file, truncated file header", () => {
+    const empty = new CaptureAnalyzer();
+    assert.throws(() => empty.finish(), { name: "ParseError", reason: "Empty file" });
+    const head = new CaptureAnalyzer();
+    head.push(bytes.subarray(0, 20));
+    assert.throws(() => head.finish(), {
+      name: "ParseError",
+      reason: "Truncated pcap file header (20 of 24 bytes)",
+    });
+    const tiny = new CaptureAnalyzer();
+    tiny.push(bytes.subarray(0, 3));
+    assert.throws(() => tiny.finish(), {
+      name: "ParseError",
+      reason: /Truncated file header \(3 bytes\)/,
+    });
+  });
+
+  it("inside packet 4 says packet 4, once", () => {
+    const warnings = cut(500).flatMap((e) => (e.kind === "warning" ? [e.message] : []));
+    assert.deepEqual(warnings, [
+      "Capture ends in the middle of packet 4 (at byte 286 of the file): 214 of 247 bytes present",
+    ]);
+  });
 });
 
 describe("renderWalkthrough()", () => {

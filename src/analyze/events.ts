@@ -100,9 +100,17 @@ export interface ConnectionEvent {
 /** Something the analyzer could not follow; the CLI prints it to stderr. */
 export interface WarningEvent {
   readonly kind: "warning";
+  /** The frame it is about; 0 when it is about the file rather than a frame. */
   readonly frame: number;
   readonly stream: number | undefined;
   readonly message: string;
+  /**
+   * Set when bytes of the connection are missing: a hole, or the end of the capture before
+   * the end of a record. The direction (0 client to server, 1 server to client) or `both`;
+   * with `stream` undefined it applies to every connection still open (the file was cut
+   * short). Verdicts then say "unknown" rather than infer that a message was not sent.
+   */
+  readonly cut?: Direction | "both";
 }
 
 /** Every event the analyzer emits. */

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { Visibility } from "./connection-summary.ts";
+import { CLIENT_CERT_CUT, type Visibility } from "./connection-summary.ts";
 import type { Transcript } from "./connection-transcript.ts";
 
 /** `clientAuth` of the JSON schema. */
@@ -44,7 +44,8 @@ function visible(v: Visibility): boolean | null {
  *   ChangeCipherSpec each way; TLS 1.3: protected records each way after the ServerHello,
  *   or the client Finished when decrypted). Without the key log a TLS 1.3 rejection sent
  *   after the server Finished (RFC 8446 §4.4.2.4) looks established: use `--keylog`.
- * - `incomplete`: anything else (no ServerHello, capture cut short).
+ * - `incomplete`: anything else (no ServerHello, capture cut short); in particular when the
+ *   capture ends or has a hole before the client's Certificate could be seen (`sent` null).
  * @param t the transcript
  * @returns the verdict
  */
@@ -80,6 +81,7 @@ export function mtlsVerdict(t: Transcript): MtlsVerdict {
   if (s.version === undefined || (s.cipherSuite === undefined && s.version !== 0x0002)) {
     return { clientAuth, outcome: "incomplete", reason: "no ServerHello" };
   }
+  if (s.clientCertCut) return { clientAuth, outcome: "incomplete", reason: CLIENT_CERT_CUT };
   const client = finished("client");
   const server = finished("server");
   if (client && server) {
