@@ -39,7 +39,7 @@ export function createCaptureReader(firstBytes: Uint8Array): CaptureReader {
   if (format === "pcap") return new PcapReader();
   if (format === "pcapng") return new PcapngReader();
   throw new ParseError(
-    `Cannot read capture: format ${format} is not pcap or pcapng (first bytes ${[...firstBytes.subarray(0, 4)].map((b) => b.toString(16).padStart(2, "0")).join(" ")})`,
+    `Not a pcap or pcapng file (first bytes ${[...firstBytes.subarray(0, 4)].map((b) => b.toString(16).padStart(2, "0")).join(" ")})`,
     0,
   );
 }

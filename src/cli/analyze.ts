@@ -15,7 +15,9 @@
  *   -e tls.record.version -e tls.record.content_type -e tls.handshake.type
  *   -e tls.handshake.ciphersuite -e tls.alert_message.desc -E separator=/t` (keyless).
  * - `json`: JSON Lines, one object per TLS connection (docs/analyzer/json-schema.md).
- * Warnings (unsupported link types, gaps, truncated files) go to stderr as `mtls: warning: ...`.
+ * Warnings (unsupported link types, gaps, truncated files) go to stderr as `mtls: warning: ...`;
+ * a file cut short is analyzed up to its last whole packet (exit 0), one from which nothing
+ * can be read (empty, truncated file header, not a capture) is an error (exit 1).
  * The file is streamed: memory stays bounded whatever its size.
  * @module
  */
@@ -230,10 +232,13 @@ async function analyzeFile(
     const events = filter.apply(io.keyLog.size > 0 ? decryptor.apply(all) : all);
     for (const ev of events) {
       if (ev.kind === "warning") {
-        const where =
-          ev.stream === undefined ? `frame ${ev.frame}` : `frame ${ev.frame}, stream ${ev.stream}`;
+        // Frame 0: about the file, not a frame (a file cut short names its packet itself).
+        const where = [
+          ...(ev.frame > 0 ? [`frame ${ev.frame}`] : []),
+          ...(ev.stream !== undefined ? [`stream ${ev.stream}`] : []),
+        ].join(", ");
         io.progress?.clear();
-        io.warn(`mtls: warning: ${where}: ${ev.message}\n`);
+        io.warn(`mtls: warning: ${where ? `${where}: ` : ""}${ev.message}\n`);
       }
     }
     const text = view.add(events);
@@ -256,16 +261,32 @@ async function analyzeFile(
     io.write(view.finish());
   } catch (e) {
     io.progress?.clear();
-    if (isErrno(e, "ENOENT") || isErrno(e, "EACCES") || isErrno(e, "EISDIR")) {
-      throw new MtlsError(ErrorCode.FILE, `Cannot read capture ${file}: ${(e as Error).message}`, {
+    const reason = isErrno(e, "ENOENT")
+      ? "no such file"
+      : isErrno(e, "EACCES")
+        ? "permission denied"
+        : isErrno(e, "EISDIR")
+          ? "is a directory"
+          : undefined;
+    if (reason !== undefined) {
+      throw new MtlsError(ErrorCode.FILE, `Cannot read capture ${file}: ${reason}`, {
         cause: e,
+        details: { path: file },
       });
     }
     if (e instanceof ParseError) {
-      throw new MtlsError(ErrorCode.CAPTURE, `Cannot read capture ${file}: ${e.message}`, {
-        cause: e,
-        hint: "mtls analyze reads pcap and pcapng files (optionally gzip-compressed)",
-      });
+      // Offset 0 without a path says nothing the reason does not (empty file, bad magic).
+      const text = e.offset === 0 && e.path.length === 0 ? e.reason : e.message;
+      throw new MtlsError(
+        ErrorCode.CAPTURE,
+        `Cannot read capture ${file}: ${text.charAt(0).toLowerCase()}${text.slice(1)}`,
+        {
+          cause: e,
+          ...(e.reason.startsWith("Not a pcap")
+            ? { hint: "mtls analyze reads pcap and pcapng files (optionally gzip-compressed)" }
+            : {}),
+        },
+      );
     }
     if (
       e instanceof Error &&

@@ -1,0 +1,100 @@
+import assert from "node:assert/strict";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { PassThrough } from "node:stream";
+import { describe, it } from "node:test";
+import { Command } from "commander";
+import { registerAnalyze } from "../../src/cli/analyze.ts";
+import { runProgram } from "../../src/cli/run.ts";
+import { tempDir } from "../helpers/tmp.ts";
+
+const F = "../shared/captures/mtls/01-tls12-mtls-ecdsa-aes256gcm-ok.pcap";
+
+async function run(argv: string[]): Promise<{ status: number; out: string; err: string }> {
+  const program = new Command("mtls");
+  registerAnalyze(program);
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = "";
+  let err = "";
+  stdout.on("data", (c: Buffer) => {
+    out += c.toString();
+  });
+  stderr.on("data", (c: Buffer) => {
+    err += c.toString();
+  });
+  const status = await runProgram(program, argv, { stdout, stderr });
+  return { status, out, err };
+}
+
+describe("mtls analyze on truncated, tiny and unreadable files", () => {
+  const bytes = readFileSync(F);
+
+  it("warns once with the packet number and offset, and analyzes what was read", async (t) => {
+    const dir = tempDir(t);
+    const cut = join(dir, "t.pcap");
+    writeFileSync(cut, bytes.subarray(0, 2500));
+    const r = await run(["analyze", "--summary", cut]);
+    assert.equal(r.status, 0);
+    assert.equal(
+      r.err,
+      "mtls: warning: Capture ends in the middle of packet 8 (at byte 1558 of the file): 942 of 1086 bytes present\n",
+    );
+    assert.match(
+      r.out,
+      /\tclient-cert=unknown\toutcome=incomplete: capture ends before the client's Certificate could be seen\n$/,
+    );
+    assert.doesNotMatch(r.out, /sent none/);
+    const j = await run(["analyze", "--json", cut]);
+    const line = JSON.parse(j.out.split("\n")[0] ?? "{}");
+    assert.equal(line.clientAuth.sent, null);
+    assert.equal(line.outcome, "incomplete");
+  });
+
+  it("says packet 4 for a file cut inside packet 4 and exits 0", async (t) => {
+    const dir = tempDir(t);
+    const cut = join(dir, "s.pcap");
+    writeFileSync(cut, bytes.subarray(0, 500));
+    const r = await run(["analyze", cut]);
+    assert.equal(r.status, 0);
+    assert.equal(r.out, "");
+    assert.equal(
+      r.err,
+      "mtls: warning: Capture ends in the middle of packet 4 (at byte 286 of the file): 214 of 247 bytes present\n",
+    );
+  });
+
+  it("fails with one line when nothing could be read", async (t) => {
+    const dir = tempDir(t);
+    const cases: [string, Uint8Array, string][] = [
+      ["e.pcap", new Uint8Array(0), "empty file"],
+      ["h.pcap", bytes.subarray(0, 20), "truncated pcap file header (20 of 24 bytes)"],
+      [
+        "r.pcap",
+        Uint8Array.from([0x31, 0x21, 0x3e, 0x85, 9, 9]),
+        "not a pcap or pcapng file (first bytes 31 21 3e 85)",
+      ],
+    ];
+    for (const [name, data, reason] of cases) {
+      const path = join(dir, name);
+      writeFileSync(path, data);
+      const r = await run(["analyze", path]);
+      assert.equal(r.status, 1, name);
+      assert.equal(r.out, "");
+      assert.equal(r.err.split("\n")[0], `mtls: Cannot read capture ${path}: ${reason}`);
+    }
+  });
+
+  it("names a missing file and a directory in plain words", async (t) => {
+    const dir = tempDir(t);
+    const missing = join(dir, "nope.pcap");
+    const r = await run(["analyze", missing]);
+    assert.equal(r.status, 1);
+    assert.equal(r.err, `mtls: Cannot read capture ${missing}: no such file\n`);
+    const sub = join(dir, "d");
+    mkdirSync(sub);
+    const d = await run(["analyze", sub]);
+    assert.equal(d.status, 1);
+    assert.equal(d.err, `mtls: Cannot read capture ${sub}: is a directory\n`);
+  });
+});
