@@ -17,11 +17,14 @@
  * - `json`: JSON Lines, one object per TLS connection (docs/analyzer/json-schema.md).
  * Warnings (unsupported link types, gaps, truncated files) go to stderr as `mtls: warning: ...`;
  * a file cut short is analyzed up to its last whole packet (exit 0), one from which nothing
- * can be read (empty, truncated file header, not a capture) is an error (exit 1).
+ * can be read (empty, truncated file header, not a capture) is an error (exit 1). When no TLS
+ * connection matches the filters, one stderr line says what the capture has (exit 0).
+ * `--host` takes an IP address; `--keylog` warns when it holds no TLS 1.3 secrets.
  * The file is streamed: memory stays bounded whatever its size.
  * @module
  */
 import { createReadStream, statSync } from "node:fs";
+import { isIP } from "node:net";
 import { Readable } from "node:stream";
 import { createGunzip } from "node:zlib";
 import type { Command } from "commander";
@@ -30,7 +33,7 @@ import { ConnectionSummarizer, formatSummary } from "../analyze/connection-summa
 import { ConnectionTranscriber } from "../analyze/connection-transcript.ts";
 import { type ConnectionFilter, EventFilter } from "../analyze/event-filter.ts";
 import type { AnalyzerEvent } from "../analyze/events.ts";
-import { KeyLog } from "../analyze/key-log.ts";
+import { KeyLog, type KeyLogStats } from "../analyze/key-log.ts";
 import { PROGRESS_MIN_BYTES, ProgressBar } from "../analyze/progress-bar.ts";
 import { Tls13RecordDecryptor } from "../analyze/tls13-record-decryptor.ts";
 import { TranscriptJsonWriter } from "../analyze/transcript-json.ts";
@@ -173,14 +176,29 @@ export function registerAnalyze(program: Command): void {
       }
       const filter: ConnectionFilter = {
         ...(flags.stream !== undefined ? { stream: integerFlag("--stream", flags.stream, 0) } : {}),
-        ...(flags.host !== undefined ? { host: flags.host } : {}),
+        ...(flags.host !== undefined ? { host: hostFlag(flags.host) } : {}),
         ...(flags.port !== undefined ? { port: integerFlag("--port", flags.port, 65535) } : {}),
       };
       const keyLog = new KeyLog();
       if (flags.keylog !== undefined) {
-        keyLog.add(readFileChecked(flags.keylog, "key log").toString("utf8"));
+        const text = readFileChecked(flags.keylog, "key log").toString("utf8");
+        for (const line of keyLogWarnings(flags.keylog, keyLog.read(text))) {
+          warn(`mtls: warning: ${line}\n`);
+        }
       }
-      await analyzeFile(file, format as Format, { write, warn, filter, keyLog, progress });
+      const filterText = [
+        ...(flags.stream !== undefined ? [`--stream ${flags.stream}`] : []),
+        ...(flags.host !== undefined ? [`--host ${flags.host}`] : []),
+        ...(flags.port !== undefined ? [`--port ${flags.port}`] : []),
+      ].join(" ");
+      await analyzeFile(file, format as Format, {
+        write,
+        warn,
+        filter,
+        filterText,
+        keyLog,
+        progress,
+      });
     });
 }
 
@@ -190,6 +208,40 @@ function fileSize(file: string): number {
   } catch {
     return 0; // reported when the file is opened
   }
+}
+
+/** `--host` takes an address as the capture shows it; names are not resolved (no DNS). */
+function hostFlag(value: string): string {
+  if (isIP(value) === 0) {
+    throw new MtlsError(
+      ErrorCode.USAGE,
+      `Bad --host '${value}': expected an IPv4 or IPv6 address (host names are not resolved)`,
+    );
+  }
+  return value;
+}
+
+/**
+ * What `--keylog FILE` gave: nothing usable, or TLS 1.2 lines it cannot use.
+ * @returns warning lines (without the `mtls: warning: ` prefix)
+ */
+function keyLogWarnings(file: string, stats: KeyLogStats): string[] {
+  const out: string[] = [];
+  if (stats.tls13 === 0) {
+    out.push(
+      `No TLS 1.3 secrets in ${file}: lines must look like 'CLIENT_HANDSHAKE_TRAFFIC_SECRET <client_random> <secret>'${stats.malformed > 0 ? ` (${lines(stats.malformed)} not in key log format)` : ""}`,
+    );
+  }
+  if (stats.clientRandom > 0) {
+    out.push(
+      `TLS 1.2 decryption is not supported: ${stats.clientRandom} CLIENT_RANDOM ${stats.clientRandom === 1 ? "line" : "lines"} ignored`,
+    );
+  }
+  return out;
+}
+
+function lines(n: number): string {
+  return n === 1 ? "1 line is" : `${n} lines are`;
 }
 
 function integerFlag(name: string, value: string, max: number): number {
@@ -210,6 +262,8 @@ async function analyzeFile(
     write(s: string): void;
     warn(s: string): void;
     filter: ConnectionFilter;
+    /** The filter flags as typed, for the "no connection matched" line; "" without filters. */
+    filterText: string;
     keyLog: KeyLog;
     progress: ProgressBar | undefined;
   },
@@ -221,7 +275,9 @@ async function analyzeFile(
   const filter = new EventFilter(io.filter);
   const decryptor = new Tls13RecordDecryptor(io.keyLog);
   let secretsRead = 0;
+  const seen = new MatchReport();
   const handle = (all: AnalyzerEvent[]) => {
+    seen.before(all);
     // Key logs embedded in the capture (pcapng Decryption Secrets Blocks) precede the
     // packets they unlock (pcapng draft §4.7).
     const secrets = analyzer.secrets;
@@ -230,6 +286,7 @@ async function analyzeFile(
       if (dsb?.type === SECRETS_TYPE_TLS_KEY_LOG) io.keyLog.add(new TextDecoder().decode(dsb.data));
     }
     const events = filter.apply(io.keyLog.size > 0 ? decryptor.apply(all) : all);
+    seen.after(events);
     for (const ev of events) {
       if (ev.kind === "warning") {
         // Frame 0: about the file, not a frame (a file cut short names its packet itself).
@@ -259,6 +316,8 @@ async function analyzeFile(
     io.progress?.clear();
     handle(analyzer.finish());
     io.write(view.finish());
+    const note = seen.note(io.filterText, analyzer);
+    if (note) io.warn(`mtls: ${note}\n`);
   } catch (e) {
     io.progress?.clear();
     const reason = isErrno(e, "ENOENT")
@@ -298,5 +357,56 @@ async function analyzeFile(
       });
     }
     throw e;
+  }
+}
+
+/**
+ * Tells an empty answer from a silent one: which TLS connections the capture has (streams,
+ * server addresses and ports, a few kept) and whether any passed the filters.
+ */
+class MatchReport {
+  #streams = 0;
+  #min = Number.POSITIVE_INFINITY;
+  #max = -1;
+  readonly #tls = new Set<number>();
+  readonly #hosts = new Set<string>();
+  readonly #ports = new Set<number>();
+  #matched = false;
+  #quic = false;
+
+  /** Sees the events before filtering. */
+  before(events: readonly AnalyzerEvent[]): void {
+    for (const ev of events) {
+      if (ev.kind === "quic-handshake") this.#quic = true;
+      if (ev.kind !== "record" || this.#tls.has(ev.stream)) continue;
+      if (this.#tls.size < 1024) this.#tls.add(ev.stream);
+      this.#streams++;
+      this.#min = Math.min(this.#min, ev.stream);
+      this.#max = Math.max(this.#max, ev.stream);
+    }
+    for (const ev of events) {
+      if (ev.kind !== "connection-open") continue;
+      for (const e of [ev.client, ev.server]) {
+        if (e && this.#hosts.size < 8) this.#hosts.add(e.address);
+      }
+      if (ev.server && this.#ports.size < 8) this.#ports.add(ev.server.port);
+    }
+  }
+
+  /** Sees the events that passed the filters. */
+  after(events: readonly AnalyzerEvent[]): void {
+    if (!this.#matched) this.#matched = events.some((e) => e.kind === "record");
+  }
+
+  /** @returns the stderr note, or undefined when something was shown */
+  note(filterText: string, analyzer: CaptureAnalyzer): string | undefined {
+    if (this.#matched || this.#quic) return undefined;
+    if (this.#streams === 0) {
+      const s = analyzer.streams;
+      return `no TLS connection in the capture (${analyzer.frames} packets, ${s} TCP stream${s === 1 ? "" : "s"})`;
+    }
+    if (filterText === "") return undefined;
+    const list = (set: Set<unknown>) => [...set].join(", ");
+    return `no connection matched ${filterText} (the capture has TLS in streams ${this.#min}–${this.#max}; hosts ${list(this.#hosts)}; server ports ${list(this.#ports)})`;
   }
 }

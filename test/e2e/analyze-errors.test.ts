@@ -51,7 +51,7 @@ describe("mtls analyze on truncated, tiny and unreadable files", () => {
     assert.equal(line.outcome, "incomplete");
   });
 
-  it("says packet 4 for a file cut inside packet 4 and exits 0", async (t) => {
+  it("says packet 4 for a file cut inside packet 4 and notes there is no TLS yet", async (t) => {
     const dir = tempDir(t);
     const cut = join(dir, "s.pcap");
     writeFileSync(cut, bytes.subarray(0, 500));
@@ -60,7 +60,8 @@ describe("mtls analyze on truncated, tiny and unreadable files", () => {
     assert.equal(r.out, "");
     assert.equal(
       r.err,
-      "mtls: warning: Capture ends in the middle of packet 4 (at byte 286 of the file): 214 of 247 bytes present\n",
+      "mtls: warning: Capture ends in the middle of packet 4 (at byte 286 of the file): 214 of 247 bytes present\n" +
+        "mtls: no TLS connection in the capture (3 packets, 1 TCP stream)\n",
     );
   });
 
@@ -96,5 +97,42 @@ describe("mtls analyze on truncated, tiny and unreadable files", () => {
     const d = await run(["analyze", sub]);
     assert.equal(d.status, 1);
     assert.equal(d.err, `mtls: Cannot read capture ${sub}: is a directory\n`);
+  });
+});
+
+describe("mtls analyze filters and key logs", () => {
+  it("says when no connection matched the filters (exit 0)", async () => {
+    const r = await run(["analyze", "--summary", "--stream", "5", F]);
+    assert.equal(r.status, 0);
+    assert.equal(r.out, "");
+    assert.equal(
+      r.err,
+      "mtls: no connection matched --stream 5 (the capture has TLS in streams 0–0; hosts 127.0.0.1; server ports 21010)\n",
+    );
+    const h = await run(["analyze", "--summary", "--host", "10.0.0.1", F]);
+    assert.match(h.err, /^mtls: no connection matched --host 10\.0\.0\.1 \(/);
+  });
+
+  it("refuses a --host that is not an IP address as a usage error", async () => {
+    const r = await run(["analyze", "--host", "notanip", F]);
+    assert.equal(r.status, 2);
+    assert.match(r.err, /Bad --host 'notanip': expected an IPv4 or IPv6 address/);
+  });
+
+  it("warns about a key log without TLS 1.3 secrets", async (t) => {
+    const dir = tempDir(t);
+    const bad = join(dir, "bad.pem");
+    writeFileSync(bad, "-----BEGIN CERTIFICATE-----\ngarbage\n");
+    const r = await run(["analyze", "--summary", "--keylog", bad, F]);
+    assert.equal(r.status, 0);
+    assert.match(
+      r.err,
+      /^mtls: warning: No TLS 1\.3 secrets in .*bad\.pem: lines must look like 'CLIENT_HANDSHAKE_TRAFFIC_SECRET <client_random> <secret>' \(2 lines are not in key log format\)\n$/,
+    );
+    const tls12 = join(dir, "tls12.log");
+    const line = `CLIENT_RANDOM ${"ab".repeat(32)} ${"cd".repeat(48)}\n`;
+    writeFileSync(tls12, line.repeat(3));
+    const r12 = await run(["analyze", "--summary", "--keylog", tls12, F]);
+    assert.match(r12.err, /TLS 1\.2 decryption is not supported: 3 CLIENT_RANDOM lines ignored\n$/);
   });
 });
