@@ -276,6 +276,7 @@ async function analyzeFile(
   const decryptor = new Tls13RecordDecryptor(io.keyLog);
   let secretsRead = 0;
   const seen = new MatchReport();
+  const warnings = new WarningLimiter();
   const handle = (all: AnalyzerEvent[]) => {
     seen.before(all);
     // Key logs embedded in the capture (pcapng Decryption Secrets Blocks) precede the
@@ -294,6 +295,7 @@ async function analyzeFile(
           ...(ev.frame > 0 ? [`frame ${ev.frame}`] : []),
           ...(ev.stream !== undefined ? [`stream ${ev.stream}`] : []),
         ].join(", ");
+        if (!warnings.admit(ev.message)) continue;
         io.progress?.clear();
         io.warn(`mtls: warning: ${where ? `${where}: ` : ""}${ev.message}\n`);
       }
@@ -316,6 +318,7 @@ async function analyzeFile(
     io.progress?.clear();
     handle(analyzer.finish());
     io.write(view.finish());
+    for (const line of warnings.summary()) io.warn(`mtls: warning: ${line}\n`);
     const note = seen.note(io.filterText, analyzer);
     if (note) io.warn(`mtls: ${note}\n`);
   } catch (e) {
@@ -408,5 +411,36 @@ class MatchReport {
     if (filterText === "") return undefined;
     const list = (set: Set<unknown>) => [...set].join(", ");
     return `no connection matched ${filterText} (the capture has TLS in streams ${this.#min}–${this.#max}; hosts ${list(this.#hosts)}; server ports ${list(this.#ports)})`;
+  }
+}
+
+/** Warnings of one kind (same text but for its numbers) printed before the rest are counted. */
+const WARNINGS_PER_KIND = 5;
+
+/**
+ * Keeps stderr readable: a capture of 50 connections all cut mid-record gets 5 lines and a
+ * count, not 50.
+ */
+class WarningLimiter {
+  readonly #kinds = new Map<string, { shown: number; hidden: number; example: string }>();
+
+  /** @returns true when the warning is to be printed */
+  admit(message: string): boolean {
+    const kind = message.replace(/\d+/g, "N");
+    const k = this.#kinds.get(kind) ?? { shown: 0, hidden: 0, example: message };
+    this.#kinds.set(kind, k);
+    if (k.shown < WARNINGS_PER_KIND) {
+      k.shown++;
+      return true;
+    }
+    k.hidden++;
+    return false;
+  }
+
+  /** @returns one line per kind with hidden warnings */
+  summary(): string[] {
+    return [...this.#kinds.values()]
+      .filter((k) => k.hidden > 0)
+      .map((k) => `${k.hidden} more like '${k.example}' not shown`);
   }
 }

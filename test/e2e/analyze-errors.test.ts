@@ -65,6 +65,22 @@ describe("mtls analyze on truncated, tiny and unreadable files", () => {
     );
   });
 
+  it("prints at most 5 warnings of a kind, then a count", async () => {
+    // 52 connections whose capture stops inside the server's first flight.
+    const r = await run(["analyze", "--summary", "../shared/captures/ja4/tls-handshake.pcapng"]);
+    assert.equal(r.status, 0);
+    const lines = r.err.trimEnd().split("\n");
+    assert.equal(lines.length, 6);
+    assert.match(
+      lines[0] ?? "",
+      /^mtls: warning: frame 193, stream 0: Connection ends inside a TLS record from the server \(1279 bytes of it captured\)$/,
+    );
+    assert.match(
+      lines[5] ?? "",
+      /^mtls: warning: 47 more like 'Connection ends inside a TLS record from the server \(\d+ bytes of it captured\)' not shown$/,
+    );
+  });
+
   it("fails with one line when nothing could be read", async (t) => {
     const dir = tempDir(t);
     const cases: [string, Uint8Array, string][] = [
