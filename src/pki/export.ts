@@ -1,7 +1,7 @@
 /**
  * `mtls pki export`: an issued certificate with its key and chain in the form a peer
- * wants: PKCS#12 (`--p12`, see `pkcs12.ts`), a PEM bundle (certificate + chain) or the
- * certificate in DER.
+ * wants: PKCS#12 (`--p12`, see `pkcs12.ts`: the modern profile is built with pkijs, the
+ * legacy one by hand), a PEM bundle (certificate + chain) or the certificate in DER.
  * @module
  */
 import { createPublicKey, X509Certificate } from "node:crypto";
@@ -32,17 +32,22 @@ export interface ExportOptions {
 }
 
 /**
- * Packages a certificate file (leaf first, then any chain) for export.
+ * Packages a certificate file (leaf first, then any chain) for export. Async because the
+ * modern PKCS#12 profile is built with pkijs over WebCrypto.
  * @param certPem the certificate file's text: the leaf, then intermediates
- * @returns the bytes to write
- * @throws {MtlsError} `MTLS_PKI_BAD_INPUT` for a file without a certificate or an
- *   unreadable key, `MTLS_PKI_KEY_MISMATCH` when the key is not the leaf's
+ * @returns a promise of the bytes to write
+ * @throws {MtlsError} (as a rejection) `MTLS_PKI_BAD_INPUT` for a file without a
+ *   certificate or an unreadable key, `MTLS_PKI_KEY_MISMATCH` when the key is not the leaf's;
+ *   {@link RangeError} for an empty PKCS#12 passphrase
  * @example
  * ```ts
- * const p12 = exportCredentials(certPem, { format: "p12", keyPem, passphrase: "s3cret", profile: "legacy" });
+ * const p12 = await exportCredentials(certPem, { format: "p12", keyPem, passphrase: "s3cret", profile: "legacy" });
  * ```
  */
-export function exportCredentials(certPem: string, options: ExportOptions): Uint8Array {
+export async function exportCredentials(
+  certPem: string,
+  options: ExportOptions,
+): Promise<Uint8Array> {
   const certPath = options.certPath ?? "<input>";
   const blocks = decodePemBlocks(certPem, { what: "certificate", path: certPath }).filter(
     (b) => b.label === "CERTIFICATE",

@@ -4,9 +4,11 @@
  *
  * Why it exists: the project's rule is a well-kept library over our own code outside the
  * core, and certificates and CRLs are written by `@peculiar/x509` / `@peculiar/asn1-x509`.
- * `pkcs12.ts` still writes its PFX by hand because pkijs has no PKCS#12 PBE
- * (pbeWithSHAAnd3-KeyTripleDES-CBC, RFC 7292 Appendix C), which the legacy profile needs;
- * the modern profile (PBES2) shares this code and should move to pkijs.
+ * In `pkcs12.ts` the modern profile (PBES2, HMAC-SHA-256 MAC) is built with pkijs; only
+ * the legacy profile is written with this module, because pkijs has no PKCS#12 PBE
+ * (pbeWithSHAAnd3-KeyTripleDES-CBC, RFC 7292 Appendix C) and 3DES bags with a SHA-1 MAC
+ * are what macOS Keychain and older Java import. Everything here is used by that profile
+ * (the MAC's DigestInfo needs {@link DER_NULL}, the friendlyName BMPString {@link derTlv}).
  * Only `pkcs12.ts` may import this module.
  * @module
  */
@@ -79,7 +81,7 @@ export function derSmallInteger(n: number): Uint8Array {
   return derUnsignedInteger(Uint8Array.from(bytes.length === 0 ? [0] : bytes));
 }
 
-/** NULL (`05 00`), the parameters of digest and HMAC algorithm identifiers. */
+/** NULL (`05 00`), the parameters of the MAC's SHA-1 digest algorithm identifier. */
 export const DER_NULL: Uint8Array = Uint8Array.of(DerTag.NULL, 0);
 
 const oidCache = new Map<string, Uint8Array>();

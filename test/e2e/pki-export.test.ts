@@ -78,19 +78,21 @@ describe("mtls pki export --p12 with real PKCS#12 readers", () => {
     {
       name: "modern",
       file: "client-1.p12",
-      bags: /PBES2, PBKDF2, AES-256-CBC, Iteration \d+, PRF hmacWithSHA256/,
-      mac: /^MAC: sha256, Iteration \d+$/m,
+      // Built with pkijs: PBES2 = PBKDF2-HMAC-SHA256 + AES-256-CBC, HMAC-SHA-256 MAC.
+      bags: /PBES2, PBKDF2, AES-256-CBC, Iteration 10000, PRF hmacWithSHA256/,
+      mac: /^MAC: sha256, Iteration 10000\nMAC length: 32, salt length: 64$/m,
     },
     {
       name: "legacy",
       file: "client-1-legacy.p12",
+      // Hand-written (pkcs12-der.ts): pkijs has no PKCS#12 PBE.
       bags: /pbeWithSHA1And3-KeyTripleDES-CBC, Iteration 2048/,
-      mac: /^MAC: sha1, Iteration 2048$/m,
+      mac: /^MAC: sha1, Iteration 2048\nMAC length: 20, salt length: 8$/m,
     },
   ];
 
   for (const p of profiles) {
-    it(`openssl pkcs12 reads the ${p.name} file: both bags and the MAC as promised, key and two certificates, no RC2`, (t) => {
+    it(`openssl pkcs12 reads the ${p.name} file without the legacy provider: both bags and the MAC as promised, key and two certificates, no RC2`, (t) => {
       if (!requirePeer(t, "openssl")) return;
       assert.equal(statSync(file(p.file)).mode & 0o777, 0o600);
       const info = spawnSync(
@@ -231,6 +233,15 @@ describe("mtls pki export --p12 with real PKCS#12 readers", () => {
     assert.match(
       r.stdout,
       /client-1-legacy\.p12\)\n {2}Protects certificates: pbeWithSHAAnd3-KeyTripleDES-CBC\n {2}Protects key: +pbeWithSHAAnd3-KeyTripleDES-CBC\n {2}MAC: +SHA-1, 2048 iterations\n$/,
+    );
+  });
+
+  it("inspect reads the modern file as DER and names its PBES2 protection and SHA-256 MAC", async () => {
+    const r = await mtls(["pki", "inspect", file("client-1.p12")]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(
+      r.stdout,
+      / {2}Protects certificates: PBES2 \(PBKDF2, AES-256-CBC\)\n {2}Protects key: +PBES2 \(PBKDF2, AES-256-CBC\)\n {2}MAC: +SHA-256, 10000 iterations\n/,
     );
   });
 

@@ -90,7 +90,7 @@ export function registerExport(pki: Command): void {
       if (opts.withRoot && !rootPath) {
         throw new MtlsError(ErrorCode.USAGE, "--with-root needs --ca DIR");
       }
-      const bytes = exportCredentials(certPem, {
+      const bytes = await exportCredentials(certPem, {
         format,
         certPath,
         ...(format === "p12"
