@@ -44,7 +44,7 @@ const capture = join(dir, "many-mtls.pcap");
 /** Server ports of the mtls/ scenarios (captures README). */
 const SERVER_PORTS = new Set([
   21010, 21021, 21030, 21041, 21050, 21061, 21062, 21071, 21072, 21091, 21092, 21100, 21111, 21113,
-  28000, 28080,
+  21161, 28000, 28080,
 ]);
 
 interface Packet {
