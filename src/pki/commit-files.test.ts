@@ -49,6 +49,18 @@ describe("commitFiles", () => {
     assert.equal(readFileSync(join(dir, "index"), "utf8"), "old");
   });
 
+  it("names a missing directory without the errno or the temporary file", (t) => {
+    const dir = tempDir(t);
+    const target = join(dir, "nonexist", "x.key");
+    assert.throws(
+      () => commitFiles([{ path: target, data: "k", mode: 0o600 }]),
+      (e) =>
+        e instanceof MtlsError &&
+        e.code === "MTLS_FILE" &&
+        e.message === `Cannot write ${target}: directory ${join(dir, "nonexist")} does not exist`,
+    );
+  });
+
   it("replaces a file given force", (t) => {
     const dir = tempDir(t);
     writeFileSync(join(dir, "a"), "old");

@@ -36,6 +36,18 @@ function exists(path: string): MtlsError {
   });
 }
 
+/**
+ * Words a write failure as `writeFileAtomic` (src/files.ts) does, which exports no helper
+ * for it: the reason without errno codes or the temporary file's name.
+ */
+function writeFailure(e: unknown, path: string): string {
+  if (isErrno(e, "ENOENT")) return `directory ${dirname(path)} does not exist`;
+  if (isErrno(e, "ENOTDIR")) return `${dirname(path)} is not a directory`;
+  if (isErrno(e, "EACCES") || isErrno(e, "EPERM")) return "permission denied";
+  if (isErrno(e, "ENOSPC")) return "no space left on device";
+  return (e as Error).message;
+}
+
 function writeTemp(file: FileToCommit): string {
   const tmp = join(
     dirname(file.path),
@@ -87,7 +99,7 @@ export function commitFiles(files: readonly FileToCommit[]): void {
     for (const tmp of temps) rmSync(tmp, { force: true });
     for (const path of placed) rmSync(path, { force: true });
     if (isErrno(e, "EEXIST")) throw exists(current);
-    throw new MtlsError(ErrorCode.FILE, `Cannot write ${current}: ${(e as Error).message}`, {
+    throw new MtlsError(ErrorCode.FILE, `Cannot write ${current}: ${writeFailure(e, current)}`, {
       cause: e,
       hint: "check that the directory exists and is writable",
       details: { path: current },
