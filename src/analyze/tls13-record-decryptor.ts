@@ -7,7 +7,8 @@
  *
  * Handshake traffic keys until each side's Finished, then application traffic keys
  * (RFC 8446 §7.1-§7.3); record nonces per RFC 8446 §5.3. A record that does not
- * authenticate stops decryption of that direction (events then pass unchanged).
+ * authenticate stops decryption of that direction (events then pass unchanged) and yields one
+ * warning event for the connection.
  * @module
  */
 import { openTls13Record, type Tls13RecordKeys, tls13RecordKeys } from "../client/tls13-decrypt.ts";
@@ -28,6 +29,8 @@ interface Stream {
   clientRandom: string | undefined;
   cipherSuite: number | undefined;
   tls13: boolean;
+  /** A record failed to authenticate (warned once). */
+  failed: boolean;
   readonly halves: [Half, Half];
 }
 
@@ -68,6 +71,8 @@ export class Tls13RecordDecryptor {
   readonly #log: KeyLog;
   readonly #streams = new Map<number, Stream>();
   #decrypted = 0;
+  #tls13Connections = 0;
+  #matchedConnections = 0;
 
   /** @param log the key log (may grow while the capture is read: pcapng DSBs) */
   constructor(log: KeyLog) {
@@ -77,6 +82,16 @@ export class Tls13RecordDecryptor {
   /** Records decrypted so far. */
   get decrypted(): number {
     return this.#decrypted;
+  }
+
+  /** Connections seen whose ServerHello selected TLS 1.3 (and whose ClientHello was seen). */
+  get tls13Connections(): number {
+    return this.#tls13Connections;
+  }
+
+  /** TLS 1.3 connections whose client random the key log holds secrets for. */
+  get matchedConnections(): number {
+    return this.#matchedConnections;
   }
 
   /**
@@ -91,7 +106,19 @@ export class Tls13RecordDecryptor {
         out.push(ev);
         continue;
       }
+      const st = this.#streams.get(ev.stream);
+      const failedBefore = st?.failed ?? false;
       out.push(this.#record(ev));
+      const after = this.#streams.get(ev.stream);
+      if (after?.failed && !failedBefore) {
+        out.push({
+          kind: "warning",
+          frame: ev.frame,
+          stream: ev.stream,
+          message:
+            "The key log's secrets for this connection do not decrypt its records (wrong or corrupted key log?)",
+        });
+      }
     }
     return out;
   }
@@ -103,6 +130,7 @@ export class Tls13RecordDecryptor {
         clientRandom: undefined,
         cipherSuite: undefined,
         tls13: false,
+        failed: false,
         halves: [newHalf(), newHalf()],
       };
       this.#streams.set(ev.stream, st);
@@ -115,6 +143,13 @@ export class Tls13RecordDecryptor {
       if (m?.type === "ServerHello" && ev.direction === 1) {
         st.cipherSuite = m.cipher_suite;
         st.tls13 = m.version === 0x0304;
+        const random = st.clientRandom;
+        if (st.tls13 && random) {
+          this.#tls13Connections++;
+          if (LABELS.handshake.some((l) => this.#log.secret(random, l))) {
+            this.#matchedConnections++;
+          }
+        }
       }
     }
     if (
@@ -134,6 +169,7 @@ export class Tls13RecordDecryptor {
       plain = openTls13Record(half.keys, ev.raw);
     } catch {
       half.stage = "failed";
+      st.failed = true;
       return ev;
     }
     this.#decrypted++;

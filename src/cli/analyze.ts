@@ -180,9 +180,13 @@ export function registerAnalyze(program: Command): void {
         ...(flags.port !== undefined ? { port: integerFlag("--port", flags.port, 65535) } : {}),
       };
       const keyLog = new KeyLog();
+      // A key log already warned about (no TLS 1.3 secrets) is not warned about twice.
+      let keyLogWarned = false;
       if (flags.keylog !== undefined) {
         const text = readFileChecked(flags.keylog, "key log").toString("utf8");
-        for (const line of keyLogWarnings(flags.keylog, keyLog.read(text))) {
+        const stats = keyLog.read(text);
+        keyLogWarned = stats.tls13 === 0;
+        for (const line of keyLogWarnings(flags.keylog, stats)) {
           warn(`mtls: warning: ${line}\n`);
         }
       }
@@ -197,6 +201,8 @@ export function registerAnalyze(program: Command): void {
         filter,
         filterText,
         keyLog,
+        keyLogFile: flags.keylog,
+        keyLogWarned,
         progress,
       });
     });
@@ -240,6 +246,22 @@ function keyLogWarnings(file: string, stats: KeyLogStats): string[] {
   return out;
 }
 
+/**
+ * A key log with TLS 1.3 secrets none of which belongs to the capture's TLS 1.3 connections:
+ * a wrong key log, which would otherwise look like no key log at all.
+ * @returns the warning line (without the `mtls: warning: ` prefix), or undefined
+ */
+function unmatchedKeyLogWarning(
+  file: string | undefined,
+  keyLog: KeyLog,
+  decryptor: Tls13RecordDecryptor,
+): string | undefined {
+  const n = decryptor.tls13Connections;
+  if (keyLog.size === 0 || n === 0 || decryptor.matchedConnections > 0) return undefined;
+  const source = file ?? "the capture's decryption secrets";
+  return `No secret in ${source} matches the ${n} TLS 1.3 ${n === 1 ? "connection" : "connections"} of the capture (client randoms differ)`;
+}
+
 function lines(n: number): string {
   return n === 1 ? "1 line is" : `${n} lines are`;
 }
@@ -265,6 +287,10 @@ async function analyzeFile(
     /** The filter flags as typed, for the "no connection matched" line; "" without filters. */
     filterText: string;
     keyLog: KeyLog;
+    /** Where the key log came from (`--keylog FILE`), for the "no secret matches" warning. */
+    keyLogFile: string | undefined;
+    /** The key log was already warned about: no second warning. */
+    keyLogWarned: boolean;
     progress: ProgressBar | undefined;
   },
 ): Promise<void> {
@@ -319,6 +345,10 @@ async function analyzeFile(
     handle(analyzer.finish());
     io.write(view.finish());
     for (const line of warnings.summary()) io.warn(`mtls: warning: ${line}\n`);
+    const unmatched = io.keyLogWarned
+      ? undefined
+      : unmatchedKeyLogWarning(io.keyLogFile, io.keyLog, decryptor);
+    if (unmatched) io.warn(`mtls: warning: ${unmatched}\n`);
     const note = seen.note(io.filterText, analyzer);
     if (note) io.warn(`mtls: ${note}\n`);
   } catch (e) {

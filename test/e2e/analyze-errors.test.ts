@@ -151,4 +151,61 @@ describe("mtls analyze filters and key logs", () => {
     const r12 = await run(["analyze", "--summary", "--keylog", tls12, F]);
     assert.match(r12.err, /TLS 1\.2 decryption is not supported: 3 CLIENT_RANDOM lines ignored\n$/);
   });
+
+  it("warns when no secret of the key log matches the capture's TLS 1.3 connection", async () => {
+    const M = "../shared/captures/mtls";
+    const wrong = `${M}/05-tls13-no-client-cert-certificate-required.keys`;
+    const r = await run([
+      "analyze",
+      "--summary",
+      "--keylog",
+      wrong,
+      `${M}/04a-tls13-mtls-aes128gcm-ok.pcap`,
+    ]);
+    assert.equal(r.status, 0);
+    assert.match(r.out, /outcome=encrypted/);
+    assert.equal(
+      r.err,
+      `mtls: warning: No secret in ${wrong} matches the 1 TLS 1.3 connection of the capture (client randoms differ)\n`,
+    );
+  });
+
+  it("warns once when the secrets of a connection do not authenticate its records", async (t) => {
+    const M = "../shared/captures/mtls";
+    const good = readFileSync(`${M}/04a-tls13-mtls-aes128gcm-ok.keys`, "utf8");
+    const corrupt = join(tempDir(t), "corrupt.keys");
+    writeFileSync(
+      corrupt,
+      good.replace(
+        / ([0-9a-f]{2})([0-9a-f]+)$/gm,
+        (_, b: string, rest: string) => ` ${b === "00" ? "01" : "00"}${rest}`,
+      ),
+    );
+    const r = await run([
+      "analyze",
+      "--summary",
+      "--keylog",
+      corrupt,
+      `${M}/04a-tls13-mtls-aes128gcm-ok.pcap`,
+    ]);
+    assert.equal(r.status, 0);
+    assert.equal(
+      r.err,
+      "mtls: warning: frame 6, stream 0: The key log's secrets for this connection do not decrypt its records (wrong or corrupted key log?)\n",
+    );
+  });
+
+  it("says nothing more when the key log decrypts the capture", async () => {
+    const M = "../shared/captures/mtls";
+    const r = await run([
+      "analyze",
+      "--summary",
+      "--keylog",
+      `${M}/04a-tls13-mtls-aes128gcm-ok.keys`,
+      `${M}/04a-tls13-mtls-aes128gcm-ok.pcap`,
+    ]);
+    assert.equal(r.status, 0);
+    assert.equal(r.err, "");
+    assert.doesNotMatch(r.out, /outcome=encrypted/);
+  });
 });
