@@ -32,6 +32,7 @@ interface RequestFlags {
   readonly follow?: boolean;
   readonly include?: boolean;
   readonly trace?: boolean;
+  readonly traceVerbose?: boolean;
   readonly traceFile?: string;
   readonly force?: boolean;
   readonly insecure?: boolean;
@@ -69,7 +70,7 @@ function collect(value: string, previous: string[] | undefined): string[] {
 }
 
 function emitTrace(cmd: Command, flags: RequestFlags, events: readonly TraceEvent[]): void {
-  const text = `${renderTrace(events).join("\n")}\n`;
+  const text = `${renderTrace(events, { verbose: flags.traceVerbose ?? false }).join("\n")}\n`;
   if (flags.traceFile) writeFileAtomic(flags.traceFile, text, { force: flags.force ?? false });
   else print(cmd, `${text}\n`);
 }
@@ -111,7 +112,8 @@ async function run(url: string, flags: RequestFlags, cmd: Command): Promise<void
       headers,
       timeoutMs,
       follow: flags.follow ?? false,
-      trace: (flags.trace ?? false) || flags.traceFile !== undefined,
+      trace:
+        (flags.trace ?? false) || (flags.traceVerbose ?? false) || flags.traceFile !== undefined,
       insecure: flags.insecure ?? false,
       ...(cacert === undefined ? {} : { cacert }),
       ...(cert === undefined ? {} : { cert }),
@@ -165,6 +167,7 @@ export function registerRequest(program: Command): void {
       .option("--follow", "follow redirects (at most 10)")
       .option("-i, --include", "print the status line and headers before the body")
       .option("--trace", "print each TLS record and handshake message before the response")
+      .option("--trace-verbose", "with --trace: every cipher suite and extension value")
       .option("--trace-file <file>", "write the trace to a file instead of stdout")
       .option("--force", "overwrite --trace-file if it exists")
       .option("--insecure", "do not verify the server certificate"),

@@ -6,7 +6,10 @@ import type { TraceEvent, TraceRecord } from "./trace-event.ts";
 
 /** Options of {@link renderTrace}. */
 export interface RenderTraceOptions {
-  /** Also list every extension's decoded value; default false (names and key values only). */
+  /**
+   * Also list every extension's decoded value and every cipher suite; default false (names
+   * and key values only, the first 8 cipher suites).
+   */
   readonly verbose?: boolean;
   /** Wrap field lines longer than this many characters at `, `; default 100, 0 = never. */
   readonly width?: number;
@@ -90,6 +93,14 @@ function extension(e: Extension): string {
   }
 }
 
+/** Long lists are cut to their first {@link LIST_PREVIEW} items unless `verbose`. */
+const LIST_PREVIEW = 8;
+
+function listed(items: readonly string[], verbose: boolean): string {
+  if (verbose || items.length <= LIST_PREVIEW + 1) return items.join(", ");
+  return `${items.slice(0, LIST_PREVIEW).join(", ")}, … ${items.length - LIST_PREVIEW} more (--trace-verbose lists all)`;
+}
+
 function fields(
   message: HandshakeMessage,
   event: TraceEvent & { kind: "handshake" },
@@ -101,7 +112,7 @@ function fields(
         `version: ${version(message.legacy_version)}`,
         `random: ${hexPreview(message.random)}`,
         `session_id: ${message.legacy_session_id.length > 0 ? hexPreview(message.legacy_session_id) : "(empty)"}`,
-        `cipher_suites (${message.cipher_suites.length}): ${message.cipher_suites.map(cipherSuiteName).join(", ")}`,
+        `cipher_suites (${message.cipher_suites.length}): ${listed(message.cipher_suites.map(cipherSuiteName), verbose)}`,
         `compression_methods: ${message.legacy_compression_methods.join(", ")}`,
         `extensions (${message.extensions.length}): ${message.extensions.map(extension).join(", ")}`,
       ];

@@ -68,6 +68,8 @@ describe("mtls demo (npm start)", () => {
       at = found + name.length;
     }
     assert.match(text, /PASS {2}with the client certificate/);
+    // The client's long cipher-suite list is cut to its first 8 names in the plain trace.
+    assert.match(text, /cipher_suites \(\d+\): [\s\S]*?… \d+ more \(--trace-verbose lists all\)/);
   });
 
   it("writes private keys with mode 0600", () => {
