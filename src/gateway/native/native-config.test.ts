@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { importNginx } from "../nginx/import.ts";
 import { parseNginx } from "../nginx/parser.ts";
-import { parseNativeConfig } from "./native-config.ts";
+import { looksLikeNginx, parseNativeConfig } from "./native-config.ts";
 import { printNativeConfig } from "./print-config.ts";
 
 const GOOD = `upstreams:
@@ -145,4 +145,34 @@ server {
   assert.deepEqual(b?.locations[1]?.return, { status: 200, text: "fine" });
   assert.equal(back.config?.upstreams?.[0]?.servers.length, 3);
   assert.match(yaml, /verify: false/);
+});
+
+test("an nginx file given as YAML gets a short quoted value and the --nginx hint", () => {
+  const nginx = `server {\n  listen 8443 ssl;\n${"  ssl_certificate /etc/pki/server.crt;\n".repeat(20)}}\n`;
+  const r = parseNativeConfig(nginx, { file: "nginx.conf" });
+  const [d] = r.diagnostics;
+  assert.equal(r.diagnostics.length, 1);
+  assert.equal(
+    d?.message,
+    '(document): expected a mapping, got "server { listen 8443 ssl; ssl_certificat…"',
+  );
+  assert.equal(d?.hint, "this looks like an nginx configuration: use --nginx FILE");
+  const syntax = parseNativeConfig(
+    'events {}\nhttp {\n  server {\n    return 200 "a: b";\n  }\n}\n',
+    {
+      file: "nginx.conf",
+    },
+  );
+  assert.equal(
+    syntax.diagnostics[0]?.hint,
+    "this looks like an nginx configuration: use --nginx FILE",
+  );
+});
+
+test("a YAML file with a wrong value gets no nginx hint", () => {
+  const r = parseNativeConfig(`listeners: "${"x".repeat(60)}"\n`, { file: "g.yaml" });
+  assert.equal(r.diagnostics[0]?.message, `listeners: expected a list, got "${"x".repeat(40)}…"`);
+  assert.equal(r.diagnostics[0]?.hint, undefined);
+  assert.equal(looksLikeNginx('listeners:\n  - listen: ["127.0.0.1:8443"]\n'), false);
+  assert.equal(looksLikeNginx("# gateway\nworker_processes 1;\n"), true);
 });

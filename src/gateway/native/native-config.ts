@@ -49,6 +49,32 @@ function splitHostPort(v: string): { host: string; port: number } {
   return { host: host.startsWith("[") ? host.slice(1, -1) : host, port: Number(v.slice(i + 1)) };
 }
 
+/** A directive block (`server {`) or a `;`-terminated directive at the start of a line. */
+const NGINX_LINE =
+  /^\s*(?:[a-z_]+(?:\s+[^\s{};#:][^{};#]*)?\s*\{|[a-z_]+\s+[^:{};#][^{};]*;\s*(?:#.*)?$)/m;
+
+/**
+ * Whether a configuration given as YAML reads like nginx syntax (the first non-comment line
+ * opens a block or is a `;`-terminated directive), so the error can point at `--nginx`.
+ * @param text the file's text
+ * @returns true when it looks like an nginx configuration
+ */
+export function looksLikeNginx(text: string): boolean {
+  const first = text.split(/\r?\n/).find((l) => l.trim() !== "" && !l.trim().startsWith("#"));
+  return first !== undefined && NGINX_LINE.test(first);
+}
+
+/** Adds the `--nginx` hint to the first error when the text looks like nginx syntax. */
+function withNginxHint(text: string, diagnostics: readonly Diagnostic[]): Diagnostic[] {
+  const out = [...diagnostics];
+  const i = out.findIndex((d) => d.severity === "error");
+  const first = out[i];
+  if (first && !first.hint && looksLikeNginx(text)) {
+    out[i] = { ...first, hint: "this looks like an nginx configuration: use --nginx FILE" };
+  }
+  return out;
+}
+
 /**
  * Parses and validates native YAML into the gateway model (files are not read yet).
  * @param text the YAML
@@ -61,19 +87,22 @@ export function parseNativeConfig(text: string, options: { readonly file: string
   const doc = parseDocument(text, { lineCounter, prettyErrors: false });
   if (doc.errors.length > 0) {
     return {
-      diagnostics: doc.errors.map((e) => {
-        const pos = lineCounter.linePos(e.pos[0]);
-        return {
-          severity: "error" as const,
-          code: ErrorCode.CONFIG_SYNTAX,
-          message: `YAML syntax error: ${e.message.split("\n")[0]}`,
-          location: { file, line: pos.line, column: pos.col },
-        };
-      }),
+      diagnostics: withNginxHint(
+        text,
+        doc.errors.map((e) => {
+          const pos = lineCounter.linePos(e.pos[0]);
+          return {
+            severity: "error" as const,
+            code: ErrorCode.CONFIG_SYNTAX,
+            message: `YAML syntax error: ${e.message.split("\n")[0]}`,
+            location: { file, line: pos.line, column: pos.col },
+          };
+        }),
+      ),
     };
   }
   const v = validate(doc.contents as never, NATIVE_SCHEMA, { file, lineCounter });
-  if (!v.value) return { diagnostics: v.diagnostics };
+  if (!v.value) return { diagnostics: withNginxHint(text, v.diagnostics) };
   const raw = v.value as RawConfig;
   const diagnostics: Diagnostic[] = [];
   const dir = dirname(resolve(file));

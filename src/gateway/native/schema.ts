@@ -46,11 +46,26 @@ export interface Validated {
   readonly diagnostics: readonly Diagnostic[];
 }
 
+/** Characters of a value quoted in an error, at most (longer ones end with `…`). */
+const MAX_QUOTED = 40;
+
+/**
+ * A value quoted for an error message, cut to {@link MAX_QUOTED} characters plus `…`.
+ * @param value any scalar value
+ * @returns the JSON text of the (possibly cut) value
+ */
+export function quoteValue(value: unknown): string {
+  if (typeof value === "string" && value.length > MAX_QUOTED) {
+    return JSON.stringify(`${value.slice(0, MAX_QUOTED)}…`);
+  }
+  return JSON.stringify(value) ?? String(value);
+}
+
 function describe(node: Node | null | undefined): string {
   if (!node) return "nothing";
   if (isMap(node)) return "a mapping";
   if (isSeq(node)) return "a list";
-  if (isScalar(node)) return JSON.stringify(node.value);
+  if (isScalar(node)) return quoteValue(node.value);
   return "an alias";
 }
 
@@ -117,7 +132,7 @@ export function validate(
           return fail(
             path,
             n,
-            `expected ${s.expected ?? `text matching ${s.pattern}`}, got ${JSON.stringify(v)}`,
+            `expected ${s.expected ?? `text matching ${s.pattern}`}, got ${quoteValue(v)}`,
           );
         }
         return v;
