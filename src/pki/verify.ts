@@ -57,12 +57,31 @@ export interface VerifyOptions {
   readonly chain?: readonly Uint8Array[];
   /** CRLs (DER); when given, the leaf must be covered by one of its issuer's. */
   readonly crls?: readonly Uint8Array[];
+  /**
+   * Revocations a CA store's `index.json` records (from `--ca DIR`); the leaf fails when one
+   * names its issuer and serial, even without (or before) a CRL saying so.
+   */
+  readonly revocations?: readonly StoreRevocation[];
   /** Check the leaf may act as a TLS `server` or `client`. */
   readonly purpose?: "server" | "client";
   /** Check the leaf is valid for this DNS name or IP address. */
   readonly host?: string;
   /** When to check validity; default `new Date()`. */
   readonly at?: Date;
+}
+
+/** A revocation recorded in a CA store's index, see {@link VerifyOptions.revocations}. */
+export interface StoreRevocation {
+  /** The store CA's subject, as `describeCertificate` prints it. */
+  readonly issuer: string;
+  /** Lower-case hex without leading zero octets (`serialHexOf`). */
+  readonly serial: string;
+  /** ISO 8601. */
+  readonly revokedAt: string;
+  /** RFC 5280 §5.3.1 CRLReason name, when given. */
+  readonly reason?: string;
+  /** Where it is recorded, for the message, e.g. `ca/index.json`. */
+  readonly source: string;
 }
 
 const MAX_DEPTH = 8;
@@ -246,6 +265,21 @@ export async function verifyCertificate(
   }
   if (options.crls && options.crls.length > 0) {
     await checkCrls(options.crls, path, infos, at, problem);
+  }
+  if (!problems.some((p) => p.code === "revoked" && p.subject === leafInfo.subject)) {
+    const entry = (options.revocations ?? []).find(
+      (r) =>
+        r.issuer === leafInfo.issuer &&
+        r.serial === leafInfo.serial &&
+        Date.parse(r.revokedAt) <= at.getTime(),
+    );
+    if (entry) {
+      problem(
+        "revoked",
+        leafInfo.subject,
+        `'${leafInfo.subject}' (serial ${leafInfo.serial}) was revoked at ${when(entry.revokedAt)}${entry.reason ? ` (${entry.reason})` : ""} according to ${entry.source}`,
+      );
+    }
   }
   return { ok: anchored && problems.length === 0, path: infos.map((i) => i.subject), problems };
 }

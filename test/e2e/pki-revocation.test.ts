@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { execFile, execFileSync, spawn } from "node:child_process";
-import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { cpSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { type AddressInfo, connect as connectTcp, createServer as createTcpServer } from "node:net";
 import { join } from "node:path";
 import { Writable } from "node:stream";
@@ -317,6 +317,37 @@ http {
     assert.equal(bad.statusLine, "HTTP/1.1 400 Bad Request", nginxErr);
     assert.match(bad.body, /The SSL certificate error/);
     assert.match(nginxErr, /client SSL certificate verify error: \(23:certificate revoked\)/);
+  });
+
+  it("pki verify --ca with the store directory refuses the revoked client by the store's CRL and accepts the good one", async () => {
+    const bad = await mtls(["pki", "verify", file("bad.crt"), "--ca", ca, "--purpose", "client"]);
+    assert.equal(bad.status, 1, bad.stdout);
+    assert.match(bad.stdout, /^.*bad\.crt: FAILED$/m);
+    assert.match(
+      bad.stdout,
+      new RegExp(
+        `'CN=bad' \\(serial ${revokedSerial}\\) was revoked at \\S+Z \\(keyCompromise\\) according to the CRL of 'O=mtlskit test, CN=Revocation CA'`,
+      ),
+    );
+    assert.equal(bad.stdout.match(/was revoked/g)?.length, 1);
+    const good = await mtls(["pki", "verify", file("good.crt"), "--ca", ca, "--purpose", "client"]);
+    assert.equal(good.status, 0, good.stdout + good.stderr);
+    assert.match(good.stdout, /good\.crt: OK/);
+  });
+
+  it("pki verify --ca with the store directory refuses a certificate its index revoked even without a CRL", async (t) => {
+    const copy = join(tempDir(t), "ca");
+    cpSync(ca, copy, { recursive: true });
+    rmSync(join(copy, "crl.pem"));
+    rmSync(join(copy, "crl.der"));
+    const r = await mtls(["pki", "verify", file("bad.crt"), "--ca", copy]);
+    assert.equal(r.status, 1, r.stdout);
+    assert.match(
+      r.stdout,
+      new RegExp(
+        `'CN=bad' \\(serial ${revokedSerial}\\) was revoked at \\S+Z \\(keyCompromise\\) according to the index of CA store ${copy.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`,
+      ),
+    );
   });
 
   it("pki crl republishes with the next cRLNumber and the same revoked entries", async (t) => {

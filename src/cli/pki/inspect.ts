@@ -7,12 +7,13 @@ import { join } from "node:path";
 import type { Command } from "commander";
 import { ErrorCode, MtlsError } from "../../errors.ts";
 import { readFileChecked } from "../../files.ts";
-import { inspectObject, type PkiInfo } from "../../pki/inspect.ts";
+import { type CertificateInfo, inspectObject, type PkiInfo } from "../../pki/inspect.ts";
 import { renderInspection } from "../../pki/inspect-text.ts";
 import { type LintFinding, lintCertificate, renderLint } from "../../pki/lint.ts";
 import { loadX509 } from "../../pki/load-x509.ts";
 import { readPkiObjects } from "../../pki/pki-file.ts";
-import { verifyCertificate } from "../../pki/verify.ts";
+import { readIndex, StoreFile } from "../../pki/store.ts";
+import { type StoreRevocation, verifyCertificate } from "../../pki/verify.ts";
 import { applyCommonOptions } from "../run.ts";
 import { collect, parseAt, print } from "./shared.ts";
 
@@ -54,6 +55,59 @@ function certificatesIn(paths: readonly string[], what: string): Uint8Array[] {
     }
     return certs.map((o) => o.raw);
   });
+}
+
+/**
+ * What the `--ca` CA store directories know about the leaf's revocation: the CRL
+ * (`crl.der`, else `crl.pem`) and the revocations in `index.json` of each store whose CA
+ * issued the leaf. Files and other stores add nothing (a CRL from another CA would only
+ * make verify say "no CRL from the issuer").
+ */
+async function storeRevocationsFor(
+  leaf: Uint8Array,
+  cas: readonly string[],
+): Promise<{ crls: Uint8Array[]; revocations: StoreRevocation[] }> {
+  const crls: Uint8Array[] = [];
+  const revocations: StoreRevocation[] = [];
+  const stores = cas.filter((p) => existsSync(join(p, StoreFile.CERT)));
+  if (stores.length === 0) return { crls, revocations };
+  const leafInfo = await describeDer(leaf);
+  for (const dir of stores) {
+    const caFile = join(dir, StoreFile.CERT);
+    const caDer = certificatesIn([caFile], "CA certificate")[0] as Uint8Array;
+    const caInfo = await describeDer(caDer);
+    if (caInfo.subject !== leafInfo.issuer) continue;
+    const crlFile = [StoreFile.CRL_DER, StoreFile.CRL_PEM]
+      .map((f) => join(dir, f))
+      .find((f) => existsSync(f));
+    if (crlFile) {
+      crls.push(
+        ...readPkiObjects(readFileChecked(crlFile, "CRL"), crlFile)
+          .filter((o) => o.kind === "crl")
+          .map((o) => o.raw),
+      );
+    }
+    for (const e of readIndex(dir).certificates) {
+      if (e.status !== "revoked" || e.revokedAt === undefined) continue;
+      revocations.push({
+        issuer: caInfo.subject,
+        serial: e.serial,
+        revokedAt: e.revokedAt,
+        ...(e.reason === undefined ? {} : { reason: e.reason }),
+        source: `the index of CA store ${dir}`,
+      });
+    }
+  }
+  return { crls, revocations };
+}
+
+async function describeDer(der: Uint8Array): Promise<CertificateInfo> {
+  return (await inspectObject({
+    kind: "certificate",
+    raw: der,
+    label: "DER",
+    line: 0,
+  })) as CertificateInfo;
 }
 
 /** Registers `mtls pki inspect`, `verify` and `lint`. */
@@ -113,10 +167,12 @@ export function registerInspection(pki: Command): void {
           .filter((o) => o.kind === "crl")
           .map((o) => o.raw),
       );
+      const fromStores = await storeRevocationsFor(leaf as Uint8Array, opts.ca ?? []);
       const result = await verifyCertificate(leaf as Uint8Array, {
         ca: certificatesIn(opts.ca ?? [], "CA certificate"),
         chain: [...extra, ...certificatesIn(opts.chain ?? [], "chain")],
-        crls,
+        crls: [...crls, ...fromStores.crls],
+        revocations: fromStores.revocations,
         ...(opts.purpose === undefined ? {} : { purpose: opts.purpose }),
         ...(opts.host === undefined ? {} : { host: opts.host }),
         ...(opts.at === undefined ? {} : { at: opts.at }),
