@@ -245,6 +245,40 @@ describe("mtls pki export --p12 with real PKCS#12 readers", () => {
     );
   });
 
+  it("warns on stderr when the store revoked the certificate, and exports it anyway", async () => {
+    for (const argv of [
+      ["pki", "issue", "client", "gone", "--ca", issuing],
+      ["pki", "revoke", file("gone.crt"), "--ca", issuing, "--reason", "superseded"],
+    ]) {
+      const r = await mtls(argv);
+      assert.equal(r.status, 0, `${argv.join(" ")}: ${r.stderr}`);
+    }
+    const list = await mtls(["pki", "list", "--ca", issuing, "--json"]);
+    const entry = (
+      JSON.parse(list.stdout) as { serial: string; subject: string; revokedAt: string }[]
+    ).find((e) => e.subject === "CN=gone");
+    assert.ok(entry);
+    const r = await mtls(["pki", "export", "gone", "--ca", issuing, "--der"]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(
+      r.stderr,
+      `warning: certificate ${entry.serial} was revoked on ${entry.revokedAt.slice(0, 10)} (superseded); exporting it anyway\n`,
+    );
+    assert.ok(readFileSync(file("gone.der")).length > 0);
+    const good = await mtls([
+      "pki",
+      "export",
+      "client-1",
+      "--ca",
+      issuing,
+      "--der",
+      "--out",
+      join(dir, "good.der"),
+    ]);
+    assert.equal(good.status, 0, good.stderr);
+    assert.equal(good.stderr, "");
+  });
+
   it("refuses an existing file, a missing passphrase and two formats at once", async () => {
     const exists = await mtls(["pki", "export", "client-1", "--ca", issuing, "--der"]);
     assert.equal(exists.status, 1);

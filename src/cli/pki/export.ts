@@ -2,16 +2,19 @@
  * `mtls pki export`: PKCS#12, PEM bundle or DER from an issued certificate.
  * @module
  */
-import { existsSync } from "node:fs";
+import { X509Certificate } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
 import { ErrorCode, MtlsError } from "../../errors.ts";
 import { readFileChecked } from "../../files.ts";
 import { commitFiles } from "../../pki/commit-files.ts";
 import { type ExportFormat, exportCredentials } from "../../pki/export.ts";
+import { serialHexOf } from "../../pki/serial.ts";
+import { readIndex, StoreFile } from "../../pki/store.ts";
 import { applyCommonOptions } from "../run.ts";
 import { P12_ENV, promptHidden } from "./passphrase.ts";
-import { print } from "./shared.ts";
+import { print, printErr } from "./shared.ts";
 
 interface ExportCliOptions {
   ca?: string;
@@ -24,6 +27,35 @@ interface ExportCliOptions {
   withRoot?: boolean;
   passphraseFile?: string;
   force?: boolean;
+}
+
+/**
+ * Warns on stderr when the CA store in `dir` (its `index.json`) marks the certificate
+ * revoked: exporting it still works (a revoked certificate may be wanted for a test), but
+ * peers checking the CRL will refuse it.
+ */
+function warnIfRevoked(cmd: Command, certPem: string, dir: string): void {
+  const caFile = join(dir, StoreFile.CERT);
+  if (!existsSync(caFile)) return;
+  let cert: X509Certificate;
+  let ca: X509Certificate;
+  try {
+    cert = new X509Certificate(certPem);
+    ca = new X509Certificate(readFileSync(caFile));
+  } catch {
+    return; // exportCredentials names an unreadable certificate; the warning is a courtesy
+  }
+  if (!cert.checkIssued(ca)) return;
+  const serial = serialHexOf(Buffer.from(cert.serialNumber, "hex"));
+  const entry = readIndex(dir).certificates.find(
+    (e) => e.serial === serial && e.status === "revoked",
+  );
+  if (!entry) return;
+  const on = entry.revokedAt?.slice(0, 10) ?? "an unknown date";
+  printErr(
+    cmd,
+    `warning: certificate ${serial} was revoked on ${on} (${entry.reason ?? "no reason given"}); exporting it anyway\n`,
+  );
 }
 
 /** Registers `mtls pki export`. */
@@ -90,6 +122,7 @@ export function registerExport(pki: Command): void {
       if (opts.withRoot && !rootPath) {
         throw new MtlsError(ErrorCode.USAGE, "--with-root needs --ca DIR");
       }
+      if (opts.ca) warnIfRevoked(this, certPem, opts.ca);
       const bytes = await exportCredentials(certPem, {
         format,
         certPath,

@@ -30,6 +30,20 @@ export function print(cmd: Command, text: string): void {
 }
 
 /**
+ * Writes a line to the stderr that `runProgram` configured on the root command (warnings
+ * that must not mix with the command's output).
+ * @param cmd the running command (`this` in an action)
+ * @param text what to print, newlines included
+ */
+export function printErr(cmd: Command, text: string): void {
+  let root = cmd;
+  while (root.parent) root = root.parent;
+  const err = root.configureOutput().writeErr;
+  if (err) err(text);
+  else process.stderr.write(text);
+}
+
+/**
  * Parses `--days` of a certificate.
  * @param value the option text
  * @returns days, 1 to `MAX_DAYS`
