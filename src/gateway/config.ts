@@ -48,6 +48,11 @@ export interface FileRef {
   readonly path: string;
   /** The directive that named it. */
   readonly location?: SourceLocation;
+  /**
+   * The setting that named it in the vocabulary of the file loaded (native YAML:
+   * `listeners[0].tls.certificate`); absent for nginx, whose directive names are used.
+   */
+  readonly setting?: string;
 }
 
 /** One `listen`: an address and port to accept TLS connections on. */

@@ -72,7 +72,8 @@ export function loadTlsMaterial(
       ...(ref.location ? { location: ref.location } : {}),
     });
   };
-  const read = (ref: FileRef, what: string): Buffer | undefined => {
+  const read = (ref: FileRef, directive: string): Buffer | undefined => {
+    const what = ref.setting ?? directive;
     try {
       return readFile(ref.path);
     } catch (e) {
@@ -87,9 +88,10 @@ export function loadTlsMaterial(
   };
   const certs = (
     ref: FileRef,
-    what: string,
+    directive: string,
   ): { pem: Buffer; leaf: X509Certificate } | undefined => {
-    const pem = read(ref, what);
+    const pem = read(ref, directive);
+    const what = ref.setting ?? directive;
     if (!pem) return undefined;
     const blocks = pem.toString("latin1").match(PEM_CERT) ?? [];
     if (blocks.length === 0) {
@@ -120,12 +122,13 @@ export function loadTlsMaterial(
   const crls = (ref: FileRef): Buffer | undefined => {
     const pem = read(ref, "ssl_crl");
     if (!pem) return undefined;
+    const what = ref.setting ?? "ssl_crl";
     const blocks = [...pem.toString("latin1").matchAll(PEM_CRL)];
     const bad = blocks.findIndex((m) => !isDerSequence(Buffer.from(m[1] ?? "", "base64")));
     if (blocks.length === 0 || bad >= 0) {
       report(
         ErrorCode.PKI_BAD_INPUT,
-        `Cannot load ssl_crl ${ref.path}: ${blocks.length === 0 ? "no PEM CRL in the file" : `CRL ${bad + 1} does not decode`}`,
+        `Cannot load ${what} ${ref.path}: ${blocks.length === 0 ? "no PEM CRL in the file" : `CRL ${bad + 1} does not decode`}`,
         ref,
         "expecting -----BEGIN X509 CRL----- blocks, e.g. from `openssl ca -gencrl`",
       );
@@ -133,8 +136,9 @@ export function loadTlsMaterial(
     }
     return pem;
   };
-  const key = (ref: FileRef, what: string): { pem: Buffer; key: KeyObject } | undefined => {
-    const pem = read(ref, what);
+  const key = (ref: FileRef, directive: string): { pem: Buffer; key: KeyObject } | undefined => {
+    const pem = read(ref, directive);
+    const what = ref.setting ?? directive;
     if (!pem) return undefined;
     try {
       return { pem, key: createPrivateKey(pem) };
@@ -160,7 +164,7 @@ export function loadTlsMaterial(
         ErrorCode.PKI_KEY_MISMATCH,
         `Key does not match certificate: ${keyRef.path} is not the private key of ${certRef.path}`,
         keyRef,
-        `point ${names[1]} at the key the certificate was issued for`,
+        `point ${keyRef.setting ?? names[1]} at the key the certificate was issued for`,
       );
     }
     return { ...(c ? { cert: c.pem } : {}), ...(k ? { key: k.pem } : {}) };

@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import type { ConfigError } from "../diagnostic.ts";
 import { importNginx } from "../nginx/import.ts";
 import { parseNginx } from "../nginx/parser.ts";
+import { loadNativeGateway } from "./load-native.ts";
 import { looksLikeNginx, parseNativeConfig } from "./native-config.ts";
 import { printNativeConfig } from "./print-config.ts";
 
@@ -175,4 +177,33 @@ test("a YAML file with a wrong value gets no nginx hint", () => {
   assert.equal(r.diagnostics[0]?.hint, undefined);
   assert.equal(looksLikeNginx('listeners:\n  - listen: ["127.0.0.1:8443"]\n'), false);
   assert.equal(looksLikeNginx("# gateway\nworker_processes 1;\n"), true);
+});
+
+test("certificate load errors of a YAML config name the YAML key, not the nginx directive", () => {
+  const files: Record<string, string> = {
+    "/cfg/g.yaml": GOOD,
+    "/cfg/server.crt": "not a certificate\n",
+    "/cfg/server.key": "not a key\n",
+  };
+  const readFile = (p: string): Buffer => {
+    const text = files[p];
+    if (text === undefined) throw Object.assign(new Error("ENOENT"), { code: "ENOENT" });
+    return Buffer.from(text);
+  };
+  let messages: string[] = [];
+  try {
+    loadNativeGateway("/cfg/g.yaml", { readFile });
+  } catch (e) {
+    messages = (e as ConfigError).diagnostics.map((d) => d.message);
+  }
+  assert.deepEqual(
+    messages.map((m) => m.split(": ")[0]),
+    [
+      "Cannot load listeners[0].tls.certificate /cfg/server.crt",
+      "Cannot load listeners[0].tls.key /cfg/server.key",
+      "Cannot read listeners[0].tls.clientCa /pki/ca.crt",
+      "Cannot read listeners[0].routes[0].upstreamTls.ca /cfg/ca.crt",
+    ],
+  );
+  assert.ok(messages.every((m) => !m.includes("ssl_")));
 });

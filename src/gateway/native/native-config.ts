@@ -119,7 +119,11 @@ export function parseNativeConfig(text: string, options: { readonly file: string
   };
   const ref = (p: string, path: string): FileRef => {
     const location = where(path);
-    return { path: isAbsolute(p) ? p : resolve(dir, p), ...(location ? { location } : {}) };
+    return {
+      path: isAbsolute(p) ? p : resolve(dir, p),
+      ...(location ? { location } : {}),
+      setting: path,
+    };
   };
   const error = (path: string, message: string, hint?: string) => {
     const location = where(path);
