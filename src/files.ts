@@ -59,19 +59,26 @@ export function writeFileAtomic(
   } catch (e) {
     if (fd !== undefined) closeSync(fd);
     rmSync(tmp, { force: true });
-    const reason = isErrno(e, "ENOENT")
-      ? `directory ${dirname(path)} does not exist`
-      : isErrno(e, "EACCES")
-        ? "permission denied"
-        : isErrno(e, "ENOSPC")
-          ? "no space left on device"
-          : (e as Error).message;
-    throw new MtlsError(ErrorCode.FILE, `Cannot write ${path}: ${reason}`, {
+    throw new MtlsError(ErrorCode.FILE, `Cannot write ${path}: ${describeWriteError(e, path)}`, {
       cause: e,
       hint: "check that the directory exists and is writable",
       details: { path },
     });
   }
+}
+
+/**
+ * Why writing `path` failed, in plain words: no errno code, and never the name of the
+ * temporary file an atomic write used (`directory /x does not exist`, `permission denied`).
+ * @param e the error a write threw
+ * @param path the file the caller meant to write
+ */
+export function describeWriteError(e: unknown, path: string): string {
+  if (isErrno(e, "ENOENT")) return `directory ${dirname(path)} does not exist`;
+  if (isErrno(e, "ENOTDIR")) return `${dirname(path)} is not a directory`;
+  if (isErrno(e, "EACCES") || isErrno(e, "EPERM")) return "permission denied";
+  if (isErrno(e, "ENOSPC")) return "no space left on device";
+  return (e as Error).message;
 }
 
 /**

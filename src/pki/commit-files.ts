@@ -18,6 +18,7 @@ import {
 } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { ErrorCode, isErrno, MtlsError } from "../errors.ts";
+import { describeWriteError } from "../files.ts";
 
 /** One file to write. */
 export interface FileToCommit {
@@ -34,18 +35,6 @@ function exists(path: string): MtlsError {
     hint: "pass --force to replace it, or choose another name",
     details: { path },
   });
-}
-
-/**
- * Words a write failure as `writeFileAtomic` (src/files.ts) does, which exports no helper
- * for it: the reason without errno codes or the temporary file's name.
- */
-function writeFailure(e: unknown, path: string): string {
-  if (isErrno(e, "ENOENT")) return `directory ${dirname(path)} does not exist`;
-  if (isErrno(e, "ENOTDIR")) return `${dirname(path)} is not a directory`;
-  if (isErrno(e, "EACCES") || isErrno(e, "EPERM")) return "permission denied";
-  if (isErrno(e, "ENOSPC")) return "no space left on device";
-  return (e as Error).message;
 }
 
 function writeTemp(file: FileToCommit): string {
@@ -99,10 +88,14 @@ export function commitFiles(files: readonly FileToCommit[]): void {
     for (const tmp of temps) rmSync(tmp, { force: true });
     for (const path of placed) rmSync(path, { force: true });
     if (isErrno(e, "EEXIST")) throw exists(current);
-    throw new MtlsError(ErrorCode.FILE, `Cannot write ${current}: ${writeFailure(e, current)}`, {
-      cause: e,
-      hint: "check that the directory exists and is writable",
-      details: { path: current },
-    });
+    throw new MtlsError(
+      ErrorCode.FILE,
+      `Cannot write ${current}: ${describeWriteError(e, current)}`,
+      {
+        cause: e,
+        hint: "check that the directory exists and is writable",
+        details: { path: current },
+      },
+    );
   }
 }
