@@ -2,34 +2,14 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { PassThrough } from "node:stream";
 import { test } from "node:test";
-import { Command } from "commander";
-import { registerGateway } from "../../src/cli/gateway.ts";
-import { runProgram } from "../../src/cli/run.ts";
+import { runMtls } from "../helpers/cli.ts";
 import { makeOpensslPki } from "../helpers/openssl-pki.ts";
 import { requirePeer } from "../helpers/peers.ts";
 import { tempDir } from "../helpers/tmp.ts";
 
-async function mtls(
-  argv: readonly string[],
-): Promise<{ status: number; stdout: string; stderr: string }> {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let stdout = "";
-  let stderr = "";
-  out.on("data", (c: Buffer) => {
-    stdout += c.toString();
-  });
-  err.on("data", (c: Buffer) => {
-    stderr += c.toString();
-  });
-  // Only the gateway command: these tests do not depend on the other commands' modules.
-  const program = new Command("mtls");
-  registerGateway(program);
-  const status = await runProgram(program, argv, { stdout: out, stderr: err });
-  return { status, stdout, stderr };
-}
+/** Runs `mtls ...` in process; only the subcommand it names is loaded. */
+const mtls = runMtls;
 
 const FIXED = `server {
     listen 127.0.0.1:0 ssl;

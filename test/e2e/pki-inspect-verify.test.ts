@@ -2,37 +2,14 @@ import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { Writable } from "node:stream";
 import { after, before, describe, it } from "node:test";
-import { Command } from "commander";
-import { registerPki } from "../../src/cli/pki.ts";
-import { runProgram } from "../../src/cli/run.ts";
+import { runMtls } from "../helpers/cli.ts";
 import { makeOpensslPki, type OpensslPki } from "../helpers/openssl-pki.ts";
 import { findPeer } from "../helpers/peers.ts";
 import { tempDir } from "../helpers/tmp.ts";
 
-async function mtls(argv: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
-  let stdout = "";
-  let stderr = "";
-  const sink = (add: (s: string) => void) =>
-    new Writable({
-      write(chunk, _enc, done) {
-        add(String(chunk));
-        done();
-      },
-    });
-  const program = new Command("mtls");
-  registerPki(program);
-  const status = await runProgram(program, argv, {
-    stdout: sink((s) => {
-      stdout += s;
-    }),
-    stderr: sink((s) => {
-      stderr += s;
-    }),
-  });
-  return { status, stdout, stderr };
-}
+/** Runs `mtls ...` in process; only the subcommand it names is loaded. */
+const mtls = runMtls;
 
 function openssl(args: string[]): string {
   return execFileSync("openssl", args, { encoding: "utf8" });

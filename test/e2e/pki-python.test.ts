@@ -1,33 +1,12 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
-import { Writable } from "node:stream";
 import { after, describe, it } from "node:test";
-import { Command } from "commander";
-import { registerPki } from "../../src/cli/pki.ts";
-import { runProgram } from "../../src/cli/run.ts";
 import { requirePeer } from "../helpers/peers.ts";
 import { tempDir } from "../helpers/tmp.ts";
 
-async function mtls(argv: string[]): Promise<{ status: number; stderr: string }> {
-  let stderr = "";
-  const sink = (add: (s: string) => void) =>
-    new Writable({
-      write(chunk, _enc, done) {
-        add(String(chunk));
-        done();
-      },
-    });
-  const program = new Command("mtls");
-  registerPki(program);
-  const status = await runProgram(program, argv, {
-    stdout: sink(() => {}),
-    stderr: sink((s) => {
-      stderr += s;
-    }),
-  });
-  return { status, stderr };
-}
+/** Runs `mtls ...` in process; only the subcommand it names is loaded. */
+const mtls = runMtls;
 
 /**
  * A Python `ssl` server requiring client certificates and a Python client, both with
@@ -58,6 +37,8 @@ with socket.create_connection(("127.0.0.1", port)) as raw:
         print(s.recv(100).decode(), end="")
 t.join()
 `;
+
+import { runMtls } from "../helpers/cli.ts";
 
 describe("Python ssl with mtlskit certificates", () => {
   const dir = tempDir({ after });

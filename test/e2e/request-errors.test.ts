@@ -3,31 +3,15 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { createServer as createHttpsServer } from "node:https";
 import { type AddressInfo, createServer as createTcpServer, type Socket } from "node:net";
 import { join } from "node:path";
-import { Writable } from "node:stream";
 import { describe, test } from "node:test";
-import { buildProgram } from "../../src/cli/program.ts";
-import { runProgram } from "../../src/cli/run.ts";
 import { request } from "../../src/client/request.ts";
 import { ErrorCode, MtlsError } from "../../src/errors.ts";
+import { runMtls } from "../helpers/cli.ts";
 import { makeOpensslPki } from "../helpers/openssl-pki.ts";
 import { tempDir } from "../helpers/tmp.ts";
 
-async function mtls(argv: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
-  let stdout = "";
-  let stderr = "";
-  const sink = (append: (s: string) => void) =>
-    new Writable({
-      write(chunk, _enc, cb) {
-        append(String(chunk));
-        cb();
-      },
-    });
-  const status = await runProgram(buildProgram(), argv, {
-    stdout: sink((s) => (stdout += s)),
-    stderr: sink((s) => (stderr += s)),
-  });
-  return { status, stdout, stderr };
-}
+/** Runs `mtls ...` in process; only the subcommand it names is loaded. */
+const mtls = runMtls;
 
 describe("mtls request failures and redirects", () => {
   test("a server that never answers the ClientHello times out after --timeout seconds", async (t) => {
