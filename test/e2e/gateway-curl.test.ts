@@ -1,13 +1,15 @@
 import assert from "node:assert/strict";
-import { execFile, execFileSync, spawn } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { createServer as createHttpsServer, type Server } from "node:https";
-import { type AddressInfo, connect } from "node:net";
+import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { type TestContext, test } from "node:test";
 import type { TLSSocket } from "node:tls";
 import { loadNginxGateway } from "../../src/gateway/nginx/load.ts";
 import { type RunningGateway, startGateway } from "../../src/gateway/server.ts";
+import { freePort } from "../helpers/net.ts";
+import { startNginx } from "../helpers/nginx.ts";
 import { makeOpensslPki, type OpensslPki } from "../helpers/openssl-pki.ts";
 import { requirePeer } from "../helpers/peers.ts";
 import { tempDir } from "../helpers/tmp.ts";
@@ -167,36 +169,6 @@ function pkiArgs(pki: OpensslPki, who: "client" | "rogue" | "none"): string[] {
   if (who === "client") return [...ca, "--cert", pki.clientCert, "--key", pki.clientKey];
   if (who === "rogue") return [...ca, "--cert", pki.rogueClientCert, "--key", pki.rogueClientKey];
   return ca;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createHttpsServer();
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-function waitForPort(port: number, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  return new Promise((resolve, reject) => {
-    const attempt = () => {
-      const sock = connect(port, "127.0.0.1");
-      sock.once("connect", () => {
-        sock.destroy();
-        resolve();
-      });
-      sock.once("error", () => {
-        sock.destroy();
-        if (Date.now() > deadline)
-          reject(new Error(`port ${port} did not open in ${timeoutMs} ms`));
-        else setTimeout(attempt, 50);
-      });
-    };
-    attempt();
-  });
 }
 
 test("the gateway from the fixed seed config proxies curl's mTLS requests like nginx", async (t) => {
@@ -388,8 +360,7 @@ test("a second gateway on a taken port fails with MTLS_ADDRESS_IN_USE naming the
 });
 
 test("the gateway and nginx 1.22 give the same status line and body for the three seed requests", async (t) => {
-  const nginx = requirePeer(t, "nginx");
-  if (!nginx || !requirePeer(t, "curl") || !requirePeer(t, "openssl")) return;
+  if (!requirePeer(t, "nginx") || !requirePeer(t, "curl") || !requirePeer(t, "openssl")) return;
   const dir = tempDir(t);
   const pki = makeOpensslPki(dir);
   makeGatewayCert(pki);
@@ -402,34 +373,12 @@ test("the gateway and nginx 1.22 give the same status line and body for the thre
     serverBlock(["127.0.0.1:0"], upstreamPort, "localhost"),
     [],
   );
-  const nginxPort = await freePort();
-  const user = process.getuid?.() === 0 ? "user root;\n" : "";
-  writeFileSync(
-    join(dir, "nginx.conf"),
-    `${user}events {}\nhttp {\naccess_log off;\n${serverBlock([`127.0.0.1:${nginxPort}`], upstreamPort, "localhost")}}\n`,
-  );
-  const child = spawn(
-    nginx,
-    [
-      "-p",
-      dir,
-      "-c",
-      join(dir, "nginx.conf"),
-      "-g",
-      `daemon off; pid ${join(dir, "nginx.pid")}; error_log stderr;`,
-    ],
-    {
-      stdio: ["ignore", "ignore", "pipe"],
-    },
-  );
-  let nginxErr = "";
-  child.stderr.on("data", (c: Buffer) => {
-    nginxErr += c.toString();
+  const ng = await startNginx(t, {
+    dir,
+    http: (listen) => serverBlock([listen], upstreamPort, "localhost"),
   });
-  t.after(() => {
-    child.kill("SIGQUIT");
-  });
-  await waitForPort(nginxPort, 5000).catch((e: Error) => assert.fail(`${e.message}\n${nginxErr}`));
+  if (!ng) return;
+  const nginxPort = ng.port;
   const normalize = (s: string) =>
     s.replace(/<hr><center>[^<]*<\/center>/, "<hr><center>SERVER</center>");
   for (const who of ["client", "none", "rogue"] as const) {
@@ -441,13 +390,13 @@ test("the gateway and nginx 1.22 give the same status line and body for the thre
     assert.equal(
       ours.statusLine,
       theirs.statusLine,
-      `${who}: status line\n${nginxErr}\n${readFileSync(join(dir, "error.log"), "utf8")}`,
+      `${who}: status line\n${ng.stderr}\n${readFileSync(join(dir, "error.log"), "utf8")}`,
     );
     const ourBody = normalize(ours.body);
     const theirBody = normalize(theirs.body);
     if (who === "client") {
       // nginx passes Host: $proxy_host too; both reach the upstream as the gateway's identity.
-      assert.deepEqual(JSON.parse(ourBody), JSON.parse(theirBody), nginxErr);
+      assert.deepEqual(JSON.parse(ourBody), JSON.parse(theirBody), ng.stderr);
     } else {
       assert.equal(ourBody, theirBody, `${who}: body`);
     }

@@ -1,14 +1,16 @@
 import assert from "node:assert/strict";
-import { execFile, spawn } from "node:child_process";
+import { execFile } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
-import { type AddressInfo, connect } from "node:net";
+import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { type TestContext, test } from "node:test";
 import type { TLSSocket } from "node:tls";
 import { loadNginxGateway } from "../../src/gateway/nginx/load.ts";
 import { startGateway } from "../../src/gateway/server.ts";
+import { freePort } from "../helpers/net.ts";
+import { startNginx } from "../helpers/nginx.ts";
 import { makeOpensslPki, type OpensslPki } from "../helpers/openssl-pki.ts";
 import { requirePeer } from "../helpers/peers.ts";
 import { tempDir } from "../helpers/tmp.ts";
@@ -46,35 +48,6 @@ function echo(who: string) {
       );
     });
   };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-function waitForPort(port: number, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  return new Promise((resolve, reject) => {
-    const attempt = () => {
-      const sock = connect(port, "127.0.0.1");
-      sock.once("connect", () => {
-        sock.destroy();
-        resolve();
-      });
-      sock.once("error", () => {
-        sock.destroy();
-        if (Date.now() > deadline) reject(new Error(`port ${port} did not open`));
-        else setTimeout(attempt, 50);
-      });
-    };
-    attempt();
-  });
 }
 
 interface Reply {
@@ -171,8 +144,7 @@ server {
 }
 
 test("several server blocks, upstream blocks, locations and return behave as in nginx 1.22", async (t) => {
-  const nginx = requirePeer(t, "nginx");
-  if (!nginx || !requirePeer(t, "curl") || !requirePeer(t, "openssl")) return;
+  if (!requirePeer(t, "nginx") || !requirePeer(t, "curl") || !requirePeer(t, "openssl")) return;
   const dir = tempDir(t);
   const pki = makeOpensslPki(dir);
   const ports = {
@@ -195,33 +167,9 @@ test("several server blocks, upstream blocks, locations and return behave as in 
   t.after(() => gw.close());
   assert.equal(gw.addresses.length, 1);
   const ours = gw.addresses[0]?.port ?? 0;
-  const theirs = await freePort();
-  const user = process.getuid?.() === 0 ? "user root;\n" : "";
-  const nginxConf = join(dir, "nginx.conf");
-  writeFileSync(
-    nginxConf,
-    `${user}events {}\nhttp {\naccess_log off;\n${conf(`127.0.0.1:${theirs}`, ports)}}\n`,
-  );
-  const child = spawn(
-    nginx,
-    [
-      "-p",
-      dir,
-      "-c",
-      nginxConf,
-      "-g",
-      `daemon off; pid ${join(dir, "nginx.pid")}; error_log stderr;`,
-    ],
-    { stdio: ["ignore", "ignore", "pipe"] },
-  );
-  let err = "";
-  child.stderr.on("data", (c: Buffer) => {
-    err += c.toString();
-  });
-  t.after(() => {
-    child.kill("SIGQUIT");
-  });
-  await waitForPort(theirs, 5000).catch((e: Error) => assert.fail(`${e.message}\n${err}`));
+  const ng = await startNginx(t, { dir, http: (listen) => conf(listen, ports) });
+  if (!ng) return;
+  const theirs = ng.port;
 
   const cert = ["--cert", pki.clientCert, "--key", pki.clientKey];
   const at = (port: number, name: string, path: string) => [
@@ -285,7 +233,7 @@ test("several server blocks, upstream blocks, locations and return behave as in 
       mismatches.push(`${name}:\n  nginx: ${JSON.stringify(b)}\n  ours:  ${JSON.stringify(a)}`);
     }
   }
-  assert.deepEqual(mismatches, [], `${mismatches.join("\n")}\n${err}`);
+  assert.deepEqual(mismatches, [], `${mismatches.join("\n")}\n${ng.stderr}`);
   // Round robin: three requests went e1, e2, e1 (or e2, e1, e2) in both.
   const who = [];
   for (let i = 0; i < 4; i++) {

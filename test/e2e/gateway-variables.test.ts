@@ -1,13 +1,13 @@
 import assert from "node:assert/strict";
-import { execFile, execFileSync, spawn } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
-import { createServer as createHttpsServer } from "node:https";
-import { type AddressInfo, connect } from "node:net";
+import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { type TestContext, test } from "node:test";
 import { loadNginxGateway } from "../../src/gateway/nginx/load.ts";
 import { startGateway } from "../../src/gateway/server.ts";
+import { startNginx } from "../helpers/nginx.ts";
 import { makeOpensslPki, type OpensslPki } from "../helpers/openssl-pki.ts";
 import { requirePeer } from "../helpers/peers.ts";
 import { tempDir } from "../helpers/tmp.ts";
@@ -59,65 +59,6 @@ async function startEcho(t: TestContext): Promise<number> {
       }),
   );
   return (server.address() as AddressInfo).port;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createHttpsServer();
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-function waitForPort(port: number, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  return new Promise((resolve, reject) => {
-    const attempt = () => {
-      const sock = connect(port, "127.0.0.1");
-      sock.once("connect", () => {
-        sock.destroy();
-        resolve();
-      });
-      sock.once("error", () => {
-        sock.destroy();
-        if (Date.now() > deadline) reject(new Error(`port ${port} did not open`));
-        else setTimeout(attempt, 50);
-      });
-    };
-    attempt();
-  });
-}
-
-/** Runs nginx 1.22 with `server` (listening on the returned port) until the test ends. */
-async function startNginx(
-  t: TestContext,
-  nginx: string,
-  dir: string,
-  server: (listen: string) => string,
-): Promise<number> {
-  const port = await freePort();
-  const user = process.getuid?.() === 0 ? "user root;\n" : "";
-  const conf = join(dir, "nginx.conf");
-  writeFileSync(
-    conf,
-    `${user}events {}\nhttp {\naccess_log off;\n${server(`127.0.0.1:${port}`)}}\n`,
-  );
-  const child = spawn(
-    nginx,
-    ["-p", dir, "-c", conf, "-g", `daemon off; pid ${join(dir, "nginx.pid")}; error_log stderr;`],
-    { stdio: ["ignore", "ignore", "pipe"] },
-  );
-  let err = "";
-  child.stderr.on("data", (c: Buffer) => {
-    err += c.toString();
-  });
-  t.after(() => {
-    child.kill("SIGQUIT");
-  });
-  await waitForPort(port, 5000).catch((e: Error) => assert.fail(`${e.message}\n${err}`));
-  return port;
 }
 
 /** Starts the gateway from the same server block. */
@@ -204,14 +145,15 @@ ${extra}        proxy_pass http://127.0.0.1:${echoPort};
 }
 
 test("the upstream receives the same $ssl_client_* values from the gateway as from nginx 1.22", async (t) => {
-  const nginx = requirePeer(t, "nginx");
-  if (!nginx || !requirePeer(t, "curl") || !requirePeer(t, "openssl")) return;
+  if (!requirePeer(t, "nginx") || !requirePeer(t, "curl") || !requirePeer(t, "openssl")) return;
   const dir = tempDir(t);
   const pki = makeOpensslPki(dir);
   const alice = makeAliceCert(pki);
   const echo = await startEcho(t);
   const block = serverBlock(echo, "optional");
-  const theirs = await startNginx(t, nginx, dir, block);
+  const ng = await startNginx(t, { dir, http: block });
+  if (!ng) return;
+  const theirs = ng.port;
   const ours = await startOurs(t, dir, block);
   const clients = {
     alice: ["--cert", alice.cert, "--key", alice.key],
@@ -345,8 +287,7 @@ test("spoofed identity headers never reach the upstream, whatever the preset", a
 });
 
 test("access_log lines with $ssl_* variables match nginx 1.22's, byte for byte", async (t) => {
-  const nginx = requirePeer(t, "nginx");
-  if (!nginx || !requirePeer(t, "curl") || !requirePeer(t, "openssl")) return;
+  if (!requirePeer(t, "nginx") || !requirePeer(t, "curl") || !requirePeer(t, "openssl")) return;
   const dir = tempDir(t);
   const pki = makeOpensslPki(dir);
   const alice = makeAliceCert(pki);
@@ -367,7 +308,9 @@ server {
     location / { proxy_pass http://127.0.0.1:${echo}; }
 }
 `;
-  const theirs = await startNginx(t, nginx, dir, block("nginx-access.log"));
+  const ng = await startNginx(t, { dir, http: block("nginx-access.log") });
+  if (!ng) return;
+  const theirs = ng.port;
   const ours = await startOurs(t, dir, block("ours-access.log"));
   for (const [certArgs, path, odd] of [
     [["--cert", alice.cert, "--key", alice.key], "/hello", 'quote " back\\slash'],

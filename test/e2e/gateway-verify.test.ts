@@ -1,12 +1,14 @@
 import assert from "node:assert/strict";
-import { execFile, execFileSync, spawn } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
-import { type AddressInfo, connect } from "node:net";
+import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { type TestContext, test } from "node:test";
 import { loadNginxGateway } from "../../src/gateway/nginx/load.ts";
 import { startGateway } from "../../src/gateway/server.ts";
+import { freePort } from "../helpers/net.ts";
+import { startNginx } from "../helpers/nginx.ts";
 import { requirePeer } from "../helpers/peers.ts";
 import { tempDir } from "../helpers/tmp.ts";
 
@@ -250,35 +252,6 @@ async function startEcho(t: TestContext): Promise<number> {
   return (server.address() as AddressInfo).port;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-function waitForPort(port: number, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  return new Promise((resolve, reject) => {
-    const attempt = () => {
-      const sock = connect(port, "127.0.0.1");
-      sock.once("connect", () => {
-        sock.destroy();
-        resolve();
-      });
-      sock.once("error", () => {
-        sock.destroy();
-        if (Date.now() > deadline) reject(new Error(`port ${port} did not open`));
-        else setTimeout(attempt, 50);
-      });
-    };
-    attempt();
-  });
-}
-
 interface Outcome {
   readonly status: string;
   /** The upstream's view (200) or the error page title. */
@@ -311,8 +284,7 @@ function curl(dir: string, args: readonly string[]): Promise<Outcome> {
 }
 
 test("client verification matches nginx 1.22: dates, EKU, CRL, depth, trusted CAs, optional, optional_no_ca", async (t) => {
-  const nginx = requirePeer(t, "nginx");
-  if (!nginx || !requirePeer(t, "curl") || !requirePeer(t, "openssl")) return;
+  if (!requirePeer(t, "nginx") || !requirePeer(t, "curl") || !requirePeer(t, "openssl")) return;
   const dir = tempDir(t);
   makeTree(dir);
   const echo = await startEcho(t);
@@ -328,24 +300,12 @@ test("client verification matches nginx 1.22: dates, EKU, CRL, depth, trusted CA
     t.after(() => gw.close());
     ports[name] = { ours: gw.addresses[0]?.port ?? 0, theirs };
   }
-  const user = process.getuid?.() === 0 ? "user root;\n" : "";
-  const conf = join(dir, "nginx.conf");
-  writeFileSync(conf, `${user}events {}\nhttp {\naccess_log off;\n${nginxBlocks.join("")}}\n`);
-  const child = spawn(
-    nginx,
-    ["-p", dir, "-c", conf, "-g", `daemon off; pid ${join(dir, "nginx.pid")}; error_log stderr;`],
-    { stdio: ["ignore", "ignore", "pipe"] },
-  );
-  let err = "";
-  child.stderr.on("data", (c: Buffer) => {
-    err += c.toString();
+  const ng = await startNginx(t, {
+    dir,
+    http: nginxBlocks.join(""),
+    ports: Object.values(ports).map((p) => p.theirs),
   });
-  t.after(() => {
-    child.kill("SIGQUIT");
-  });
-  for (const p of Object.values(ports)) {
-    await waitForPort(p.theirs, 5000).catch((e: Error) => assert.fail(`${e.message}\n${err}`));
-  }
+  if (!ng) return;
   const table: string[] = [];
   const mismatches: string[] = [];
   for (const [variant, p] of Object.entries(ports)) {
@@ -365,7 +325,7 @@ test("client verification matches nginx 1.22: dates, EKU, CRL, depth, trusted CA
       }
     }
   }
-  assert.deepEqual(mismatches, [], `${mismatches.join("\n")}\n${err}`);
+  assert.deepEqual(mismatches, [], `${mismatches.join("\n")}\n${ng.stderr}`);
   // The nginx behaviour the notes describe, pinned so a change in either side shows.
   const row = (s: string) => table.find((l) => l.startsWith(s)) ?? "";
   assert.match(row("on / expired:"), /400 Bad Request 400 The SSL certificate error/);

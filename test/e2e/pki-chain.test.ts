@@ -1,46 +1,17 @@
 import assert from "node:assert/strict";
-import { execFile, execFileSync, spawn } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
-import { type AddressInfo, connect as connectTcp, createServer as createTcpServer } from "node:net";
+import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import * as tls from "node:tls";
 import { runMtls } from "../helpers/cli.ts";
+import { startNginx } from "../helpers/nginx.ts";
 import { requirePeer } from "../helpers/peers.ts";
 import { tempDir } from "../helpers/tmp.ts";
 
 /** Runs `mtls ...` in process; only the subcommand it names is loaded. */
 const mtls = runMtls;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createTcpServer();
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-function waitForPort(port: number, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  return new Promise((resolve, reject) => {
-    const attempt = () => {
-      const sock = connectTcp(port, "127.0.0.1");
-      sock.once("connect", () => {
-        sock.destroy();
-        resolve();
-      });
-      sock.once("error", () => {
-        sock.destroy();
-        if (Date.now() > deadline)
-          reject(new Error(`port ${port} did not open in ${timeoutMs} ms`));
-        else setTimeout(attempt, 50);
-      });
-    };
-    attempt();
-  });
-}
 
 function curl(
   args: readonly string[],
@@ -187,18 +158,12 @@ describe("a root, an intermediate with name constraints, and leaves through it",
   });
 
   it("nginx with ssl_verify_depth 2 accepts curl's client certificate through the intermediate", async (t) => {
-    const nginx = requirePeer(t, "nginx");
-    if (!nginx || !requirePeer(t, "curl")) return;
-    const port = await freePort();
-    const user = process.getuid?.() === 0 ? "user root;\n" : "";
-    const conf = join(dir, "nginx.conf");
-    writeFileSync(
-      conf,
-      `${user}events {}
-http {
-  access_log off;
-  server {
-    listen 127.0.0.1:${port} ssl;
+    if (!requirePeer(t, "nginx") || !requirePeer(t, "curl")) return;
+    const ng = await startNginx(t, {
+      dir,
+      errorLog: "stderr info",
+      http: (listen) => `  server {
+    listen ${listen} ssl;
     ssl_certificate ${file("localhost.crt")};
     ssl_certificate_key ${file("localhost.key")};
     ssl_client_certificate ${join(root, "ca.crt")};
@@ -206,29 +171,10 @@ http {
     ssl_verify_depth 2;
     location / { return 200 "hello $ssl_client_s_dn\\n"; }
   }
-}
 `,
-    );
-    const child = spawn(
-      nginx,
-      [
-        "-p",
-        dir,
-        "-c",
-        conf,
-        "-g",
-        `daemon off; pid ${join(dir, "nginx.pid")}; error_log stderr info;`,
-      ],
-      { stdio: ["ignore", "ignore", "pipe"] },
-    );
-    let nginxErr = "";
-    child.stderr.on("data", (c: Buffer) => {
-      nginxErr += c.toString();
     });
-    t.after(() => {
-      child.kill("SIGQUIT");
-    });
-    await waitForPort(port, 5000).catch((e: Error) => assert.fail(`${e.message}\n${nginxErr}`));
+    if (!ng) return;
+    const port = ng.port;
     const url = `https://localhost:${port}/`;
     const base = ["--resolve", `localhost:${port}:127.0.0.1`, "--cacert", join(root, "ca.crt")];
     const ok = await curl([
@@ -239,7 +185,7 @@ http {
       file("client-1.key"),
       url,
     ]);
-    assert.equal(ok.statusLine, "HTTP/1.1 200 OK", `${ok.stderr}\n${nginxErr}`);
+    assert.equal(ok.statusLine, "HTTP/1.1 200 OK", `${ok.stderr}\n${ng.stderr}`);
     assert.equal(ok.body, "hello CN=client-1\n");
     // The leaf alone (no intermediate) is what breaks clients: nginx cannot build the chain.
     writeFileSync(
@@ -254,9 +200,9 @@ http {
       file("client-1.key"),
       url,
     ]);
-    assert.equal(bare.statusLine, "HTTP/1.1 400 Bad Request", nginxErr);
+    assert.equal(bare.statusLine, "HTTP/1.1 400 Bad Request", ng.stderr);
     assert.match(
-      nginxErr,
+      ng.stderr,
       /client SSL certificate verify error: \(2[01]:unable to (get local issuer certificate|verify the first certificate)\)/,
     );
   });

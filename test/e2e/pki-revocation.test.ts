@@ -1,11 +1,12 @@
 import assert from "node:assert/strict";
-import { execFile, execFileSync, spawn } from "node:child_process";
-import { cpSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { type AddressInfo, connect as connectTcp, createServer as createTcpServer } from "node:net";
+import { execFile, execFileSync } from "node:child_process";
+import { cpSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import * as tls from "node:tls";
 import { runMtls } from "../helpers/cli.ts";
+import { startNginx } from "../helpers/nginx.ts";
 import { findPeer, requirePeer } from "../helpers/peers.ts";
 import { tempDir } from "../helpers/tmp.ts";
 
@@ -23,36 +24,6 @@ function snapshot(dir: string): Record<string, string> {
   };
   walk(dir, "");
   return out;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createTcpServer();
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-function waitForPort(port: number, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  return new Promise((resolve, reject) => {
-    const attempt = () => {
-      const sock = connectTcp(port, "127.0.0.1");
-      sock.once("connect", () => {
-        sock.destroy();
-        resolve();
-      });
-      sock.once("error", () => {
-        sock.destroy();
-        if (Date.now() > deadline)
-          reject(new Error(`port ${port} did not open in ${timeoutMs} ms`));
-        else setTimeout(attempt, 50);
-      });
-    };
-    attempt();
-  });
 }
 
 /** curl's HTTP status line and exit code for a request with `who`'s certificate. */
@@ -229,17 +200,12 @@ describe("mtls pki revoke and crl with real relying parties", () => {
   });
 
   it("nginx with ssl_crl answers 400 to the revoked client and 200 to the good one", async (t) => {
-    const nginx = requirePeer(t, "nginx");
-    if (!nginx || !requirePeer(t, "curl")) return;
-    const port = await freePort();
-    const user = process.getuid?.() === 0 ? "user root;\n" : "";
-    writeFileSync(
-      file("nginx.conf"),
-      `${user}events {}
-http {
-  access_log off;
-  server {
-    listen 127.0.0.1:${port} ssl;
+    if (!requirePeer(t, "nginx") || !requirePeer(t, "curl")) return;
+    const ng = await startNginx(t, {
+      dir,
+      errorLog: "stderr info",
+      http: (listen) => `  server {
+    listen ${listen} ssl;
     ssl_certificate ${file("localhost.crt")};
     ssl_certificate_key ${file("localhost.key")};
     ssl_client_certificate ${join(ca, "ca.crt")};
@@ -247,29 +213,10 @@ http {
     ssl_crl ${join(ca, "crl.pem")};
     location / { return 200 "hello $ssl_client_s_dn\\n"; }
   }
-}
 `,
-    );
-    const child = spawn(
-      nginx,
-      [
-        "-p",
-        dir,
-        "-c",
-        file("nginx.conf"),
-        "-g",
-        `daemon off; pid ${file("nginx.pid")}; error_log stderr info;`,
-      ],
-      { stdio: ["ignore", "ignore", "pipe"] },
-    );
-    let nginxErr = "";
-    child.stderr.on("data", (c: Buffer) => {
-      nginxErr += c.toString();
     });
-    t.after(() => {
-      child.kill("SIGQUIT");
-    });
-    await waitForPort(port, 5000).catch((e: Error) => assert.fail(`${e.message}\n${nginxErr}`));
+    if (!ng) return;
+    const port = ng.port;
     const base = ["--cacert", join(ca, "ca.crt"), `https://localhost:${port}/`];
     const resolve = ["--resolve", `localhost:${port}:127.0.0.1`];
     const good = await curl([
@@ -280,7 +227,7 @@ http {
       file("good.key"),
       ...base,
     ]);
-    assert.equal(good.statusLine, "HTTP/1.1 200 OK", nginxErr);
+    assert.equal(good.statusLine, "HTTP/1.1 200 OK", ng.stderr);
     assert.equal(good.body, "hello CN=good\n");
     const bad = await curl([
       ...resolve,
@@ -290,9 +237,9 @@ http {
       file("bad.key"),
       ...base,
     ]);
-    assert.equal(bad.statusLine, "HTTP/1.1 400 Bad Request", nginxErr);
+    assert.equal(bad.statusLine, "HTTP/1.1 400 Bad Request", ng.stderr);
     assert.match(bad.body, /The SSL certificate error/);
-    assert.match(nginxErr, /client SSL certificate verify error: \(23:certificate revoked\)/);
+    assert.match(ng.stderr, /client SSL certificate verify error: \(23:certificate revoked\)/);
   });
 
   it("pki verify --ca with the store directory refuses the revoked client by the store's CRL and accepts the good one", async () => {
