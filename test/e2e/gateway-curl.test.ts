@@ -2,13 +2,12 @@ import assert from "node:assert/strict";
 import { execFile, execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { createServer as createHttpsServer, type Server } from "node:https";
-import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { type TestContext, test } from "node:test";
 import type { TLSSocket } from "node:tls";
 import { loadNginxGateway } from "../../src/gateway/nginx/load.ts";
 import { type RunningGateway, startGateway } from "../../src/gateway/server.ts";
-import { freePort } from "../helpers/net.ts";
+import { freePort, listenUntilEnd } from "../helpers/net.ts";
 import { startNginx } from "../helpers/nginx.ts";
 import { makeOpensslPki, type OpensslPki } from "../helpers/openssl-pki.ts";
 import { requirePeer } from "../helpers/peers.ts";
@@ -101,15 +100,7 @@ async function startUpstream(t: TestContext, pki: OpensslPki): Promise<number> {
     },
   );
   // "::" is dual-stack: the upstream answers on 127.0.0.1 and ::1, whichever "localhost" gives.
-  await new Promise<void>((r) => server.listen({ port: 0, host: "::", ipv6Only: false }, r));
-  t.after(
-    () =>
-      new Promise<void>((r) => {
-        server.close(() => r());
-        server.closeAllConnections();
-      }),
-  );
-  return (server.address() as AddressInfo).port;
+  return listenUntilEnd(t, server, { host: "::", ipv6Only: false });
 }
 
 /** The seed's server block with its four mistakes fixed, paths relative to the config dir. */

@@ -1,15 +1,14 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
-import type { AddressInfo } from "node:net";
 import { join } from "node:path";
-import { type TestContext, test } from "node:test";
+import { test } from "node:test";
 import type { TLSSocket } from "node:tls";
 import { loadNginxGateway } from "../../src/gateway/nginx/load.ts";
 import { startGateway } from "../../src/gateway/server.ts";
-import { freePort } from "../helpers/net.ts";
+import { freePort, listenUntilEnd } from "../helpers/net.ts";
 import { startNginx } from "../helpers/nginx.ts";
 import { makeOpensslPki, type OpensslPki } from "../helpers/openssl-pki.ts";
 import { requirePeer } from "../helpers/peers.ts";
@@ -18,18 +17,6 @@ import { tempDir } from "../helpers/tmp.ts";
 // Differential scenarios for the http-level import: several server blocks on one port
 // chosen by SNI, 421 on a Host naming another verifying block, upstream blocks (round
 // robin), location =/~/^~, return, client_max_body_size, upstream SNI.
-
-async function closeOnEnd(t: TestContext, server: Server): Promise<number> {
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  t.after(
-    () =>
-      new Promise<void>((r) => {
-        server.close(() => r());
-        server.closeAllConnections();
-      }),
-  );
-  return (server.address() as AddressInfo).port;
-}
 
 function echo(who: string) {
   return (req: IncomingMessage, res: ServerResponse) => {
@@ -148,9 +135,9 @@ test("several server blocks, upstream blocks, locations and return behave as in 
   const dir = tempDir(t);
   const pki = makeOpensslPki(dir);
   const ports = {
-    e1: await closeOnEnd(t, createServer(echo("e1"))),
-    e2: await closeOnEnd(t, createServer(echo("e2"))),
-    tlsUp: await closeOnEnd(
+    e1: await listenUntilEnd(t, createServer(echo("e1"))),
+    e2: await listenUntilEnd(t, createServer(echo("e2"))),
+    tlsUp: await listenUntilEnd(
       t,
       createHttpsServer(
         { cert: readFileSync(pki.serverCert), key: readFileSync(pki.serverKey) },

@@ -1,8 +1,6 @@
 import assert from "node:assert/strict";
 import { execFile, execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { type TestContext, test } from "node:test";
 import { loadNginxGateway } from "../../src/gateway/nginx/load.ts";
@@ -11,6 +9,7 @@ import { startNginx } from "../helpers/nginx.ts";
 import { makeOpensslPki, type OpensslPki } from "../helpers/openssl-pki.ts";
 import { requirePeer } from "../helpers/peers.ts";
 import { tempDir } from "../helpers/tmp.ts";
+import { startHeadersEcho } from "../helpers/upstream.ts";
 
 /** The variables compared between nginx and the gateway, one request header each. */
 const VARIABLES = [
@@ -40,26 +39,6 @@ const VARIABLES = [
 ] as const;
 
 const header = (v: string) => `x-v-${v.replaceAll("_", "-")}`;
-
-/** A plain HTTP upstream answering with the headers it received, as JSON. */
-async function startEcho(t: TestContext): Promise<number> {
-  const server: Server = createServer((req, res) => {
-    req.resume();
-    req.on("end", () => {
-      res.writeHead(200, { "content-type": "application/json", connection: "close" });
-      res.end(JSON.stringify(req.headers));
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  t.after(
-    () =>
-      new Promise<void>((r) => {
-        server.close(() => r());
-        server.closeAllConnections();
-      }),
-  );
-  return (server.address() as AddressInfo).port;
-}
 
 /** Starts the gateway from the same server block. */
 async function startOurs(
@@ -149,7 +128,7 @@ test("the upstream receives the same $ssl_client_* values from the gateway as fr
   const dir = tempDir(t);
   const pki = makeOpensslPki(dir);
   const alice = makeAliceCert(pki);
-  const echo = await startEcho(t);
+  const echo = await startHeadersEcho(t);
   const block = serverBlock(echo, "optional");
   const ng = await startNginx(t, { dir, http: block });
   if (!ng) return;
@@ -228,7 +207,7 @@ test("spoofed identity headers never reach the upstream, whatever the preset", a
   const dir = tempDir(t);
   const pki = makeOpensslPki(dir);
   const alice = makeAliceCert(pki);
-  const echo = await startEcho(t);
+  const echo = await startHeadersEcho(t);
   const spoofed = [
     "X-SSL-Client-Verify: SUCCESS",
     "X-SSL-Client-S-DN: CN=admin",
@@ -291,7 +270,7 @@ test("access_log lines with $ssl_* variables match nginx 1.22's, byte for byte",
   const dir = tempDir(t);
   const pki = makeOpensslPki(dir);
   const alice = makeAliceCert(pki);
-  const echo = await startEcho(t);
+  const echo = await startHeadersEcho(t);
   const format = `log_format mtls '$remote_addr "$request" $status $body_bytes_sent $ssl_protocol $ssl_cipher "$ssl_client_s_dn" $ssl_client_verify $ssl_client_serial $ssl_session_reused $ssl_server_name "$http_user_agent" "$http_x_odd"';`;
   const block = (file: string) => (listen: string) =>
     `${format}

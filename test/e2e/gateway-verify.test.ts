@@ -1,16 +1,15 @@
 import assert from "node:assert/strict";
 import { execFile, execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { join } from "node:path";
-import { type TestContext, test } from "node:test";
+import { test } from "node:test";
 import { loadNginxGateway } from "../../src/gateway/nginx/load.ts";
 import { startGateway } from "../../src/gateway/server.ts";
 import { freePort } from "../helpers/net.ts";
 import { startNginx } from "../helpers/nginx.ts";
 import { requirePeer } from "../helpers/peers.ts";
 import { tempDir } from "../helpers/tmp.ts";
+import { startHeadersEcho } from "../helpers/upstream.ts";
 
 // Differential scenarios for client verification: the same server blocks in nginx 1.22 and
 // in the gateway, the same clients (curl), and the same status line, body class and
@@ -233,25 +232,6 @@ ${VARIABLES.map((v) => `        proxy_set_header ${header(v)} $${v};`).join("\n"
 `;
 }
 
-async function startEcho(t: TestContext): Promise<number> {
-  const server: Server = createServer((req, res) => {
-    req.resume();
-    req.on("end", () => {
-      res.writeHead(200, { "content-type": "application/json", connection: "close" });
-      res.end(JSON.stringify(req.headers));
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  t.after(
-    () =>
-      new Promise<void>((r) => {
-        server.close(() => r());
-        server.closeAllConnections();
-      }),
-  );
-  return (server.address() as AddressInfo).port;
-}
-
 interface Outcome {
   readonly status: string;
   /** The upstream's view (200) or the error page title. */
@@ -287,7 +267,7 @@ test("client verification matches nginx 1.22: dates, EKU, CRL, depth, trusted CA
   if (!requirePeer(t, "nginx") || !requirePeer(t, "curl") || !requirePeer(t, "openssl")) return;
   const dir = tempDir(t);
   makeTree(dir);
-  const echo = await startEcho(t);
+  const echo = await startHeadersEcho(t);
   const ports: Record<string, { ours: number; theirs: number }> = {};
   const nginxBlocks: string[] = [];
   for (const [name, variant] of Object.entries(VARIANTS)) {

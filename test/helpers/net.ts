@@ -1,4 +1,5 @@
-import { type AddressInfo, connect, createServer } from "node:net";
+import { type AddressInfo, connect, createServer, type ListenOptions } from "node:net";
+import type { TestContext } from "node:test";
 
 /**
  * A loopback TCP port that was free a moment ago, for peers (nginx) that cannot
@@ -44,4 +45,36 @@ export function waitForPort(port: number, timeoutMs: number, host = "127.0.0.1")
     };
     attempt();
   });
+}
+
+/** What `listenUntilEnd` needs of an http or https server. */
+interface ClosableServer {
+  listen(options: ListenOptions, listener: () => void): unknown;
+  close(callback: () => void): unknown;
+  closeAllConnections(): void;
+  address(): AddressInfo | string | null;
+}
+
+/**
+ * Listens on port 0 and closes the server (and its kept-alive connections) when the test ends.
+ * @param t - the test; the server is closed in its `t.after`
+ * @param server - a node:http or node:https server
+ * @param options - `listen` options; default `{ host: "127.0.0.1" }` (port is always 0)
+ * @returns the port the server got
+ * @example const port = await listenUntilEnd(t, createServer(handler));
+ */
+export async function listenUntilEnd(
+  t: TestContext,
+  server: ClosableServer,
+  options: Omit<ListenOptions, "port"> = { host: "127.0.0.1" },
+): Promise<number> {
+  await new Promise<void>((r) => server.listen({ ...options, port: 0 }, r));
+  t.after(
+    () =>
+      new Promise<void>((r) => {
+        server.close(() => r());
+        server.closeAllConnections();
+      }),
+  );
+  return (server.address() as AddressInfo).port;
 }
