@@ -5,7 +5,7 @@
  */
 import type { Extension } from "../tls/extensions.ts";
 import { cipherSuiteName, groupName, signatureSchemeName, versionName } from "../tls/names.ts";
-import type { FieldTree, FieldValue } from "./message-fields.ts";
+import type { FieldTree, FieldValue } from "./field-tree.ts";
 
 /** ECPointFormat names (RFC 8422 §5.1.2). */
 const POINT_FORMATS: ReadonlyMap<number, string> = new Map([

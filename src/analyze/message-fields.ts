@@ -22,17 +22,10 @@ import {
 
 export { extensionFields } from "./extension-fields.ts";
 
-/** A value in a field tree. */
-export type FieldValue =
-  | string
-  | number
-  | boolean
-  | null
-  | readonly FieldValue[]
-  | { readonly [name: string]: FieldValue };
+import type { FieldTree, FieldValue } from "./field-tree.ts";
 
-/** A message's fields: field name → value, in wire order. */
-export type FieldTree = { readonly [name: string]: FieldValue };
+export type { FieldTree, FieldValue } from "./field-tree.ts";
+
 /** ClientCertificateType names (RFC 5246 §7.4.4, RFC 8422 §5.5). */
 const CERTIFICATE_TYPES: ReadonlyMap<number, string> = new Map([
   [1, "rsa_sign"],
