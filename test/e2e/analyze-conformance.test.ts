@@ -12,21 +12,12 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { PassThrough } from "node:stream";
 import { describe, it } from "node:test";
-import { Command } from "commander";
-import { registerAnalyze } from "../../src/cli/analyze.ts";
-import { runProgram } from "../../src/cli/run.ts";
+import { runMtls } from "../helpers/cli.ts";
 import { requirePeer } from "../helpers/peers.ts";
 import { tempDir } from "../helpers/tmp.ts";
 
 /** `mtls` with only the analyze command: other commands' work in progress cannot break these tests. */
-function analyzeProgram(): Command {
-  const program = new Command("mtls");
-  registerAnalyze(program);
-  return program;
-}
-
 const CAPTURES = "../shared/captures";
 const FIELDS = [
   "frame.number",
@@ -63,23 +54,15 @@ const TSHARK_WRONG: Readonly<Record<string, Correction>> = {
 };
 
 async function ours(path: string, ...flags: string[]): Promise<string> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let text = "";
-  stdout.on("data", (c: Buffer) => {
-    text += c.toString();
-  });
-  stderr.resume();
-  const status = await runProgram(
-    analyzeProgram(),
-    ["analyze", "--format", "tshark-fields", ...flags, path],
-    {
-      stdout,
-      stderr,
-    },
-  );
+  const { status, stdout } = await runMtls([
+    "analyze",
+    "--format",
+    "tshark-fields",
+    ...flags,
+    path,
+  ]);
   assert.equal(status, 0);
-  return text;
+  return stdout;
 }
 
 function rows(text: string): Map<number, string> {

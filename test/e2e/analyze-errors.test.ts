@@ -1,29 +1,14 @@
 import assert from "node:assert/strict";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { PassThrough } from "node:stream";
 import { describe, it } from "node:test";
-import { Command } from "commander";
-import { registerAnalyze } from "../../src/cli/analyze.ts";
-import { runProgram } from "../../src/cli/run.ts";
+import { runMtls } from "../helpers/cli.ts";
 import { tempDir } from "../helpers/tmp.ts";
 
 const F = "../shared/captures/mtls/01-tls12-mtls-ecdsa-aes256gcm-ok.pcap";
 
 async function run(argv: string[]): Promise<{ status: number; out: string; err: string }> {
-  const program = new Command("mtls");
-  registerAnalyze(program);
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = "";
-  let err = "";
-  stdout.on("data", (c: Buffer) => {
-    out += c.toString();
-  });
-  stderr.on("data", (c: Buffer) => {
-    err += c.toString();
-  });
-  const status = await runProgram(program, argv, { stdout, stderr });
+  const { status, stdout: out, stderr: err } = await runMtls(argv);
   return { status, out, err };
 }
 

@@ -1,11 +1,8 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { readdirSync } from "node:fs";
-import { PassThrough } from "node:stream";
 import { describe, it } from "node:test";
-import { Command } from "commander";
-import { registerAnalyze } from "../../src/cli/analyze.ts";
-import { runProgram } from "../../src/cli/run.ts";
+import { runMtls } from "../helpers/cli.ts";
 import { requirePeer } from "../helpers/peers.ts";
 
 const ROOT = "../shared/captures";
@@ -13,18 +10,9 @@ const ROOT = "../shared/captures";
 async function analyzeJson(
   path: string,
 ): Promise<{ stream: number; ja3: string | null; ja3s: string | null }[]> {
-  const program = new Command("mtls");
-  registerAnalyze(program);
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = "";
-  stdout.on("data", (c: Buffer) => {
-    out += c.toString();
-  });
-  stderr.resume();
-  const status = await runProgram(program, ["analyze", "--json", path], { stdout, stderr });
+  const { status, stdout } = await runMtls(["analyze", "--json", path]);
   assert.equal(status, 0);
-  return out
+  return stdout
     .trim()
     .split("\n")
     .filter((l) => l.length > 0)

@@ -1,10 +1,8 @@
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { PassThrough } from "node:stream";
 import { describe, it } from "node:test";
 import { gunzipSync } from "node:zlib";
-import { Command } from "commander";
 import fc from "fast-check";
 import { CaptureAnalyzer } from "../../src/analyze/capture-analyzer.ts";
 import { ConnectionTranscriber } from "../../src/analyze/connection-transcript.ts";
@@ -13,24 +11,14 @@ import { Tls13RecordDecryptor } from "../../src/analyze/tls13-record-decryptor.t
 import { transcriptJson } from "../../src/analyze/transcript-json.ts";
 import { TsharkFieldsWriter } from "../../src/analyze/tshark-fields.ts";
 import { renderWalkthrough } from "../../src/analyze/walkthrough-text.ts";
-import { registerAnalyze } from "../../src/cli/analyze.ts";
-import { runProgram } from "../../src/cli/run.ts";
 import { ParseError } from "../../src/errors.ts";
+import { runMtls } from "../helpers/cli.ts";
 import { tempDir } from "../helpers/tmp.ts";
 
 const ROOT = "../shared/captures";
 
 async function run(argv: string[]): Promise<{ status: number; err: string }> {
-  const program = new Command("mtls");
-  registerAnalyze(program);
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let err = "";
-  stdout.resume();
-  stderr.on("data", (c: Buffer) => {
-    err += c.toString();
-  });
-  const status = await runProgram(program, argv, { stdout, stderr });
+  const { status, stderr: err } = await runMtls(argv);
   return { status, err };
 }
 

@@ -2,34 +2,15 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { PassThrough } from "node:stream";
 import { describe, it } from "node:test";
-import { Command } from "commander";
-import { registerAnalyze } from "../../src/cli/analyze.ts";
-import { runProgram } from "../../src/cli/run.ts";
+import { runMtls } from "../helpers/cli.ts";
 import { tempDir } from "../helpers/tmp.ts";
 
 /** `mtls` with only the analyze command: other commands' work in progress cannot break these tests. */
-function analyzeProgram(): Command {
-  const program = new Command("mtls");
-  registerAnalyze(program);
-  return program;
-}
-
 const MTLS = "../shared/captures/mtls";
 
 async function run(argv: string[]): Promise<{ status: number; out: string; err: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = "";
-  let err = "";
-  stdout.on("data", (c: Buffer) => {
-    out += c.toString();
-  });
-  stderr.on("data", (c: Buffer) => {
-    err += c.toString();
-  });
-  const status = await runProgram(analyzeProgram(), argv, { stdout, stderr });
+  const { status, stdout: out, stderr: err } = await runMtls(argv);
   return { status, out, err };
 }
 

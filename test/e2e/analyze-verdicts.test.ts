@@ -1,11 +1,8 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
-import { PassThrough } from "node:stream";
 import { describe, it } from "node:test";
-import { Command } from "commander";
-import { registerAnalyze } from "../../src/cli/analyze.ts";
-import { runProgram } from "../../src/cli/run.ts";
+import { runMtls } from "../helpers/cli.ts";
 import { requirePeer } from "../helpers/peers.ts";
 import { tempDir } from "../helpers/tmp.ts";
 
@@ -22,21 +19,9 @@ interface Connection {
 }
 
 async function analyze(argv: string[]): Promise<Connection[]> {
-  const program = new Command("mtls");
-  registerAnalyze(program);
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = "";
-  let err = "";
-  stdout.on("data", (c: Buffer) => {
-    out += c.toString();
-  });
-  stderr.on("data", (c: Buffer) => {
-    err += c.toString();
-  });
-  const status = await runProgram(program, ["analyze", "--json", ...argv], { stdout, stderr });
-  assert.equal(status, 0, err);
-  return out
+  const { status, stdout, stderr } = await runMtls(["analyze", "--json", ...argv]);
+  assert.equal(status, 0, stderr);
+  return stdout
     .trim()
     .split("\n")
     .map((l) => JSON.parse(l) as Connection);

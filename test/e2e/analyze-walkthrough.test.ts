@@ -1,35 +1,16 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { readdirSync } from "node:fs";
-import { PassThrough } from "node:stream";
 import { describe, it } from "node:test";
-import { Command } from "commander";
 import { certificateDetails } from "../../src/analyze/certificate-details.ts";
-import { registerAnalyze } from "../../src/cli/analyze.ts";
-import { runProgram } from "../../src/cli/run.ts";
+import { runMtls } from "../helpers/cli.ts";
 import { requirePeer } from "../helpers/peers.ts";
 
 const MTLS = "../shared/captures/mtls";
 
 /** `mtls` with only the analyze command: other commands' work in progress cannot break these tests. */
-function analyzeProgram(): Command {
-  const program = new Command("mtls");
-  registerAnalyze(program);
-  return program;
-}
-
 async function run(argv: string[]): Promise<{ status: number; out: string; err: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = "";
-  let err = "";
-  stdout.on("data", (c: Buffer) => {
-    out += c.toString();
-  });
-  stderr.on("data", (c: Buffer) => {
-    err += c.toString();
-  });
-  const status = await runProgram(analyzeProgram(), argv, { stdout, stderr });
+  const { status, stdout: out, stderr: err } = await runMtls(argv);
   return { status, out, err };
 }
 

@@ -1,28 +1,15 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { decodePem, encodePem } from "../../src/pki/pem.ts";
 import { runMtls } from "../helpers/cli.ts";
+import { snapshot } from "../helpers/fs-snapshot.ts";
 import { tempDir } from "../helpers/tmp.ts";
 
 /** Runs `mtls ...` in process; only the subcommand it names is loaded. */
 const mtls = runMtls;
-
-/** Every file under `dir` with its bytes, to show a failed command changed nothing. */
-function snapshot(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (d: string, prefix: string) => {
-    for (const name of readdirSync(d).sort()) {
-      const p = join(d, name);
-      if (statSync(p).isDirectory()) walk(p, `${prefix}${name}/`);
-      else out[`${prefix}${name}`] = readFileSync(p, "latin1");
-    }
-  };
-  walk(dir, "");
-  return out;
-}
 
 describe("mtls pki on bad input", () => {
   const dir = mkdtempSync(join(tmpdir(), "mtls-pki-cli-"));

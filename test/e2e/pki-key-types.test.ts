@@ -1,29 +1,17 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import * as tls from "node:tls";
 import { runMtls } from "../helpers/cli.ts";
+import { snapshot } from "../helpers/fs-snapshot.ts";
 import { findPeer } from "../helpers/peers.ts";
 import { tempDir } from "../helpers/tmp.ts";
 
 /** Runs `mtls ...` in process; only the subcommand it names is loaded. */
 const mtls = runMtls;
-
-function snapshot(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (d: string, prefix: string) => {
-    for (const name of readdirSync(d).sort()) {
-      const p = join(d, name);
-      if (statSync(p).isDirectory()) walk(p, `${prefix}${name}/`);
-      else out[`${prefix}${name}`] = readFileSync(p, "latin1");
-    }
-  };
-  walk(dir, "");
-  return out;
-}
 
 /** A mutual TLS exchange: the server answers with the client's CN. */
 async function handshake(

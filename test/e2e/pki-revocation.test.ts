@@ -1,30 +1,18 @@
 import assert from "node:assert/strict";
 import { execFile, execFileSync } from "node:child_process";
-import { cpSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { cpSync, readFileSync, rmSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import * as tls from "node:tls";
 import { runMtls } from "../helpers/cli.ts";
+import { snapshot } from "../helpers/fs-snapshot.ts";
 import { startNginx } from "../helpers/nginx.ts";
 import { findPeer, requirePeer } from "../helpers/peers.ts";
 import { tempDir } from "../helpers/tmp.ts";
 
 /** Runs `mtls ...` in process; only the subcommand it names is loaded. */
 const mtls = runMtls;
-
-function snapshot(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (d: string, prefix: string) => {
-    for (const name of readdirSync(d).sort()) {
-      const p = join(d, name);
-      if (statSync(p).isDirectory()) walk(p, `${prefix}${name}/`);
-      else out[`${prefix}${name}`] = readFileSync(p, "latin1");
-    }
-  };
-  walk(dir, "");
-  return out;
-}
 
 /** curl's HTTP status line and exit code for a request with `who`'s certificate. */
 function curl(

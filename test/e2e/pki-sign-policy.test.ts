@@ -1,25 +1,12 @@
 import assert from "node:assert/strict";
-import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { runMtls } from "../helpers/cli.ts";
+import { snapshot } from "../helpers/fs-snapshot.ts";
 import { tempDir } from "../helpers/tmp.ts";
 
 /** Runs `mtls ...` in process; only the subcommand it names is loaded. */
 const mtls = runMtls;
-
-function snapshot(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (d: string, prefix: string) => {
-    for (const name of readdirSync(d).sort()) {
-      const p = join(d, name);
-      if (statSync(p).isDirectory()) walk(p, `${prefix}${name}/`);
-      else out[`${prefix}${name}`] = readFileSync(p, "latin1");
-    }
-  };
-  walk(dir, "");
-  return out;
-}
 
 describe("mtls pki sign with a SAN policy", () => {
   const dir = tempDir({ after });
