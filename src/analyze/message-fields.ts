@@ -6,7 +6,7 @@
  * @module
  */
 import type { HandshakeMessage } from "../tls/handshake.ts";
-import { groupName, signatureSchemeName } from "../tls/names.ts";
+import { clientCertificateTypeName, groupName, signatureSchemeName } from "../tls/names.ts";
 import { BytesCache } from "./bytes-cache.ts";
 import { certificateDetails } from "./certificate-details.ts";
 import {
@@ -26,16 +26,6 @@ import type { FieldTree, FieldValue } from "./field-tree.ts";
 
 export type { FieldTree, FieldValue } from "./field-tree.ts";
 
-/** ClientCertificateType names (RFC 5246 §7.4.4, RFC 8422 §5.5). */
-const CERTIFICATE_TYPES: ReadonlyMap<number, string> = new Map([
-  [1, "rsa_sign"],
-  [2, "dss_sign"],
-  [3, "rsa_fixed_dh"],
-  [4, "dss_fixed_dh"],
-  [64, "ecdsa_sign"],
-  [65, "rsa_fixed_ecdh"],
-  [66, "ecdsa_fixed_ecdh"],
-]);
 /**
  * The fields of certificates in a Certificate message: each certificate decoded.
  * @param ders the `cert_data` of each entry, leaf first
@@ -189,9 +179,7 @@ function fieldsOf(message: HandshakeMessage): FieldTree {
           : {}),
         ...(message.certificate_types.length > 0
           ? {
-              certificate_types: message.certificate_types.map(
-                (t) => CERTIFICATE_TYPES.get(t) ?? `unknown(${t})`,
-              ),
+              certificate_types: message.certificate_types.map(clientCertificateTypeName),
             }
           : {}),
         supported_signature_algorithms: message.supported_signature_algorithms.map(scheme),

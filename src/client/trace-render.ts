@@ -1,6 +1,12 @@
 import type { Extension } from "../tls/extensions.ts";
 import type { HandshakeMessage } from "../tls/handshake.ts";
-import { cipherSuiteName, groupName, signatureSchemeName, versionName } from "../tls/names.ts";
+import {
+  cipherSuiteName,
+  clientCertificateTypeName,
+  groupName,
+  signatureSchemeName,
+  versionName,
+} from "../tls/names.ts";
 import { contentTypeName } from "../tls/record.ts";
 import type { TraceEvent, TraceRecord } from "./trace-event.ts";
 
@@ -36,17 +42,6 @@ export function wrapList(line: string, width: number): string[] {
   out.push(current);
   return out;
 }
-
-/** ClientCertificateType names (RFC 5246 §7.4.4, RFC 8422 §5.5). */
-const CERTIFICATE_TYPES: ReadonlyMap<number, string> = new Map([
-  [1, "rsa_sign"],
-  [2, "dss_sign"],
-  [3, "rsa_fixed_dh"],
-  [4, "dss_fixed_dh"],
-  [64, "ecdsa_sign"],
-  [65, "rsa_fixed_ecdh"],
-  [66, "ecdsa_fixed_ecdh"],
-]);
 
 function hexPreview(bytes: Uint8Array): string {
   const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
@@ -154,7 +149,7 @@ function fields(
       return [
         ...(message.certificate_types.length > 0
           ? [
-              `certificate_types: ${message.certificate_types.map((t) => CERTIFICATE_TYPES.get(t) ?? `unknown(${t})`).join(", ")}`,
+              `certificate_types: ${message.certificate_types.map(clientCertificateTypeName).join(", ")}`,
             ]
           : []),
         `signature_algorithms (${message.supported_signature_algorithms.length}): ${message.supported_signature_algorithms.map(signatureSchemeName).join(", ")}`,

@@ -106,3 +106,23 @@ export function versionName(value: number): string {
       return isGrease(value) ? `GREASE(${hex(value)})` : hex(value);
   }
 }
+
+/** ClientCertificateType names (RFC 5246 §7.4.4, RFC 8422 §5.5; IANA "TLS ClientCertificateType Identifiers"). */
+const CLIENT_CERTIFICATE_TYPES: ReadonlyMap<number, string> = new Map([
+  [1, "rsa_sign"],
+  [2, "dss_sign"],
+  [3, "rsa_fixed_dh"],
+  [4, "dss_fixed_dh"],
+  [64, "ecdsa_sign"],
+  [65, "rsa_fixed_ecdh"],
+  [66, "ecdsa_fixed_ecdh"],
+]);
+
+/**
+ * The name of a TLS 1.2 CertificateRequest `certificate_types` entry.
+ * @param value one byte, e.g. 64
+ * @returns e.g. `ecdsa_sign`, or `unknown(N)`
+ */
+export function clientCertificateTypeName(value: number): string {
+  return CLIENT_CERTIFICATE_TYPES.get(value) ?? `unknown(${value})`;
+}
