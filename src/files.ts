@@ -82,6 +82,18 @@ export function describeWriteError(e: unknown, path: string): string {
 }
 
 /**
+ * Why reading a file failed, in plain words (`no such file`, `permission denied`, `is a
+ * directory`), or the error's own message for anything else.
+ * @param e the error a read threw
+ */
+export function describeReadError(e: unknown): string {
+  if (isErrno(e, "ENOENT")) return "no such file";
+  if (isErrno(e, "EACCES") || isErrno(e, "EPERM")) return "permission denied";
+  if (isErrno(e, "EISDIR")) return "is a directory";
+  return e instanceof Error ? e.message : String(e);
+}
+
+/**
  * Reads a file, turning system errors into one clear line.
  * @param what what the file is for the user, e.g. "CA certificate"
  * @throws {MtlsError} `MTLS_FILE` when missing or unreadable
@@ -90,14 +102,7 @@ export function readFileChecked(path: string, what = "file"): Buffer {
   try {
     return readFileSync(path);
   } catch (e) {
-    const reason = isErrno(e, "ENOENT")
-      ? "no such file"
-      : isErrno(e, "EACCES")
-        ? "permission denied"
-        : isErrno(e, "EISDIR")
-          ? "is a directory"
-          : (e as Error).message;
-    throw new MtlsError(ErrorCode.FILE, `Cannot read ${what} ${path}: ${reason}`, {
+    throw new MtlsError(ErrorCode.FILE, `Cannot read ${what} ${path}: ${describeReadError(e)}`, {
       cause: e,
       details: { path },
     });

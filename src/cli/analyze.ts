@@ -23,6 +23,7 @@
  * The file is streamed: memory stays bounded whatever its size.
  * @module
  */
+
 import { createReadStream, statSync } from "node:fs";
 import { isIP } from "node:net";
 import { Readable } from "node:stream";
@@ -41,7 +42,7 @@ import { TsharkFieldsWriter } from "../analyze/tshark-fields.ts";
 import { WalkthroughWriter } from "../analyze/walkthrough-text.ts";
 import { SECRETS_TYPE_TLS_KEY_LOG } from "../capture/packet.ts";
 import { ErrorCode, isErrno, MtlsError, ParseError } from "../errors.ts";
-import { readFileChecked } from "../files.ts";
+import { describeReadError, readFileChecked } from "../files.ts";
 import { applyCommonOptions } from "./run.ts";
 
 const FORMATS = ["text", "summary", "tshark-fields", "json"] as const;
@@ -353,13 +354,8 @@ async function analyzeFile(
     if (note) io.warn(`mtls: ${note}\n`);
   } catch (e) {
     io.progress?.clear();
-    const reason = isErrno(e, "ENOENT")
-      ? "no such file"
-      : isErrno(e, "EACCES")
-        ? "permission denied"
-        : isErrno(e, "EISDIR")
-          ? "is a directory"
-          : undefined;
+    const systemError = ["ENOENT", "EACCES", "EPERM", "EISDIR"].some((code) => isErrno(e, code));
+    const reason = systemError ? describeReadError(e) : undefined;
     if (reason !== undefined) {
       throw new MtlsError(ErrorCode.FILE, `Cannot read capture ${file}: ${reason}`, {
         cause: e,

@@ -6,8 +6,10 @@
  * offset, instead of a flood of "unknown directive" errors full of binary junk.
  * @module
  */
+
 import { readFileSync } from "node:fs";
-import { ErrorCode, isErrno } from "../errors.ts";
+import { ErrorCode } from "../errors.ts";
+import { describeReadError } from "../files.ts";
 import { ConfigError } from "./diagnostic.ts";
 
 /** Options of {@link readConfigText}. */
@@ -101,19 +103,6 @@ export function findNonText(bytes: Uint8Array): NonText | undefined {
 }
 
 /**
- * Why a file could not be read, in plain words: `no such file`, `permission denied`,
- * `is a directory`, else the system message.
- * @param e what `readFile` threw
- * @returns a short reason, without the path
- */
-export function readFailureReason(e: unknown): string {
-  if (isErrno(e, "ENOENT")) return "no such file";
-  if (isErrno(e, "EACCES") || isErrno(e, "EPERM")) return "permission denied";
-  if (isErrno(e, "EISDIR")) return "is a directory";
-  return e instanceof Error ? e.message : String(e);
-}
-
-/**
  * Reads a configuration file and decodes it as UTF-8.
  * @param file path of the configuration file
  * @param options `readFile` (injectable for tests), `what` (default `"nginx configuration"`)
@@ -137,7 +126,7 @@ export function readConfigText(file: string, options: ReadConfigTextOptions = {}
       {
         severity: "error",
         code: ErrorCode.FILE,
-        message: `Cannot read configuration file ${file}: ${readFailureReason(e)}`,
+        message: `Cannot read configuration file ${file}: ${describeReadError(e)}`,
       },
     ]);
   }

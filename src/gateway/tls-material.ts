@@ -8,9 +8,9 @@
 import { createPrivateKey, type KeyObject, X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { ErrorCode } from "../errors.ts";
+import { describeReadError } from "../files.ts";
 import type { FileRef, GatewayConfig } from "./config.ts";
 import type { Diagnostic } from "./diagnostic.ts";
-import { readFailureReason } from "./read-config-text.ts";
 
 /** PEM bytes for one TLS endpoint. */
 export interface PemMaterial {
@@ -79,7 +79,7 @@ export function loadTlsMaterial(
     } catch (e) {
       report(
         ErrorCode.FILE,
-        `Cannot read ${what} ${ref.path}: ${readFailureReason(e)}`,
+        `Cannot read ${what} ${ref.path}: ${describeReadError(e)}`,
         ref,
         "check the path; relative paths resolve against the configuration file's directory",
       );
