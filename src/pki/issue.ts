@@ -10,7 +10,7 @@ import type { ProfileName } from "./profiles.ts";
 import { parseSanList, type SubjectAltName } from "./san.ts";
 import type { SanPolicy } from "./san-policy.ts";
 import type { RandomBytes } from "./serial.ts";
-import { type IssuedCertificate, signPublicKey } from "./sign.ts";
+import { type CertificateRequestInfo, type IssuedCertificate, signPublicKey } from "./sign.ts";
 import { commonNameOf, parseSubject, subjectToJsonName, subjectToText } from "./subject.ts";
 
 /** Options of {@link issueCertificate}. */
@@ -41,6 +41,34 @@ export interface IssueCertificateOptions {
 }
 
 /**
+ * Generates a key pair and the request a CA certifies for it (no CSR round trip: we made
+ * the key, so there is no proof of possession to check).
+ * @param subject the subject as the user typed it (see `parseSubject`)
+ * @param options `sans` (text or parsed; default none), `keyType` (default `ec-p256`)
+ * @returns the request for `signPublicKey` and the private key as PKCS#8 PEM
+ * @throws {MtlsError} `MTLS_PKI_BAD_INPUT` for a bad subject or SAN
+ */
+export async function requestForNewKey(
+  subject: string,
+  options: { readonly sans?: readonly SubjectAltName[] | string; readonly keyType?: KeyType } = {},
+): Promise<{ readonly request: CertificateRequestInfo; readonly keyPem: string }> {
+  const name = parseSubject(subject);
+  const sans = typeof options.sans === "string" ? parseSanList(options.sans) : (options.sans ?? []);
+  const keys = await generateKeyObjects(options.keyType);
+  return {
+    request: {
+      subjectName: subjectToJsonName(name),
+      subjectText: subjectToText(name),
+      commonName: commonNameOf(name),
+      sans,
+      spki: new Uint8Array(keys.publicKey.export({ type: "spki", format: "der" })),
+      rsa: keys.privateKey.asymmetricKeyType === "rsa",
+    },
+    keyPem: keys.privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
+  };
+}
+
+/**
  * Generates a key and has the CA certify it.
  * @param ca the issuing CA
  * @returns the issued certificate plus its private key (`keyPem`, PKCS#8 PEM)
@@ -56,29 +84,15 @@ export async function issueCertificate(
   ca: CaMaterial,
   options: IssueCertificateOptions,
 ): Promise<IssuedCertificate & { readonly keyPem: string }> {
-  const subject = parseSubject(options.subject);
-  const sans = typeof options.sans === "string" ? parseSanList(options.sans) : (options.sans ?? []);
-  const keys = await generateKeyObjects(options.keyType);
-  const issued = await signPublicKey(
-    ca,
-    {
-      subjectName: subjectToJsonName(subject),
-      subjectText: subjectToText(subject),
-      commonName: commonNameOf(subject),
-      sans,
-      spki: new Uint8Array(keys.publicKey.export({ type: "spki", format: "der" })),
-      rsa: keys.privateKey.asymmetricKeyType === "rsa",
-    },
-    {
-      profile: options.profile,
-      ...(options.days === undefined ? {} : { days: options.days }),
-      ...(options.now === undefined ? {} : { now: options.now }),
-      ...(options.serial === undefined ? {} : { serial: options.serial }),
-      ...(options.random === undefined ? {} : { random: options.random }),
-      ...(options.allowLongValidity ? { allowLongValidity: true } : {}),
-      ...(options.allowSans === undefined ? {} : { allowSans: options.allowSans }),
-    },
-  );
-  const keyPem = keys.privateKey.export({ type: "pkcs8", format: "pem" }).toString();
+  const { request, keyPem } = await requestForNewKey(options.subject, options);
+  const issued = await signPublicKey(ca, request, {
+    profile: options.profile,
+    ...(options.days === undefined ? {} : { days: options.days }),
+    ...(options.now === undefined ? {} : { now: options.now }),
+    ...(options.serial === undefined ? {} : { serial: options.serial }),
+    ...(options.random === undefined ? {} : { random: options.random }),
+    ...(options.allowLongValidity ? { allowLongValidity: true } : {}),
+    ...(options.allowSans === undefined ? {} : { allowSans: options.allowSans }),
+  });
   return { ...issued, keyPem };
 }

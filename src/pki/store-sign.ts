@@ -8,9 +8,10 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { CaMaterial } from "./ca.ts";
 import { commitFiles, type FileToCommit } from "./commit-files.ts";
-import { generateKeyObjects, type KeyType } from "./keys.ts";
+import { requestForNewKey } from "./issue.ts";
+import type { KeyType } from "./keys.ts";
 import type { ProfileName } from "./profiles.ts";
-import { parseSanList, type SubjectAltName } from "./san.ts";
+import type { SubjectAltName } from "./san.ts";
 import type { SanPolicy } from "./san-policy.ts";
 import { type RandomBytes, randomSerial } from "./serial.ts";
 import { type IssuedCertificate, type IssueTermsOptions, signCsr, signPublicKey } from "./sign.ts";
@@ -21,7 +22,6 @@ import {
   type StoreLockOptions,
   withStoreLock,
 } from "./store.ts";
-import { commonNameOf, parseSubject, subjectToJsonName, subjectToText } from "./subject.ts";
 
 /** Options of {@link signIntoStore}. */
 export interface SignIntoStoreOptions extends StoreLockOptions {
@@ -164,18 +164,13 @@ export async function issueIntoStore(
   name: string,
   options: IssueIntoStoreOptions,
 ): Promise<StoreIssueResult> {
-  const subject = parseSubject(options.subject ?? `CN=${name.replace(/([\\,=/])/g, "\\$1")}`);
-  const sans = typeof options.sans === "string" ? parseSanList(options.sans) : (options.sans ?? []);
-  const keys = await generateKeyObjects(options.keyType);
-  const request = {
-    subjectName: subjectToJsonName(subject),
-    subjectText: subjectToText(subject),
-    commonName: commonNameOf(subject),
-    sans,
-    spki: new Uint8Array(keys.publicKey.export({ type: "spki", format: "der" })),
-    rsa: keys.privateKey.asymmetricKeyType === "rsa",
-  };
-  const keyPem = keys.privateKey.export({ type: "pkcs8", format: "pem" }).toString();
+  const { request, keyPem } = await requestForNewKey(
+    options.subject ?? `CN=${name.replace(/([\\,=/])/g, "\\$1")}`,
+    {
+      ...(options.sans === undefined ? {} : { sans: options.sans }),
+      ...(options.keyType === undefined ? {} : { keyType: options.keyType }),
+    },
+  );
   const outDir = options.outDir ?? dir;
   const { subject: _s, sans: _a, outDir: _o, keyType: _k, ...rest } = options;
   return issueUnderLock(
