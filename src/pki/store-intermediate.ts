@@ -4,14 +4,14 @@
  * parent's index are written in one all-or-nothing commit.
  * @module
  */
-import { existsSync, mkdirSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { ErrorCode, MtlsError } from "../errors.ts";
 import type { CaMaterial } from "./ca.ts";
 import { commitFiles } from "./commit-files.ts";
 import { type CreateIntermediateOptions, createIntermediateCa } from "./intermediate.ts";
 import { randomSerial } from "./serial.ts";
 import {
+  assertNoCa,
   formatIndex,
   loadCaStore,
   readIndex,
@@ -50,17 +50,14 @@ export async function initIntermediateStore(
   options: InitIntermediateStoreOptions = {},
 ): Promise<CaMaterial> {
   const force = options.force ?? false;
-  const files = [StoreFile.KEY, StoreFile.CERT, StoreFile.CHAIN, StoreFile.ROOT, StoreFile.INDEX];
-  const taken = force ? undefined : files.map((f) => join(dir, f)).find((p) => existsSync(p));
-  if (taken) {
-    throw new MtlsError(
-      ErrorCode.EXISTS,
-      `Refusing to overwrite ${taken}: ${dir} already holds a CA`,
-      {
-        hint: "pass --force to replace the CA (certificates it issued will no longer verify)",
-        details: { path: taken },
-      },
-    );
+  if (!force) {
+    assertNoCa(dir, [
+      StoreFile.KEY,
+      StoreFile.CERT,
+      StoreFile.CHAIN,
+      StoreFile.ROOT,
+      StoreFile.INDEX,
+    ]);
   }
   const parent = await loadCaStore(
     parentDir,

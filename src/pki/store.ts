@@ -79,6 +79,26 @@ export function formatIndex(index: CaIndex): string {
   return `${JSON.stringify(index, null, 2)}\n`;
 }
 
+/**
+ * Refuses to create a CA where one already is.
+ * @param dir the store directory
+ * @param files the store files that must not exist yet (names from {@link StoreFile})
+ * @throws {MtlsError} `MTLS_EXISTS` naming the first that exists
+ */
+export function assertNoCa(dir: string, files: readonly string[]): void {
+  const taken = files.map((f) => join(dir, f)).find((p) => existsSync(p));
+  if (taken) {
+    throw new MtlsError(
+      ErrorCode.EXISTS,
+      `Refusing to overwrite ${taken}: ${dir} already holds a CA`,
+      {
+        hint: "pass --force to replace the CA (certificates it issued will no longer verify)",
+        details: { path: taken },
+      },
+    );
+  }
+}
+
 /** Options of {@link initCaStore}. */
 export interface InitCaStoreOptions extends CreateRootCaOptions {
   /** Replace an existing CA in `dir`; default false. */
@@ -104,20 +124,7 @@ export async function initCaStore(
   options: InitCaStoreOptions = {},
 ): Promise<CaMaterial> {
   const force = options.force ?? false;
-  const targets = [StoreFile.KEY, StoreFile.CERT, StoreFile.INDEX].map((f) => join(dir, f));
-  if (!force) {
-    const taken = targets.find((p) => existsSync(p));
-    if (taken) {
-      throw new MtlsError(
-        ErrorCode.EXISTS,
-        `Refusing to overwrite ${taken}: ${dir} already holds a CA`,
-        {
-          hint: "pass --force to replace the CA (certificates it issued will no longer verify)",
-          details: { path: taken },
-        },
-      );
-    }
-  }
+  if (!force) assertNoCa(dir, [StoreFile.KEY, StoreFile.CERT, StoreFile.INDEX]);
   const ca = await createRootCa(options);
   const created = !existsSync(dir);
   try {
