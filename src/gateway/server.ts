@@ -23,6 +23,7 @@ import { type AdminServer, startAdmin } from "./admin.ts";
 import type { GatewayConfig, ListenConfig, LogLevel, ServerConfig } from "./config.ts";
 import { ConfigError } from "./diagnostic.ts";
 import { createErrorLog } from "./error-log.ts";
+import { type RunningStreams, startStreams } from "./l4/stream-proxy.ts";
 import { dispatch, listenGroups } from "./listener.ts";
 import { createGatewayMetrics, type GatewayMetrics } from "./metrics.ts";
 import { createServerBlock } from "./server-block.ts";
@@ -47,6 +48,8 @@ export interface RunningGateway {
   reload(material: GatewayMaterial): void;
   /** The bound addresses, one per distinct `listen` address (port 0 resolved to the real port). */
   readonly addresses: readonly { readonly host: string; readonly port: number }[];
+  /** The L4 (stream) listeners' bound addresses, one per stream `listen`; empty without streams. */
+  readonly streamAddresses: readonly { readonly host: string; readonly port: number }[];
   /** Stops listening, closes open connections and upstream pools, flushes the log. */
   close(): Promise<void>;
 }
@@ -90,7 +93,8 @@ export async function startGateway(
   config: GatewayConfig,
   options: GatewayOptions = {},
 ): Promise<RunningGateway> {
-  if (config.servers.length === 0) throw new TypeError("startGateway needs a config with a server");
+  if (config.servers.length === 0 && !config.streams?.length)
+    throw new TypeError("startGateway needs a config with a server or a stream");
   let material = options.material;
   if (!material) {
     const loaded = loadTlsMaterial(config);
@@ -140,9 +144,11 @@ export async function startGateway(
   const servers: Server[] = [];
   const reloaders: (() => void)[] = [];
   let admin: AdminServer | undefined;
+  let streams: RunningStreams | undefined;
   const closeAll = async () => {
     closing = true;
     await admin?.close();
+    await streams?.close();
     await Promise.all(
       servers.map(
         (s) =>
@@ -240,6 +246,14 @@ export async function startGateway(
       servers.push(s);
       addresses.push(await listen(s, l));
     }
+    if (config.streams?.length) {
+      streams = await startStreams(config, material, {
+        metrics,
+        ...(options.log ? { log: options.log } : {}),
+        ...(options.logLevel ? { logLevel: options.logLevel } : {}),
+        ...(options.now ? { now: options.now } : {}),
+      });
+    }
     if (options.admin) {
       admin = await startAdmin(options.admin, {
         metrics,
@@ -252,11 +266,13 @@ export async function startGateway(
   }
   return {
     addresses,
+    streamAddresses: streams?.addresses ?? [],
     ...(admin ? { admin: admin.address } : {}),
     metrics,
     reload(next) {
       current = next;
       for (const r of reloaders) r();
+      streams?.reload(next);
     },
     close: closeAll,
   };

@@ -9,7 +9,7 @@ import { createPrivateKey, type KeyObject, X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { ErrorCode } from "../errors.ts";
 import { describeReadError } from "../files.ts";
-import type { FileRef, GatewayConfig } from "./config.ts";
+import type { FileRef, GatewayConfig, LocationConfig, ServerConfig } from "./config.ts";
 import type { Diagnostic } from "./diagnostic.ts";
 
 /** PEM bytes for one TLS endpoint. */
@@ -34,6 +34,8 @@ export interface ServerMaterial {
 /** Material for the whole config, parallel to `GatewayConfig.servers`. */
 export interface GatewayMaterial {
   readonly servers: readonly ServerMaterial[];
+  /** Parallel to `GatewayConfig.streams` (one entry in `upstreams`: the upstream TLS side). */
+  readonly streams?: readonly ServerMaterial[];
 }
 
 /** Options of {@link loadTlsMaterial}. */
@@ -169,7 +171,11 @@ export function loadTlsMaterial(
     }
     return { ...(c ? { cert: c.pem } : {}), ...(k ? { key: k.pem } : {}) };
   };
-  const servers: ServerMaterial[] = config.servers.map((s) => {
+  const serverMaterial = (
+    s: Pick<ServerConfig, "tls"> & {
+      readonly locations: readonly Pick<LocationConfig, "upstreamTls">[];
+    },
+  ): ServerMaterial => {
     const { cert, key: k } = pair(s.tls.certificate, s.tls.certificateKey, [
       "ssl_certificate",
       "ssl_certificate_key",
@@ -206,9 +212,13 @@ export function loadTlsMaterial(
       },
       upstreams,
     };
-  });
+  };
+  const servers = config.servers.map(serverMaterial);
+  const streams = config.streams?.map((st) =>
+    serverMaterial({ tls: st.tls, locations: [{ upstreamTls: st.upstreamTls }] }),
+  );
   if (diagnostics.length > 0) return { diagnostics };
-  return { material: { servers }, diagnostics };
+  return { material: { servers, ...(streams ? { streams } : {}) }, diagnostics };
 }
 
 /** A DER SEQUENCE whose length covers the whole buffer (enough to catch a broken paste). */
