@@ -6,7 +6,13 @@
  * @module
  */
 import { stringify } from "yaml";
-import type { GatewayConfig, LocationConfig, ServerConfig } from "../config.ts";
+import type { AuthorizeRule, GatewayConfig, LocationConfig, ServerConfig } from "../config.ts";
+
+/** A rule as native YAML: the same keys, without its source location. */
+function rule(r: AuthorizeRule): Record<string, unknown> {
+  const { location: _, ...rest } = r;
+  return rest;
+}
 
 function listenText(l: ServerConfig["listen"][number]): string {
   return `${l.ipv6 ? `[${l.host}]` : l.host}:${l.port}`;
@@ -47,6 +53,14 @@ function route(l: LocationConfig): Record<string, unknown> {
       ? { identityHeaders: l.identityHeaders }
       : {}),
     ...(l.clientMaxBodySize !== undefined ? { maxBodySize: String(l.clientMaxBodySize) } : {}),
+    ...(l.authorize
+      ? {
+          authorize: {
+            ...(l.authorize.allow.length > 0 ? { allow: l.authorize.allow.map(rule) } : {}),
+            ...(l.authorize.deny.length > 0 ? { deny: l.authorize.deny.map(rule) } : {}),
+          },
+        }
+      : {}),
     ...(l.proxy?.connectTimeoutMs || l.proxy?.readTimeoutMs
       ? {
           timeouts: {
@@ -79,6 +93,7 @@ function listener(s: ServerConfig): Record<string, unknown> {
       sessionCache: cache.kind === "shared" ? "builtin" : cache.kind,
       ...(cache.kind === "builtin" ? { sessionCacheSize: cache.sessions } : {}),
       sessionTimeout: `${t.sessionTimeoutSeconds}s`,
+      ...(t.rejectInHandshake ? { rejectInHandshake: true } : {}),
     },
     ...(s.errorLog ? { errorLog: { file: s.errorLog.file, level: s.errorLog.level } } : {}),
     ...(s.accessLog

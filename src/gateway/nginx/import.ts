@@ -50,6 +50,7 @@ import {
   proxyTuning,
   upstreamTls,
 } from "./import-location.ts";
+import { authorizeRules, rejectInHandshake } from "./import-authorize.ts";
 import { type LogEscape, parseLogFormat, resolveAccessLog } from "./import-log.ts";
 import { importUpstream } from "./import-upstream.ts";
 import type { Token } from "./lexer.ts";
@@ -347,12 +348,15 @@ function importServer(cx: ValueContext, server: Directive): ServerConfig | undef
     }
   }
   const bodySize = maxBodySize(cx, byName, undefined);
+  const authorize = authorizeRules(cx, byName, undefined);
+  const strict = rejectInHandshake(cx, byName, verifyClient);
   const defaults: LocationDefaults = {
     upstreamTls: upstreamTls(cx, byName, undefined),
     setHeaders: proxySetHeaders(cx, byName) ?? [],
     identity: identityPreset(cx, byName) ?? "off",
     proxy: proxyTuning(cx, byName, {}),
     ...(bodySize !== undefined ? { clientMaxBodySize: bodySize } : {}),
+    ...(authorize ? { authorize } : {}),
     truncated: !whole,
   };
   const returnD = one(byName, "return");
@@ -391,6 +395,7 @@ function importServer(cx: ValueContext, server: Directive): ServerConfig | undef
       protocols,
       ciphers,
       preferServerCiphers: preferD ? flag(cx, preferD, false) : false,
+      ...(strict ? { rejectInHandshake: true } : {}),
     },
     locations,
     ...(errorLog ? { errorLog } : {}),
