@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
 import {
-  type CertificateIdentity,
   authorize,
+  type CertificateIdentity,
   checkPattern,
   matchPattern,
   ruleMatches,
@@ -40,7 +40,10 @@ test("matchPattern() treats a trailing ** in a URI as one or more segments", () 
 });
 
 test("matchPattern() compares URIs case-sensitively and literally without wildcards", () => {
-  assert.equal(matchPattern("uri", "spiffe://example.org/sa/Web", "spiffe://example.org/sa/web"), false);
+  assert.equal(
+    matchPattern("uri", "spiffe://example.org/sa/Web", "spiffe://example.org/sa/web"),
+    false,
+  );
   assert.equal(matchPattern("uri", "spiffe://Example.org/*", "spiffe://example.org/x"), false);
   assert.equal(matchPattern("uri", "urn:example:a", "urn:example:a"), true);
   assert.equal(matchPattern("uri", "urn:example:a", "urn:example:b"), false);
@@ -112,7 +115,10 @@ test("authorize() lets deny win over allow", () => {
 });
 
 test("authorize() with allow rules refuses a certificate that matches none", () => {
-  const d = authorize({ allow: [{ san: { uri: "spiffe://example.org/ns/*/sa/api" } }], deny: [] }, WEB);
+  const d = authorize(
+    { allow: [{ san: { uri: "spiffe://example.org/ns/*/sa/api" } }], deny: [] },
+    WEB,
+  );
   assert.deepEqual(d.kind === "deny" && [d.reason, d.message], [
     "no allow rule",
     'client certificate "CN=web-1,OU=payments,OU=frontend,O=Example Corp" matches no allow rule',

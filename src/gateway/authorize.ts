@@ -103,8 +103,7 @@ export function checkPattern(key: RuleKey, pattern: string): string | undefined 
       const at = pattern.lastIndexOf("@");
       if (at <= 0) return 'expected "local@domain" or "*@domain"';
       const local = pattern.slice(0, at);
-      if (local !== "*" && local.includes("*"))
-        return 'the local part is literal or a whole "*"';
+      if (local !== "*" && local.includes("*")) return 'the local part is literal or a whole "*"';
       return checkDnsPattern(pattern.slice(at + 1));
     }
     case "uri":

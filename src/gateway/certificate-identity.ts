@@ -7,7 +7,7 @@
  */
 import { createHash } from "node:crypto";
 import type { TLSSocket } from "node:tls";
-import { SubjectAlternativeNameExtension, X509Certificate } from "@peculiar/x509";
+import { type BaseBlock, Constructed, fromBER, ObjectIdentifier, OctetString } from "asn1js";
 import type { CertificateIdentity } from "./authorize.ts";
 import { type ConnectionFactsOptions, connectionFacts } from "./connection-facts.ts";
 import { formatNameRfc2253, readCertificateFields, readName } from "./distinguished-name.ts";
@@ -28,16 +28,7 @@ export function certificateIdentity(der: Uint8Array, verified: boolean): Certifi
   const attributes = readName(subjectName);
   const values = (type: string) =>
     attributes.flatMap((a) => (a.type === type && a.value !== undefined ? [a.value] : []));
-  const dns: string[] = [];
-  const uri: string[] = [];
-  const email: string[] = [];
-  const cert = new X509Certificate(der);
-  const san = cert.getExtension(SubjectAlternativeNameExtension);
-  for (const n of san?.names.items ?? []) {
-    if (n.type === "dns") dns.push(n.value);
-    else if (n.type === "url") uri.push(n.value);
-    else if (n.type === "email") email.push(n.value);
-  }
+  const { dns, uri, email } = subjectAltNames(der);
   return {
     verified,
     subject: formatNameRfc2253(subjectName),
@@ -49,6 +40,41 @@ export function certificateIdentity(der: Uint8Array, verified: boolean): Certifi
     email,
     sha256: createHash("sha256").update(der).digest("hex"),
   };
+}
+
+/** `id-ce-subjectAltName` (RFC 5280 §4.2.1.6). */
+const SAN_OID = "2.5.29.17";
+
+function blocks(b: BaseBlock | undefined): BaseBlock[] {
+  return b instanceof Constructed ? b.valueBlock.value : [];
+}
+
+/**
+ * The dNSName [2], rfc822Name [1] and uniformResourceIdentifier [6] entries of the
+ * subjectAltName extension, read with asn1js (not `@peculiar/x509`, which needs the
+ * `reflect-metadata` polyfill loaded first and costs ~0.4 s to load).
+ */
+function subjectAltNames(der: Uint8Array): { dns: string[]; uri: string[]; email: string[] } {
+  const out = { dns: [] as string[], uri: [] as string[], email: [] as string[] };
+  const cert = fromBER(der).result;
+  const tbs = blocks(cert)[0];
+  const extensions = blocks(tbs).find((b) => b.idBlock.tagClass === 3 && b.idBlock.tagNumber === 3);
+  for (const ext of blocks(blocks(extensions)[0])) {
+    const [oid, ...rest] = blocks(ext);
+    if (!(oid instanceof ObjectIdentifier) || oid.valueBlock.toString() !== SAN_OID) continue;
+    const value = rest.at(-1);
+    if (!(value instanceof OctetString)) continue;
+    for (const name of blocks(fromBER(value.valueBlock.valueHexView).result)) {
+      if (name.idBlock.tagClass !== 3) continue;
+      const text = Buffer.from(
+        (name as unknown as { valueBlock: { valueHexView: Uint8Array } }).valueBlock.valueHexView,
+      ).toString("latin1");
+      if (name.idBlock.tagNumber === 1) out.email.push(text);
+      else if (name.idBlock.tagNumber === 2) out.dns.push(text);
+      else if (name.idBlock.tagNumber === 6) out.uri.push(text);
+    }
+  }
+  return out;
 }
 
 const identities = new WeakMap<TLSSocket, CertificateIdentity | null>();

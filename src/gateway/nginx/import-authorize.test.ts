@@ -90,12 +90,19 @@ test("printNativeConfig() writes authorize and rejectInHandshake so the YAML rea
   assert.ok(config);
   const yaml = printNativeConfig(config);
   assert.match(yaml, /rejectInHandshake: true/);
-  assert.match(yaml, /authorize:\n\s+allow:\n\s+- san:\n\s+uri: spiffe:\/\/example\.org\/ns\/\*\/sa\/web\n\s+ou: payments\n\s+deny:\n\s+- san:\n\s+email: "\*@evil\.example"/);
+  assert.match(
+    yaml,
+    /authorize:\n\s+allow:\n\s+- san:\n\s+uri: spiffe:\/\/example\.org\/ns\/\*\/sa\/web\n\s+ou: payments\n\s+deny:\n\s+- san:\n\s+email: "\*@evil\.example"/,
+  );
   const back = parseNativeConfig(yaml, { file: "/etc/gw/gw.yaml" });
   assert.deepEqual(back.diagnostics, []);
   const strip = (c: typeof config) =>
     c.servers[0]?.locations[0]?.authorize &&
-    JSON.parse(JSON.stringify(c.servers[0].locations[0].authorize, (k, v) => (k === "location" ? undefined : v)));
+    JSON.parse(
+      JSON.stringify(c.servers[0].locations[0].authorize, (k, v) =>
+        k === "location" ? undefined : v,
+      ),
+    );
   assert.ok(back.config);
   assert.deepEqual(strip(back.config), strip(config));
   assert.equal(back.config.servers[0]?.tls.rejectInHandshake, true);

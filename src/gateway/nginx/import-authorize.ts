@@ -12,8 +12,9 @@
  * Source: mtlskit; nginx 1.22 `ngx_http_access_module` for the inheritance model.
  * @module
  */
-import type { AuthorizeConfig, AuthorizeRule } from "../config.ts";
+
 import { checkPattern, type RuleKey } from "../authorize.ts";
+import type { AuthorizeConfig, AuthorizeRule } from "../config.ts";
 import { one } from "./check.ts";
 import type { Directive } from "./parser.ts";
 import type { ValueContext } from "./values.ts";
@@ -58,8 +59,7 @@ function parseRule(cx: ValueContext, d: Directive): AuthorizeRule | undefined {
       ok = false;
       continue;
     }
-    const taken =
-      key === "dns" || key === "uri" || key === "email" ? rule.san?.[key] : rule[key];
+    const taken = key === "dns" || key === "uri" || key === "email" ? rule.san?.[key] : rule[key];
     if (taken !== undefined) {
       cx.report(
         "error",
@@ -70,7 +70,8 @@ function parseRule(cx: ValueContext, d: Directive): AuthorizeRule | undefined {
       ok = false;
       continue;
     }
-    if (key === "dns" || key === "uri" || key === "email") rule.san = { ...rule.san, [key]: pattern };
+    if (key === "dns" || key === "uri" || key === "email")
+      rule.san = { ...rule.san, [key]: pattern };
     else rule[key] = pattern;
   }
   return ok ? { ...rule, location: d.location } : undefined;

@@ -39,6 +39,7 @@ import {
 import type { Diagnostic } from "../diagnostic.ts";
 import { checkDirective, collect, listSupportedOnce, one } from "./check.ts";
 import { DIRECTIVES } from "./directives.ts";
+import { authorizeRules, rejectInHandshake } from "./import-authorize.ts";
 import {
   flag,
   identityPreset,
@@ -50,7 +51,6 @@ import {
   proxyTuning,
   upstreamTls,
 } from "./import-location.ts";
-import { authorizeRules, rejectInHandshake } from "./import-authorize.ts";
 import { type LogEscape, parseLogFormat, resolveAccessLog } from "./import-log.ts";
 import { importUpstream } from "./import-upstream.ts";
 import type { Token } from "./lexer.ts";
