@@ -71,7 +71,7 @@ test("matchPattern() compares DN attributes whole and case-insensitively, finger
   assert.equal(matchPattern("cn", "Web-1", "web-1"), true);
   assert.equal(matchPattern("cn", "web", "web-1"), false);
   assert.equal(matchPattern("cn", "*", "web-1"), false, "no wildcards in DN attributes");
-  const colons = "AB:".repeat(31) + "AB";
+  const colons = `${"AB:".repeat(31)}AB`;
   assert.equal(matchPattern("fingerprint", colons, "ab".repeat(32)), true);
 });
 
