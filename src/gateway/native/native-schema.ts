@@ -82,6 +82,7 @@ const ROUTE: Schema = {
 export const NATIVE_SCHEMA: Schema = {
   kind: "object",
   fields: {
+    shutdown: opt({ kind: "object", fields: { drainTimeout: req({ kind: "duration" }) } }),
     upstreams: opt({
       kind: "map",
       values: {
@@ -167,6 +168,7 @@ export interface RawListener {
   routes: RawRoute[];
 }
 export interface RawConfig {
+  shutdown?: { drainTimeout: number };
   upstreams?: Record<string, { servers: string[] }>;
   listeners: RawListener[];
 }
