@@ -243,6 +243,14 @@ export function parseNativeConfig(text: string, options: { readonly file: string
         protocols,
         ciphers: t.ciphers ?? DEFAULT_CIPHERS,
         preferServerCiphers: t.preferServerCiphers ?? false,
+        ...(t.extraCertificates && t.extraCertificates.length > 0
+          ? {
+              extraCertificates: t.extraCertificates.map((x, xi) => ({
+                certificate: ref(x.certificate, `${p}.tls.extraCertificates[${xi}].certificate`),
+                certificateKey: ref(x.key, `${p}.tls.extraCertificates[${xi}].key`),
+              })),
+            }
+          : {}),
       },
       locations,
       ...(l.errorLog

@@ -38,6 +38,13 @@ const TLS: Schema = {
     sessionCache: opt({ kind: "enum", values: ["off", "none", "builtin"] }),
     sessionCacheSize: opt({ kind: "integer", min: 1 }),
     sessionTimeout: opt({ kind: "duration" }),
+    extraCertificates: opt({
+      kind: "array",
+      items: {
+        kind: "object",
+        fields: { certificate: req(str("a file path")), key: req(str("a file path")) },
+      },
+    }),
   },
 };
 
@@ -139,6 +146,7 @@ export interface RawTls {
   sessionCache?: "off" | "none" | "builtin";
   sessionCacheSize?: number;
   sessionTimeout?: number;
+  extraCertificates?: { certificate: string; key: string }[];
 }
 export interface RawRoute {
   path: string;

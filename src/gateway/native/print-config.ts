@@ -84,6 +84,14 @@ function listener(s: ServerConfig): Record<string, unknown> {
       sessionCache: cache.kind === "shared" ? "builtin" : cache.kind,
       ...(cache.kind === "builtin" ? { sessionCacheSize: cache.sessions } : {}),
       sessionTimeout: `${t.sessionTimeoutSeconds}s`,
+      ...(t.extraCertificates && t.extraCertificates.length > 0
+        ? {
+            extraCertificates: t.extraCertificates.map((x) => ({
+              certificate: x.certificate.path,
+              key: x.certificateKey.path,
+            })),
+          }
+        : {}),
     },
     ...(s.errorLog ? { errorLog: { file: s.errorLog.file, level: s.errorLog.level } } : {}),
     ...(s.accessLog

@@ -40,6 +40,7 @@ import {
 import type { Diagnostic } from "../diagnostic.ts";
 import { checkDirective, collect, listSupportedOnce, one } from "./check.ts";
 import { DIRECTIVES } from "./directives.ts";
+import { pairCertificates } from "./import-certificates.ts";
 import {
   flag,
   identityPreset,
@@ -272,8 +273,14 @@ function importServer(cx: ValueContext, server: Directive): ServerConfig | undef
     const d = one(byName, name);
     return d?.args[0] ? cx.path(d.args[0]) : undefined;
   };
-  const certificate = fileOf("ssl_certificate");
-  const certificateKey = fileOf("ssl_certificate_key");
+  const pairs = pairCertificates(
+    cx,
+    byName.get("ssl_certificate") ?? [],
+    byName.get("ssl_certificate_key") ?? [],
+    { whole },
+  );
+  const certificate = pairs.first?.certificate;
+  const certificateKey = pairs.first?.certificateKey;
   const clientCertificate = fileOf("ssl_client_certificate");
   if (whole && !certificate && !written.has("ssl_certificate")) {
     cx.report(
@@ -398,6 +405,7 @@ function importServer(cx: ValueContext, server: Directive): ServerConfig | undef
       protocols,
       ciphers,
       preferServerCiphers: preferD ? flag(cx, preferD, false) : false,
+      ...(pairs.extra.length > 0 ? { extraCertificates: pairs.extra } : {}),
     },
     locations,
     ...(errorLog ? { errorLog } : {}),
