@@ -255,6 +255,14 @@ export function parseNativeConfig(text: string, options: { readonly file: string
         protocols,
         ciphers: t.ciphers ?? DEFAULT_CIPHERS,
         preferServerCiphers: t.preferServerCiphers ?? false,
+        ...(t.extraCertificates && t.extraCertificates.length > 0
+          ? {
+              extraCertificates: t.extraCertificates.map((x, xi) => ({
+                certificate: ref(x.certificate, `${p}.tls.extraCertificates[${xi}].certificate`),
+                certificateKey: ref(x.key, `${p}.tls.extraCertificates[${xi}].key`),
+              })),
+            }
+          : {}),
         ...(t.rejectInHandshake ? { rejectInHandshake: true } : {}),
       },
       locations,
@@ -287,7 +295,21 @@ export function parseNativeConfig(text: string, options: { readonly file: string
   });
   if (diagnostics.length > 0) return { diagnostics };
   return {
-    config: { source: file, servers, ...(upstreams.length > 0 ? { upstreams } : {}) },
+    config: {
+      source: file,
+      servers,
+      ...(upstreams.length > 0 ? { upstreams } : {}),
+      ...(raw.shutdown
+        ? {
+            shutdown: {
+              drainTimeoutMs: raw.shutdown.drainTimeout,
+              ...(where("shutdown.drainTimeout")
+                ? { location: where("shutdown.drainTimeout") as SourceLocation }
+                : {}),
+            },
+          }
+        : {}),
+    },
     diagnostics,
   };
 }

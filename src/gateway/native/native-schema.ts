@@ -38,6 +38,13 @@ const TLS: Schema = {
     sessionCache: opt({ kind: "enum", values: ["off", "none", "builtin"] }),
     sessionCacheSize: opt({ kind: "integer", min: 1 }),
     sessionTimeout: opt({ kind: "duration" }),
+    extraCertificates: opt({
+      kind: "array",
+      items: {
+        kind: "object",
+        fields: { certificate: req(str("a file path")), key: req(str("a file path")) },
+      },
+    }),
     rejectInHandshake: opt({ kind: "boolean" }),
   },
 };
@@ -109,6 +116,7 @@ const ROUTE: Schema = {
 export const NATIVE_SCHEMA: Schema = {
   kind: "object",
   fields: {
+    shutdown: opt({ kind: "object", fields: { drainTimeout: req({ kind: "duration" }) } }),
     upstreams: opt({
       kind: "map",
       values: {
@@ -165,6 +173,7 @@ export interface RawTls {
   sessionCache?: "off" | "none" | "builtin";
   sessionCacheSize?: number;
   sessionTimeout?: number;
+  extraCertificates?: { certificate: string; key: string }[];
   rejectInHandshake?: boolean;
 }
 export interface RawRule {
@@ -203,6 +212,7 @@ export interface RawListener {
   routes: RawRoute[];
 }
 export interface RawConfig {
+  shutdown?: { drainTimeout: number };
   upstreams?: Record<string, { servers: string[] }>;
   listeners: RawListener[];
 }

@@ -14,6 +14,11 @@ function rule(r: AuthorizeRule): Record<string, unknown> {
   return rest;
 }
 
+/** A duration in nginx syntax: whole seconds as `30s`, else `1500ms`. */
+function msText(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
+}
+
 function listenText(l: ServerConfig["listen"][number]): string {
   return `${l.ipv6 ? `[${l.host}]` : l.host}:${l.port}`;
 }
@@ -93,6 +98,14 @@ function listener(s: ServerConfig): Record<string, unknown> {
       sessionCache: cache.kind === "shared" ? "builtin" : cache.kind,
       ...(cache.kind === "builtin" ? { sessionCacheSize: cache.sessions } : {}),
       sessionTimeout: `${t.sessionTimeoutSeconds}s`,
+      ...(t.extraCertificates && t.extraCertificates.length > 0
+        ? {
+            extraCertificates: t.extraCertificates.map((x) => ({
+              certificate: x.certificate.path,
+              key: x.certificateKey.path,
+            })),
+          }
+        : {}),
       ...(t.rejectInHandshake ? { rejectInHandshake: true } : {}),
     },
     ...(s.errorLog ? { errorLog: { file: s.errorLog.file, level: s.errorLog.level } } : {}),
@@ -130,6 +143,9 @@ function listener(s: ServerConfig): Record<string, unknown> {
  */
 export function printNativeConfig(config: GatewayConfig): string {
   const doc = {
+    ...(config.shutdown
+      ? { shutdown: { drainTimeout: msText(config.shutdown.drainTimeoutMs) } }
+      : {}),
     ...(config.upstreams && config.upstreams.length > 0
       ? {
           upstreams: Object.fromEntries(
