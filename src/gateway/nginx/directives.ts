@@ -33,6 +33,7 @@ const SPECS: readonly DirectiveSpec[] = [
   { name: "user", contexts: ["main"], args: [1, 2] },
   { name: "worker_processes", contexts: ["main"], args: [1, 1] },
   { name: "pid", contexts: ["main"], args: [1, 1] },
+  { name: "worker_shutdown_timeout", contexts: ["main"], args: [1, 1] },
   { name: "upstream", contexts: MH, args: [1, 1], block: true, multiple: true },
   { name: "server", contexts: MH, args: [0, 0], block: true, multiple: true },
   { name: "log_format", contexts: MH, args: [2, Infinity], multiple: true },
@@ -40,8 +41,8 @@ const SPECS: readonly DirectiveSpec[] = [
   { name: "listen", contexts: S, args: [1, Infinity], multiple: true },
   { name: "server_name", contexts: S, args: [1, Infinity], multiple: true },
   { name: "ssl", contexts: S, args: [1, 1] },
-  { name: "ssl_certificate", contexts: S, args: [1, 1], path: true },
-  { name: "ssl_certificate_key", contexts: S, args: [1, 1], path: true },
+  { name: "ssl_certificate", contexts: S, args: [1, 1], path: true, multiple: true },
+  { name: "ssl_certificate_key", contexts: S, args: [1, 1], path: true, multiple: true },
   { name: "ssl_client_certificate", contexts: S, args: [1, 1], path: true },
   { name: "ssl_verify_client", contexts: S, args: [1, 1] },
   { name: "ssl_verify_depth", contexts: S, args: [1, 1] },
@@ -70,6 +71,9 @@ const SPECS: readonly DirectiveSpec[] = [
   { name: "client_max_body_size", contexts: SL, args: [1, 1] },
   { name: "return", contexts: SL, args: [1, 2] },
   { name: "mtls_identity_headers", contexts: SL, args: [1, 1] },
+  { name: "mtls_allow", contexts: SL, args: [1, Infinity], multiple: true },
+  { name: "mtls_deny", contexts: SL, args: [1, Infinity], multiple: true },
+  { name: "mtls_reject_in_handshake", contexts: S, args: [1, 1] },
 ];
 
 /** The supported directives by name. */
