@@ -49,6 +49,7 @@ export const TCP_SCHEMA: Schema = {
     },
     proxyProtocol: opt({ kind: "enum", values: ["off", "v1", "v2"] }),
     proxyProtocolCrc32c: opt({ kind: "boolean" }),
+    halfClose: opt({ kind: "boolean" }),
     upstreamTls: opt({
       kind: "object",
       fields: {
@@ -73,6 +74,7 @@ export interface RawTcp {
   upstream: string;
   proxyProtocol?: "off" | "v1" | "v2";
   proxyProtocolCrc32c?: boolean;
+  halfClose?: boolean;
   upstreamTls?: {
     certificate?: string;
     key?: string;
@@ -157,6 +159,7 @@ export function streamServerOf(
     ...(tcp.proxyProtocolCrc32c ? { proxyProtocolCrc32c: true } : {}),
     connectTimeoutMs: tcp.timeouts?.connect ?? DEFAULT_STREAM_CONNECT_TIMEOUT_MS,
     idleTimeoutMs: tcp.timeouts?.idle ?? DEFAULT_STREAM_IDLE_TIMEOUT_MS,
+    halfClose: tcp.halfClose ?? true,
     ...(server.errorLog ? { errorLog: server.errorLog } : {}),
     ...(location ? { location } : {}),
   };

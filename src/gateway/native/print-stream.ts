@@ -38,6 +38,7 @@ export function streamListener(
       upstream: `${up.protocol}://${host}:${up.port}`,
       ...(s.proxyProtocol !== "off" ? { proxyProtocol: s.proxyProtocol } : {}),
       ...(s.proxyProtocolCrc32c ? { proxyProtocolCrc32c: true } : {}),
+      ...(s.halfClose === false ? { halfClose: false } : {}),
       ...(up.protocol === "tls"
         ? {
             upstreamTls: {

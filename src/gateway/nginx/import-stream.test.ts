@@ -86,6 +86,7 @@ test("importNginx() keeps nginx's stream defaults: plain TCP, no PROXY header, 6
   assert.equal(s?.connectTimeoutMs, 60_000);
   assert.equal(s?.idleTimeoutMs, 600_000);
   assert.equal(s?.upstreamTls.verify, false);
+  assert.equal(s?.halfClose, false);
 });
 
 test("importNginx() reads mtls_proxy_protocol v2 crc32c", () => {
@@ -155,6 +156,7 @@ test("--print-config turns a stream server into a mode: tcp listener that reads 
   assert.equal(b.upstreamTls.trustedCertificate?.path, a.upstreamTls.trustedCertificate?.path);
   assert.equal(b.connectTimeoutMs, a.connectTimeoutMs);
   assert.equal(b.idleTimeoutMs, a.idleTimeoutMs);
+  assert.equal(b.halfClose, false);
   assert.equal(b.tls.verifyClient, a.tls.verifyClient);
   assert.equal(b.tls.clientCertificate?.path, a.tls.clientCertificate?.path);
 });

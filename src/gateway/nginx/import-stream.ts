@@ -8,7 +8,7 @@
  * `mtls_proxy_protocol v1|v2|off [crc32c];` selects the version (v2 with the TLS TLVs).
  *
  * nginx 1.22 stream semantics kept: `proxy_ssl_verify off` and no SNI by default;
- * `proxy_connect_timeout 60s`, `proxy_timeout 10m`; `ssl_verify_client on` checks the
+ * `proxy_connect_timeout 60s`, `proxy_timeout 10m`, `proxy_half_close off`; `ssl_verify_client on` checks the
  * certificate after the handshake and closes the connection before anything is relayed.
  *
  * Source: nginx docs `ngx_stream_core_module`, `ngx_stream_ssl_module`,
@@ -150,6 +150,7 @@ function importStreamServer(
   const connectTimeoutMs =
     time(cx, one(byName, "proxy_connect_timeout")) ?? DEFAULT_STREAM_CONNECT_TIMEOUT_MS;
   const idleTimeoutMs = time(cx, one(byName, "proxy_timeout")) ?? DEFAULT_STREAM_IDLE_TIMEOUT_MS;
+  const halfD = one(byName, "proxy_half_close");
   if (!base || !target) return undefined;
   return {
     listen: base.listen,
@@ -160,6 +161,8 @@ function importStreamServer(
     ...(pp.crc32c ? { proxyProtocolCrc32c: true } : {}),
     connectTimeoutMs,
     idleTimeoutMs,
+    // nginx 1.21.4+: proxy_half_close off by default.
+    halfClose: halfD ? flag(cx, halfD, false) : false,
     ...(base.errorLog ? { errorLog: base.errorLog } : {}),
     location: server.location,
   };

@@ -38,6 +38,7 @@ const SPECS: readonly StreamDirectiveSpec[] = [
   { name: "proxy_protocol", contexts: SS, args: [1, 1] },
   { name: "proxy_connect_timeout", contexts: SS, args: [1, 1] },
   { name: "proxy_timeout", contexts: SS, args: [1, 1] },
+  { name: "proxy_half_close", contexts: SS, args: [1, 1] },
   { name: "mtls_proxy_protocol", contexts: SS, args: [1, 2] },
 ];
 
