@@ -35,6 +35,7 @@ import {
 } from "../config.ts";
 import type { Diagnostic } from "../diagnostic.ts";
 import { compileTemplate } from "../variables.ts";
+import { nativeOcsp } from "./native-ocsp.ts";
 import { NATIVE_SCHEMA, type RawConfig, URL_RE } from "./native-schema.ts";
 import { validate } from "./schema.ts";
 
@@ -151,6 +152,14 @@ export function parseNativeConfig(text: string, options: { readonly file: string
         "name the CA that issues client certificates",
       );
     }
+    const ocsp = nativeOcsp(t.ocsp, where(`${p}.tls.ocsp`));
+    if (ocsp && verifyClient === "optional_no_ca") {
+      error(
+        `${p}.tls.ocsp`,
+        'is incompatible with clientAuth "optional_no_ca" (as nginx\'s ssl_ocsp)',
+        'use clientAuth "optional", or drop ocsp',
+      );
+    }
     const protocols = [...(t.protocols ?? ["TLSv1.2", "TLSv1.3"])].sort();
     const locations = l.routes.map((r, ri): LocationConfig => {
       const rp = `${p}.routes[${ri}]`;
@@ -233,6 +242,7 @@ export function parseNativeConfig(text: string, options: { readonly file: string
         ...(t.clientCa ? { clientCertificate: ref(t.clientCa, `${p}.tls.clientCa`) } : {}),
         ...(t.trustedCa ? { trustedCertificate: ref(t.trustedCa, `${p}.tls.trustedCa`) } : {}),
         ...(t.crl ? { crl: ref(t.crl, `${p}.tls.crl`) } : {}),
+        ...(ocsp ? { ocsp } : {}),
         verifyClient,
         verifyDepth: t.verifyDepth ?? 1,
         sessionCache:

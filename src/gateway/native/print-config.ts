@@ -7,6 +7,7 @@
  */
 import { stringify } from "yaml";
 import type { GatewayConfig, LocationConfig, ServerConfig } from "../config.ts";
+import { printOcsp } from "./native-ocsp.ts";
 
 function listenText(l: ServerConfig["listen"][number]): string {
   return `${l.ipv6 ? `[${l.host}]` : l.host}:${l.port}`;
@@ -71,6 +72,7 @@ function listener(s: ServerConfig): Record<string, unknown> {
       ...(t.clientCertificate ? { clientCa: t.clientCertificate.path } : {}),
       ...(t.trustedCertificate ? { trustedCa: t.trustedCertificate.path } : {}),
       ...(t.crl ? { crl: t.crl.path } : {}),
+      ...(t.ocsp ? { ocsp: printOcsp(t.ocsp) } : {}),
       ...(t.verifyDepth !== undefined && t.verifyDepth !== 1 ? { verifyDepth: t.verifyDepth } : {}),
       // Native mode allows TLS 1.2 and 1.3 only.
       protocols: t.protocols.filter((p) => p === "TLSv1.2" || p === "TLSv1.3"),

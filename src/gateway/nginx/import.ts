@@ -51,6 +51,7 @@ import {
   upstreamTls,
 } from "./import-location.ts";
 import { type LogEscape, parseLogFormat, resolveAccessLog } from "./import-log.ts";
+import { importOcsp } from "./import-ocsp.ts";
 import { importUpstream } from "./import-upstream.ts";
 import type { Token } from "./lexer.ts";
 import type { Directive, ParseResult } from "./parser.ts";
@@ -288,6 +289,10 @@ function importServer(cx: ValueContext, server: Directive): ServerConfig | undef
   const verifyClient = verifyDirective ? parseVerifyClient(cx, verifyDirective) : "off";
   const trustedCertificate = fileOf("ssl_trusted_certificate");
   const crl = fileOf("ssl_crl");
+  const ocsp = importOcsp(cx, byName, {
+    mode: verifyClient,
+    ...(verifyDirective ? { directive: verifyDirective } : {}),
+  });
   const depthD = one(byName, "ssl_verify_depth");
   let verifyDepth = DEFAULT_VERIFY_DEPTH;
   const depthA = depthD?.args[0];
@@ -384,6 +389,7 @@ function importServer(cx: ValueContext, server: Directive): ServerConfig | undef
       ...(trustedCertificate ? { trustedCertificate } : {}),
       verifyDepth,
       ...(crl ? { crl } : {}),
+      ...(ocsp ? { ocsp } : {}),
       sessionCache: cacheD ? parseSessionCache(cx, cacheD) : { kind: "none" },
       sessionTimeoutSeconds: timeoutD
         ? parseSessionTimeout(cx, timeoutD)
