@@ -1,8 +1,10 @@
 import assert from "node:assert/strict";
 import { type ChildProcess, execFile, execFileSync, spawn } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type TestContext, test } from "node:test";
+import { connect as tlsConnect } from "node:tls";
+import type { Registry } from "prom-client";
 import { loadNginxGateway } from "../../src/gateway/nginx/load.ts";
 import { startGateway } from "../../src/gateway/server.ts";
 import { freePort } from "../helpers/net.ts";
@@ -330,3 +332,169 @@ test("OCSP checks match nginx 1.22: good, revoked, unknown, responder down, wron
     assert.match(logs.flat().join("\n"), line);
   }
 });
+
+/** One request on a fresh TLS connection (resuming `session` when given), `Connection: close`. */
+function tlsGet(
+  dir: string,
+  port: number,
+  client: string,
+  session?: Buffer,
+): Promise<{ status: string; verify: string | undefined; reused: boolean; session?: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const file = (f: string) => readFileSync(join(dir, f));
+    let next: Buffer | undefined;
+    const s = tlsConnect({
+      host: "127.0.0.1",
+      port,
+      servername: "localhost",
+      ca: file("ca.crt"),
+      cert: file(`${client}.crt`),
+      key: file(`${client}.key`),
+      ...(session ? { session } : {}),
+    });
+    s.on("session", (b: Buffer) => {
+      next = b;
+    });
+    let text = "";
+    s.setEncoding("utf8");
+    s.on("data", (c: string) => {
+      text += c;
+    });
+    s.once("secureConnect", () => {
+      s.write("GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+    });
+    s.once("error", reject);
+    s.once("end", () => {
+      const status = text.slice(0, text.indexOf("\r\n"));
+      const body = text.slice(text.indexOf("\r\n\r\n") + 4);
+      resolve({
+        status,
+        verify: status.includes(" 200 ")
+          ? // The body may come chunked: the JSON object is the one {...} in it.
+            (JSON.parse(/\{.*\}/s.exec(body)?.[0] ?? "{}") as Record<string, string>)["x-verify"]
+          : /<title>([^<]*)<\/title>/.exec(body)?.[1],
+        reused: s.isSessionReused(),
+        ...(next ? { session: next } : {}),
+      });
+    });
+  });
+}
+
+async function metric(gw: { metrics: { registry: Registry } }, name: string): Promise<string> {
+  const text = await gw.metrics.registry.metrics();
+  return text
+    .split("\n")
+    .filter((l) => l.startsWith(name))
+    .join("\n");
+}
+
+test("mtls_ocsp_mode soft accepts a client when the responder is down, with a warning; hard refuses it", async (t) => {
+  if (!requirePeer(t, "curl") || !requirePeer(t, "openssl")) return;
+  const dir = tempDir(t);
+  makePki(dir, "http://127.0.0.1:9");
+  const echo = await startHeadersEcho(t);
+  const down = await freePort();
+  const responder = `ssl_ocsp_responder http://127.0.0.1:${down};`;
+  const soft = await gateway(
+    t,
+    dir,
+    "soft",
+    block("127.0.0.1:0", `ssl_ocsp leaf;\n    ${responder}\n    mtls_ocsp_mode soft;`, echo),
+  );
+  const hard = await gateway(
+    t,
+    dir,
+    "hard",
+    block("127.0.0.1:0", `ssl_ocsp leaf;\n    ${responder}\n    mtls_ocsp_mode hard;`, echo),
+  );
+  assert.deepEqual(await curl(dir, "good", soft.port), {
+    status: "HTTP/1.1 200 OK",
+    verify: "SUCCESS",
+  });
+  assert.deepEqual(await curl(dir, "good", hard.port), {
+    status: "HTTP/1.1 400 Bad Request",
+    verify: "400 The SSL certificate error",
+  });
+  const warning = soft.lines.find((l) => l.includes("[warn]")) ?? "";
+  assert.match(
+    warning,
+    new RegExp(`OCSP responder http://127.0.0.1:${down} cannot be reached: ECONNREFUSED`),
+  );
+  assert.match(warning, /accepted without an OCSP answer \(mtls_ocsp_mode soft\)/);
+  assert.match(await metric(soft.gw, "mtls_gateway_ocsp_soft_failures_total"), / 1$/);
+  assert.match(await metric(hard.gw, "mtls_gateway_ocsp_checks_total"), /result="error"} 1/);
+});
+
+test("a cached OCSP answer serves the next connections without the responder", async (t) => {
+  if (!requirePeer(t, "curl") || !requirePeer(t, "openssl")) return;
+  const dir = tempDir(t);
+  makePki(dir, "http://127.0.0.1:9");
+  const echo = await startHeadersEcho(t);
+  const responder = await startResponder(t, dir, "signer");
+  const ours = await gateway(
+    t,
+    dir,
+    "cache",
+    block(
+      "127.0.0.1:0",
+      `ssl_ocsp leaf;\n    ssl_ocsp_responder ${responder.url};\n    ssl_ocsp_cache shared:OCSP:1m;`,
+      echo,
+    ),
+  );
+  assert.deepEqual(await curl(dir, "good", ours.port), {
+    status: "HTTP/1.1 200 OK",
+    verify: "SUCCESS",
+  });
+  assert.equal((await curl(dir, "revoked", ours.port)).status, "HTTP/1.1 400 Bad Request");
+  assert.equal(responder.requests(), 2);
+  await responder.stop();
+  // The responder is gone: only the cache can answer now (hard mode would refuse otherwise).
+  assert.deepEqual(await curl(dir, "good", ours.port), {
+    status: "HTTP/1.1 200 OK",
+    verify: "SUCCESS",
+  });
+  assert.equal((await curl(dir, "revoked", ours.port)).status, "HTTP/1.1 400 Bad Request");
+  assert.equal((await curl(dir, "unknown", ours.port)).status, "HTTP/1.1 400 Bad Request");
+  assert.equal(
+    await metric(ours.gw, "mtls_gateway_ocsp_cache_hits_total"),
+    "mtls_gateway_ocsp_cache_hits_total 2",
+  );
+  const checks = await metric(ours.gw, "mtls_gateway_ocsp_checks_total");
+  assert.match(checks, /result="good"} 2/);
+  assert.match(checks, /result="revoked"} 2/);
+  assert.match(checks, /result="error"} 1/);
+});
+
+for (const protocol of ["TLSv1.2", "TLSv1.3"]) {
+  test(`a resumed ${protocol} session is checked again like a full handshake`, async (t) => {
+    if (!requirePeer(t, "openssl")) return;
+    const dir = tempDir(t);
+    makePki(dir, "http://127.0.0.1:9");
+    const echo = await startHeadersEcho(t);
+    const responder = await startResponder(t, dir, "signer");
+    // No ssl_ocsp_cache (nginx's default): every connection asks the responder.
+    const ocsp = `ssl_ocsp leaf;\n    ssl_ocsp_responder ${responder.url};\n    ssl_session_cache shared:SSL:1m;`;
+    const text = block("127.0.0.1:0", ocsp, echo).replace(
+      "ssl_protocols TLSv1.2 TLSv1.3;",
+      `ssl_protocols ${protocol};`,
+    );
+    const ours = await gateway(t, dir, "resume", text);
+    const first = await tlsGet(dir, ours.port, "good");
+    assert.deepEqual(
+      [first.status, first.verify, first.reused],
+      ["HTTP/1.1 200 OK", "SUCCESS", false],
+    );
+    const second = await tlsGet(dir, ours.port, "good", first.session);
+    assert.deepEqual(
+      [second.status, second.verify, second.reused],
+      ["HTTP/1.1 200 OK", "SUCCESS", true],
+    );
+    assert.equal(responder.requests(), 2);
+    await responder.stop();
+    const third = await tlsGet(dir, ours.port, "good", second.session ?? first.session);
+    assert.deepEqual(
+      [third.status, third.verify, third.reused],
+      ["HTTP/1.1 400 Bad Request", "400 The SSL certificate error", true],
+    );
+  });
+}
