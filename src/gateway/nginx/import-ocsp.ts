@@ -88,7 +88,8 @@ export function importOcsp(
   }
   if (!mode) {
     const stray = [responderD, cacheD, modeD].find((d) => d !== undefined);
-    if (stray) {
+    // An invalid ssl_ocsp value is reported already: no second message about it.
+    if (stray && value === "off") {
       cx.report(
         "warning",
         `Directive "${stray.name}" has no effect: ssl_ocsp is off`,
