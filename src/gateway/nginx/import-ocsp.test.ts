@@ -67,6 +67,9 @@ test("importNginx() reports bad OCSP values at their column and stray OCSP direc
       'error 10:20 Invalid value for "mtls_ocsp_mode": "lax", expecting "soft" or "hard"',
     ],
   );
+  assert.deepEqual(imp("    ssl_ocsp on;\n    ssl_ocsp_responder https://x;").problems, [
+    'error 8:24 Invalid value for "ssl_ocsp_responder": "https://x", expecting an http:// URL',
+  ]);
   assert.deepEqual(imp("    ssl_ocsp off;\n    ssl_ocsp_responder http://x;").problems, [
     'warning 8:5 Directive "ssl_ocsp_responder" has no effect: ssl_ocsp is off',
   ]);

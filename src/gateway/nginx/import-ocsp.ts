@@ -4,7 +4,8 @@
  * mtlskit's `mtls_ocsp_mode soft | hard` (default `hard`, which is what nginx does).
  *
  * nginx refuses `ssl_ocsp` with `ssl_verify_client optional_no_ca` (verified with 1.22:
- * `"ssl_ocsp" is incompatible with "ssl_verify_client optional_no_ca"`); so does mtlskit.
+ * `"ssl_ocsp" is incompatible with "ssl_verify_client optional_no_ca"`) and an `https://`
+ * responder (`invalid URL prefix in OCSP responder`); so does mtlskit.
  *
  * Source: nginx `ngx_http_ssl_module` docs (`ssl_ocsp`, `ssl_ocsp_responder`,
  * `ssl_ocsp_cache`), `ngx_http_ssl_merge_srv_conf` (1.22).
@@ -54,9 +55,18 @@ export function importOcsp(
   let responder: string | undefined;
   const url = responderD?.args[0];
   if (responderD && url) {
-    if (/^https?:\/\/[^/\s?#]+(\/\S*)?$/i.test(url.value)) responder = url.value;
-    else
-      bad(cx, responderD, "an http:// URL", "e.g. `ssl_ocsp_responder http://ocsp.example.test;`");
+    // nginx 1.22 refuses https here ("invalid URL prefix in OCSP responder").
+    if (/^http:\/\/[^/\s?#]+(\/\S*)?$/i.test(url.value)) responder = url.value;
+    else {
+      bad(
+        cx,
+        responderD,
+        "an http:// URL",
+        url.value.toLowerCase().startsWith("https:")
+          ? "nginx takes http:// only here (invalid URL prefix); the native YAML's tls.ocsp.responder accepts https://"
+          : "e.g. `ssl_ocsp_responder http://ocsp.example.test;`",
+      );
+    }
   }
   let cacheEntries = 0;
   let cacheName: string | undefined;
