@@ -23,7 +23,7 @@ import { type AdminServer, startAdmin } from "./admin.ts";
 import type { GatewayConfig, ListenConfig, LogLevel, ServerConfig } from "./config.ts";
 import { ConfigError } from "./diagnostic.ts";
 import { ConnectionTracker, type DrainOptions, type DrainResult } from "./drain.ts";
-import { createErrorLog } from "./error-log.ts";
+import { createErrorLog, type ErrorLogFormat } from "./error-log.ts";
 import { dispatch, listenGroups } from "./listener.ts";
 import { createGatewayMetrics, type GatewayMetrics } from "./metrics.ts";
 import { createServerBlock } from "./server-block.ts";
@@ -68,6 +68,8 @@ export interface GatewayOptions {
   readonly accessLog?: (line: string) => void;
   /** Overrides the configured error_log level. */
   readonly logLevel?: LogLevel;
+  /** error_log line format; default `"nginx"`. */
+  readonly logFormat?: ErrorLogFormat;
   /** Preloaded certificates and keys; default: read with `loadTlsMaterial`. */
   readonly material?: GatewayMaterial;
   /** Clock for log lines; default `() => new Date()`. */
@@ -117,6 +119,7 @@ export async function startGateway(
     const log = createErrorLog({
       ...(server.errorLog ? { file: server.errorLog.file, level: server.errorLog.level } : {}),
       ...(options.logLevel ? { level: options.logLevel } : {}),
+      ...(options.logFormat ? { format: options.logFormat } : {}),
       ...(options.log ? { log: options.log } : {}),
       ...(options.now ? { now: options.now } : {}),
     });
