@@ -13,6 +13,13 @@ import { loadNativeGateway } from "../gateway/native/load-native.ts";
 import { printNativeConfig } from "../gateway/native/print-config.ts";
 import { loadNginxGateway } from "../gateway/nginx/load.ts";
 import { startGateway } from "../gateway/server.ts";
+import {
+  type ClusterRun,
+  isClusterWorker,
+  parseWorkers,
+  runPrimary,
+  runWorker,
+} from "./gateway-workers.ts";
 import { applyCommonOptions } from "./run.ts";
 
 interface GatewayFlags {
@@ -23,6 +30,7 @@ interface GatewayFlags {
   readonly admin?: string;
   readonly drainTimeout?: string;
   readonly logFormat?: string;
+  readonly workers?: string;
 }
 
 /** Registers `mtls gateway`. */
@@ -36,6 +44,10 @@ export function registerGateway(program: Command): void {
     .option("--print-config", "print the native YAML equivalent and exit")
     .option("--admin <host:port>", "admin listener for /metrics, /healthz, /readyz")
     .option("--log-format <format>", 'error_log lines: "nginx" (default) or "json"')
+    .option(
+      "--workers <n|auto>",
+      "worker processes sharing the listen sockets, TLS session cache and ticket keys",
+    )
     .option(
       "--drain-timeout <seconds>",
       "graceful shutdown deadline on SIGTERM/SIGINT (default: the config's, else 30)",
@@ -68,6 +80,8 @@ async function runGateway(flags: GatewayFlags, out: Output): Promise<void> {
     );
   }
   const logFormat = parseLogFormat(flags.logFormat);
+  const workers = parseWorkers(flags.workers);
+  const worker = isClusterWorker();
   const drainFlagMs =
     flags.drainTimeout === undefined
       ? undefined
@@ -88,7 +102,7 @@ async function runGateway(flags: GatewayFlags, out: Output): Promise<void> {
         : `Cannot start the gateway: ${errors} in ${file}`;
     throw new MtlsError(e.code, message, { cause: e });
   }
-  for (const d of loaded.diagnostics) stderr(`mtls: ${formatDiagnostic(d)}\n`);
+  if (!worker) for (const d of loaded.diagnostics) stderr(`mtls: ${formatDiagnostic(d)}\n`);
   if (flags.printConfig) {
     stdout(printNativeConfig(loaded.config));
     return;
@@ -101,6 +115,20 @@ async function runGateway(flags: GatewayFlags, out: Output): Promise<void> {
   const admin = flags.admin ? parseAdmin(flags.admin) : undefined;
   const drainTimeoutMs =
     drainFlagMs ?? loaded.config.shutdown?.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS;
+  if (worker || workers !== undefined) {
+    const run: ClusterRun = {
+      workers: workers ?? 1,
+      loaded,
+      load: () => (flags.nginx ? loadNginxGateway(file) : loadNativeGateway(file)),
+      ...(admin ? { admin } : {}),
+      gatewayOptions: logFormat ? { logFormat } : {},
+      drainTimeoutMs,
+      stdout,
+      stderr,
+    };
+    await (worker ? runWorker(run) : runPrimary(run));
+    return;
+  }
   const gw = await startGateway(loaded.config, {
     material: loaded.material,
     ...(admin ? { admin } : {}),

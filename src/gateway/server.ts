@@ -27,7 +27,7 @@ import { createErrorLog, type ErrorLogFormat } from "./error-log.ts";
 import { dispatch, listenGroups } from "./listener.ts";
 import { createGatewayMetrics, type GatewayMetrics } from "./metrics.ts";
 import { createServerBlock } from "./server-block.ts";
-import { SessionStore } from "./session-store.ts";
+import { type SessionCache, SessionStore, type SessionStoreOptions } from "./session-store.ts";
 import { type GatewayMaterial, loadTlsMaterial } from "./tls-material.ts";
 import { sameClientTrust, secureOptions } from "./tls-options.ts";
 import { createUpstream, type UpstreamOptions } from "./upstream.ts";
@@ -44,8 +44,10 @@ export interface RunningGateway {
    * keep theirs), and forgets every TLS session (session IDs and ticket keys), so no
    * session made under the old trust can resume.
    * @param material freshly loaded material for the same configuration
+   * @param options `ticketKeys`: the new 48-byte ticket keys (default: random; a cluster
+   *   passes the keys every worker uses)
    */
-  reload(material: GatewayMaterial): void;
+  reload(material: GatewayMaterial, options?: { readonly ticketKeys?: Buffer }): void;
   /** The bound addresses, one per distinct `listen` address (port 0 resolved to the real port). */
   readonly addresses: readonly { readonly host: string; readonly port: number }[];
   /**
@@ -80,6 +82,16 @@ export interface GatewayOptions {
   readonly serverTokens?: string;
   /** Admin listener (`/metrics`, `/healthz`, `/readyz`); default none. */
   readonly admin?: { readonly host: string; readonly port: number };
+  /**
+   * TLS session ticket keys (48 bytes: name, HMAC and AES keys) for every listener;
+   * default: OpenSSL's random ones. A cluster gives every worker the same keys.
+   */
+  readonly ticketKeys?: Buffer;
+  /**
+   * Makes the session cache of a listener (`key` names the listener, `options` are its
+   * `ssl_session_cache` limits); default: an in-process {@link SessionStore}.
+   */
+  readonly sessionCache?: (key: string, options: SessionStoreOptions) => SessionCache;
 }
 
 /**
@@ -151,6 +163,7 @@ export async function startGateway(
   });
   const servers: Server[] = [];
   const tracker = new ConnectionTracker();
+  let ticketKeys: Buffer | undefined;
   const reloaders: (() => void)[] = [];
   let admin: AdminServer | undefined;
   const closeAll = async () => {
@@ -213,16 +226,22 @@ export async function startGateway(
         },
       );
       tracker.track(s);
-      const store = resumable ? sessionStore(main.config) : undefined;
+      if (options.ticketKeys) s.setTicketKeys(options.ticketKeys);
+      const limits = resumable ? sessionStoreOptions(main.config) : undefined;
+      const store: SessionCache | undefined = limits
+        ? (options.sessionCache?.(String(servers.length), limits) ?? new SessionStore(limits))
+        : undefined;
       if (store) {
         s.on("newSession", (id: Buffer, data: Buffer, done: () => void) => {
-          store.set(id, data);
-          done();
+          Promise.resolve(store.set(id, data)).then(done, done);
         });
         s.on(
           "resumeSession",
           (id: Buffer, done: (err: Error | null, data: Buffer | null) => void) => {
-            done(null, store.get(id) ?? null);
+            Promise.resolve(store.get(id)).then(
+              (data) => done(null, data ?? null),
+              () => done(null, null),
+            );
           },
         );
       }
@@ -238,7 +257,7 @@ export async function startGateway(
           if (i !== mainIndex) contexts[k] = createSecureContext(tlsOptions(i));
         }
         // Sessions made under the old trust must not resume: new ticket keys, empty cache.
-        s.setTicketKeys(randomBytes(48));
+        s.setTicketKeys(ticketKeys ?? randomBytes(48));
         store?.clear();
       });
       s.on("tlsClientError", (e: Error & { code?: string }, socket: TLSSocket) => {
@@ -268,8 +287,9 @@ export async function startGateway(
     addresses,
     ...(admin ? { admin: admin.address } : {}),
     metrics,
-    reload(next) {
+    reload(next, reloadOptions) {
       current = next;
+      ticketKeys = reloadOptions?.ticketKeys;
       for (const r of reloaders) r();
     },
     drain(drainOptions) {
@@ -300,7 +320,7 @@ function upstreamTargets(
   return { targets, next };
 }
 
-function sessionStore(server: ServerConfig): SessionStore | undefined {
+function sessionStoreOptions(server: ServerConfig): SessionStoreOptions | undefined {
   const c = server.tls.sessionCache;
   const timeoutMs = server.tls.sessionTimeoutSeconds * 1000;
   switch (c.kind) {
@@ -308,9 +328,9 @@ function sessionStore(server: ServerConfig): SessionStore | undefined {
     case "none":
       return undefined;
     case "builtin":
-      return new SessionStore({ maxEntries: c.sessions, timeoutMs });
+      return { maxEntries: c.sessions, timeoutMs };
     case "shared":
-      return new SessionStore({ maxBytes: c.bytes, timeoutMs });
+      return { maxBytes: c.bytes, timeoutMs };
     default: {
       const never: never = c;
       throw new TypeError(`unknown session cache ${JSON.stringify(never)}`);
