@@ -301,6 +301,15 @@ export interface GatewayConfig {
   readonly servers: readonly ServerConfig[];
   /** `upstream` blocks by name. */
   readonly upstreams?: readonly UpstreamBlockConfig[];
+  /** Graceful shutdown (`worker_shutdown_timeout`; native `shutdown:`); default: 30 s deadline. */
+  readonly shutdown?: ShutdownConfig;
+}
+
+/** Graceful shutdown settings (nginx `worker_shutdown_timeout`, main context). */
+export interface ShutdownConfig {
+  /** Deadline in ms after which connections still open are closed by force. */
+  readonly drainTimeoutMs: number;
+  readonly location?: SourceLocation;
 }
 
 /** nginx's `client_max_body_size` default: 1 MiB. */

@@ -22,6 +22,7 @@ import { createAccessLog } from "./access-log.ts";
 import { type AdminServer, startAdmin } from "./admin.ts";
 import type { GatewayConfig, ListenConfig, LogLevel, ServerConfig } from "./config.ts";
 import { ConfigError } from "./diagnostic.ts";
+import { ConnectionTracker, type DrainOptions, type DrainResult } from "./drain.ts";
 import { createErrorLog } from "./error-log.ts";
 import { dispatch, listenGroups } from "./listener.ts";
 import { createGatewayMetrics, type GatewayMetrics } from "./metrics.ts";
@@ -47,6 +48,14 @@ export interface RunningGateway {
   reload(material: GatewayMaterial): void;
   /** The bound addresses, one per distinct `listen` address (port 0 resolved to the real port). */
   readonly addresses: readonly { readonly host: string; readonly port: number }[];
+  /**
+   * Graceful shutdown (nginx `QUIT`): `/readyz` answers 503 at once, the listeners stop
+   * accepting, requests in flight finish (keep-alive connections get `Connection: close`),
+   * idle connections close; at the deadline the rest are destroyed. Call {@link close} after.
+   * @param options `timeoutMs` deadline in ms (default 30000), timer and clock
+   * @returns the counts of the drain
+   */
+  drain(options?: DrainOptions): Promise<DrainResult>;
   /** Stops listening, closes open connections and upstream pools, flushes the log. */
   close(): Promise<void>;
 }
@@ -138,6 +147,7 @@ export async function startGateway(
     });
   });
   const servers: Server[] = [];
+  const tracker = new ConnectionTracker();
   const reloaders: (() => void)[] = [];
   let admin: AdminServer | undefined;
   const closeAll = async () => {
@@ -199,6 +209,7 @@ export async function startGateway(
           dispatch(members, first, req, res, cid);
         },
       );
+      tracker.track(s);
       const store = resumable ? sessionStore(main.config) : undefined;
       if (store) {
         s.on("newSession", (id: Buffer, data: Buffer, done: () => void) => {
@@ -257,6 +268,10 @@ export async function startGateway(
     reload(next) {
       current = next;
       for (const r of reloaders) r();
+    },
+    drain(drainOptions) {
+      closing = true;
+      return tracker.drain(drainOptions);
     },
     close: closeAll,
   };

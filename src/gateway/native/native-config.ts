@@ -283,7 +283,21 @@ export function parseNativeConfig(text: string, options: { readonly file: string
   });
   if (diagnostics.length > 0) return { diagnostics };
   return {
-    config: { source: file, servers, ...(upstreams.length > 0 ? { upstreams } : {}) },
+    config: {
+      source: file,
+      servers,
+      ...(upstreams.length > 0 ? { upstreams } : {}),
+      ...(raw.shutdown
+        ? {
+            shutdown: {
+              drainTimeoutMs: raw.shutdown.drainTimeout,
+              ...(where("shutdown.drainTimeout")
+                ? { location: where("shutdown.drainTimeout") as SourceLocation }
+                : {}),
+            },
+          }
+        : {}),
+    },
     diagnostics,
   };
 }

@@ -90,6 +90,7 @@ const ROUTE: Schema = {
 export const NATIVE_SCHEMA: Schema = {
   kind: "object",
   fields: {
+    shutdown: opt({ kind: "object", fields: { drainTimeout: req({ kind: "duration" }) } }),
     upstreams: opt({
       kind: "map",
       values: {
@@ -177,6 +178,7 @@ export interface RawListener {
   routes: RawRoute[];
 }
 export interface RawConfig {
+  shutdown?: { drainTimeout: number };
   upstreams?: Record<string, { servers: string[] }>;
   listeners: RawListener[];
 }

@@ -8,6 +8,11 @@
 import { stringify } from "yaml";
 import type { GatewayConfig, LocationConfig, ServerConfig } from "../config.ts";
 
+/** A duration in nginx syntax: whole seconds as `30s`, else `1500ms`. */
+function msText(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
+}
+
 function listenText(l: ServerConfig["listen"][number]): string {
   return `${l.ipv6 ? `[${l.host}]` : l.host}:${l.port}`;
 }
@@ -124,6 +129,9 @@ function listener(s: ServerConfig): Record<string, unknown> {
  */
 export function printNativeConfig(config: GatewayConfig): string {
   const doc = {
+    ...(config.shutdown
+      ? { shutdown: { drainTimeout: msText(config.shutdown.drainTimeoutMs) } }
+      : {}),
     ...(config.upstreams && config.upstreams.length > 0
       ? {
           upstreams: Object.fromEntries(

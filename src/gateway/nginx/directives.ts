@@ -33,6 +33,7 @@ const SPECS: readonly DirectiveSpec[] = [
   { name: "user", contexts: ["main"], args: [1, 2] },
   { name: "worker_processes", contexts: ["main"], args: [1, 1] },
   { name: "pid", contexts: ["main"], args: [1, 1] },
+  { name: "worker_shutdown_timeout", contexts: ["main"], args: [1, 1] },
   { name: "upstream", contexts: MH, args: [1, 1], block: true, multiple: true },
   { name: "server", contexts: MH, args: [0, 0], block: true, multiple: true },
   { name: "log_format", contexts: MH, args: [2, Infinity], multiple: true },

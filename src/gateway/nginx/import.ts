@@ -34,6 +34,7 @@ import {
   type GatewayConfig,
   type LocationConfig,
   type ServerConfig,
+  type ShutdownConfig,
   type UpstreamBlockConfig,
 } from "../config.ts";
 import type { Diagnostic } from "../diagnostic.ts";
@@ -52,6 +53,7 @@ import {
   upstreamTls,
 } from "./import-location.ts";
 import { type LogEscape, parseLogFormat, resolveAccessLog } from "./import-log.ts";
+import { importShutdownTimeout } from "./import-process.ts";
 import { importUpstream } from "./import-upstream.ts";
 import type { Token } from "./lexer.ts";
 import type { Directive, ParseResult } from "./parser.ts";
@@ -114,6 +116,7 @@ export function importNginx(parsed: ParseResult, options: ImportOptions = {}): I
   const formats = new Map<string, { format: string; escape: LogEscape; at: Directive }>();
   let outerAccessLog: Directive | undefined;
   let httpSeen = false;
+  let shutdown: ShutdownConfig | undefined;
   const visit = (directives: readonly Directive[], context: "main" | "http") => {
     for (const d of directives) {
       if (!checkDirective(cx, d, context, [...DIRECTIVES.keys()])) continue;
@@ -136,6 +139,9 @@ export function importNginx(parsed: ParseResult, options: ImportOptions = {}): I
             undefined,
             d.nameToken,
           );
+          break;
+        case "worker_shutdown_timeout":
+          shutdown = importShutdownTimeout(cx, d) ?? shutdown;
           break;
         case "upstream": {
           const u = importUpstream(cx, d);
@@ -198,6 +204,7 @@ export function importNginx(parsed: ParseResult, options: ImportOptions = {}): I
       source: parsed.file,
       servers: withLogs.map((srv) => linkUpstreams(srv, upstreams)),
       ...(upstreams.length > 0 ? { upstreams } : {}),
+      ...(shutdown ? { shutdown } : {}),
     },
     diagnostics: printed,
   };
