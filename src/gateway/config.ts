@@ -137,6 +137,12 @@ export interface ServerTlsConfig {
   readonly sessionTicketKeys?: readonly FileRef[];
   /** `ssl_handshake_timeout` in ms; default 60000. */
   readonly handshakeTimeoutMs?: number;
+  /**
+   * Strict mode (mtlskit extension, `mtls_reject_in_handshake on`, native
+   * `rejectInHandshake: true`): a missing or bad client certificate fails the TLS
+   * handshake instead of getting nginx's 400 page. Needs `verifyClient: "on"`.
+   */
+  readonly rejectInHandshake?: boolean;
 }
 
 /** Where errors are logged and from which level on. */
@@ -256,6 +262,30 @@ export interface ProxySetHeader {
 /** Identity headers sent upstream (`mtls_identity_headers`): none, nginx-style, or Envoy's XFCC. */
 export type IdentityHeadersConfig = "off" | "nginx" | "xfcc";
 
+/**
+ * One authorization rule (`mtls_allow`/`mtls_deny`, native `authorize.allow[]`/`deny[]`):
+ * every field given must match; see `authorize.ts` for the pattern rules.
+ */
+export interface AuthorizeRule {
+  /** Subject commonName. */
+  readonly cn?: string;
+  /** Subject organizationalUnitName. */
+  readonly ou?: string;
+  /** Subject organizationName. */
+  readonly o?: string;
+  /** Subject alternative names: DNS name, URI (SPIFFE ID), email (rfc822Name). */
+  readonly san?: { readonly dns?: string; readonly uri?: string; readonly email?: string };
+  /** SHA-256 fingerprint of the certificate, hex (colons optional). */
+  readonly fingerprint?: string;
+  readonly location?: SourceLocation;
+}
+
+/** A location's authorization rules: deny wins; with allow rules one must match. */
+export interface AuthorizeConfig {
+  readonly allow: readonly AuthorizeRule[];
+  readonly deny: readonly AuthorizeRule[];
+}
+
 /** A `location` with its proxy settings. */
 export interface LocationConfig {
   readonly match: LocationMatch;
@@ -275,6 +305,8 @@ export interface LocationConfig {
   readonly proxySetHeaders?: readonly ProxySetHeader[];
   /** Default `"off"` (only `proxy_set_header`); incoming identity headers are removed anyway. */
   readonly identityHeaders?: IdentityHeadersConfig;
+  /** Client-certificate authorization (mtlskit extension); absent: `ssl_verify_client` alone decides. */
+  readonly authorize?: AuthorizeConfig;
   readonly location?: SourceLocation;
 }
 

@@ -35,6 +35,7 @@ import {
 } from "../config.ts";
 import type { Diagnostic } from "../diagnostic.ts";
 import { compileTemplate } from "../variables.ts";
+import { nativeAuthorize } from "./native-authorize.ts";
 import { NATIVE_SCHEMA, type RawConfig, URL_RE } from "./native-schema.ts";
 import { validate } from "./schema.ts";
 
@@ -151,6 +152,13 @@ export function parseNativeConfig(text: string, options: { readonly file: string
         "name the CA that issues client certificates",
       );
     }
+    if (t.rejectInHandshake && clientAuth !== "require") {
+      error(
+        `${p}.tls.rejectInHandshake`,
+        `needs clientAuth "require", got "${clientAuth}"`,
+        "strict mode refuses clients without a valid certificate, which only clientAuth: require asks for",
+      );
+    }
     const protocols = [...(t.protocols ?? ["TLSv1.2", "TLSv1.3"])].sort();
     const locations = l.routes.map((r, ri): LocationConfig => {
       const rp = `${p}.routes[${ri}]`;
@@ -169,6 +177,9 @@ export function parseNativeConfig(text: string, options: { readonly file: string
       const u = r.upstreamTls ?? {};
       if (!!u.certificate !== !!u.key)
         error(`${rp}.upstreamTls`, "certificate and key go together");
+      const authorize = r.authorize
+        ? nativeAuthorize(r.authorize, `${rp}.authorize`, { error, where })
+        : undefined;
       const proxyPass = r.upstream
         ? proxyPassOf(r.upstream, where(`${rp}.upstream`), upstreams)
         : undefined;
@@ -211,6 +222,7 @@ export function parseNativeConfig(text: string, options: { readonly file: string
             }
           : {}),
         ...(r.maxBodySize !== undefined ? { clientMaxBodySize: r.maxBodySize } : {}),
+        ...(authorize ? { authorize } : {}),
         ...(where(rp) ? { location: where(rp) as SourceLocation } : {}),
       };
     });
@@ -252,6 +264,7 @@ export function parseNativeConfig(text: string, options: { readonly file: string
               })),
             }
           : {}),
+        ...(t.rejectInHandshake ? { rejectInHandshake: true } : {}),
       },
       locations,
       ...(l.errorLog

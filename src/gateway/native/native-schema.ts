@@ -46,6 +46,26 @@ const TLS: Schema = {
         fields: { certificate: req(str("a file path")), key: req(str("a file path")) },
       },
     }),
+    rejectInHandshake: opt({ kind: "boolean" }),
+  },
+};
+
+/** One `authorize.allow[]`/`deny[]` rule: every key given must match. */
+const RULE: Schema = {
+  kind: "object",
+  fields: {
+    cn: opt(str("a commonName")),
+    ou: opt(str("an organizationalUnitName")),
+    o: opt(str("an organizationName")),
+    san: opt({
+      kind: "object",
+      fields: {
+        dns: opt(str("a DNS name pattern such as *.example.org")),
+        uri: opt(str("a URI pattern such as spiffe://example.org/ns/*/sa/web")),
+        email: opt(str("an email pattern such as *@example.org")),
+      },
+    }),
+    fingerprint: opt(str("a SHA-256 fingerprint in hex")),
   },
 };
 
@@ -79,6 +99,13 @@ const ROUTE: Schema = {
     setHeaders: opt({ kind: "map", values: str(), keyPattern: /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/ }),
     identityHeaders: opt({ kind: "enum", values: ["off", "nginx", "xfcc"] }),
     maxBodySize: opt({ kind: "size" }),
+    authorize: opt({
+      kind: "object",
+      fields: {
+        allow: opt({ kind: "array", items: RULE }),
+        deny: opt({ kind: "array", items: RULE }),
+      },
+    }),
     timeouts: opt({
       kind: "object",
       fields: { connect: opt({ kind: "duration" }), read: opt({ kind: "duration" }) },
@@ -149,6 +176,14 @@ export interface RawTls {
   sessionTimeout?: number;
   extraCertificates?: { certificate: string; key: string }[];
   passwordFile?: string;
+  rejectInHandshake?: boolean;
+}
+export interface RawRule {
+  cn?: string;
+  ou?: string;
+  o?: string;
+  san?: { dns?: string; uri?: string; email?: string };
+  fingerprint?: string;
 }
 export interface RawRoute {
   path: string;
@@ -167,6 +202,7 @@ export interface RawRoute {
   setHeaders?: Record<string, string>;
   identityHeaders?: "off" | "nginx" | "xfcc";
   maxBodySize?: number;
+  authorize?: { allow?: RawRule[]; deny?: RawRule[] };
   timeouts?: { connect?: number; read?: number };
 }
 export interface RawListener {

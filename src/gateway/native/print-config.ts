@@ -6,7 +6,13 @@
  * @module
  */
 import { stringify } from "yaml";
-import type { GatewayConfig, LocationConfig, ServerConfig } from "../config.ts";
+import type { AuthorizeRule, GatewayConfig, LocationConfig, ServerConfig } from "../config.ts";
+
+/** A rule as native YAML: the same keys, without its source location. */
+function rule(r: AuthorizeRule): Record<string, unknown> {
+  const { location: _, ...rest } = r;
+  return rest;
+}
 
 /** A duration in nginx syntax: whole seconds as `30s`, else `1500ms`. */
 function msText(ms: number): string {
@@ -52,6 +58,14 @@ function route(l: LocationConfig): Record<string, unknown> {
       ? { identityHeaders: l.identityHeaders }
       : {}),
     ...(l.clientMaxBodySize !== undefined ? { maxBodySize: String(l.clientMaxBodySize) } : {}),
+    ...(l.authorize
+      ? {
+          authorize: {
+            ...(l.authorize.allow.length > 0 ? { allow: l.authorize.allow.map(rule) } : {}),
+            ...(l.authorize.deny.length > 0 ? { deny: l.authorize.deny.map(rule) } : {}),
+          },
+        }
+      : {}),
     ...(l.proxy?.connectTimeoutMs || l.proxy?.readTimeoutMs
       ? {
           timeouts: {
@@ -93,6 +107,7 @@ function listener(s: ServerConfig): Record<string, unknown> {
             })),
           }
         : {}),
+      ...(t.rejectInHandshake ? { rejectInHandshake: true } : {}),
     },
     ...(s.errorLog ? { errorLog: { file: s.errorLog.file, level: s.errorLog.level } } : {}),
     ...(s.accessLog

@@ -72,6 +72,9 @@ const SPECS: readonly DirectiveSpec[] = [
   { name: "client_max_body_size", contexts: SL, args: [1, 1] },
   { name: "return", contexts: SL, args: [1, 2] },
   { name: "mtls_identity_headers", contexts: SL, args: [1, 1] },
+  { name: "mtls_allow", contexts: SL, args: [1, Infinity], multiple: true },
+  { name: "mtls_deny", contexts: SL, args: [1, Infinity], multiple: true },
+  { name: "mtls_reject_in_handshake", contexts: S, args: [1, 1] },
 ];
 
 /** The supported directives by name. */

@@ -40,6 +40,7 @@ import {
 import type { Diagnostic } from "../diagnostic.ts";
 import { checkDirective, collect, listSupportedOnce, one } from "./check.ts";
 import { DIRECTIVES } from "./directives.ts";
+import { authorizeRules, rejectInHandshake } from "./import-authorize.ts";
 import { pairCertificates } from "./import-certificates.ts";
 import {
   flag,
@@ -362,12 +363,15 @@ function importServer(cx: ValueContext, server: Directive): ServerConfig | undef
     }
   }
   const bodySize = maxBodySize(cx, byName, undefined);
+  const authorize = authorizeRules(cx, byName, undefined);
+  const strict = rejectInHandshake(cx, byName, verifyClient);
   const defaults: LocationDefaults = {
     upstreamTls: upstreamTls(cx, byName, undefined),
     setHeaders: proxySetHeaders(cx, byName) ?? [],
     identity: identityPreset(cx, byName) ?? "off",
     proxy: proxyTuning(cx, byName, {}),
     ...(bodySize !== undefined ? { clientMaxBodySize: bodySize } : {}),
+    ...(authorize ? { authorize } : {}),
     truncated: !whole,
   };
   const returnD = one(byName, "return");
@@ -408,6 +412,7 @@ function importServer(cx: ValueContext, server: Directive): ServerConfig | undef
       preferServerCiphers: preferD ? flag(cx, preferD, false) : false,
       ...(pairs.extra.length > 0 ? { extraCertificates: pairs.extra } : {}),
       ...(passwordFile ? { passwordFile } : {}),
+      ...(strict ? { rejectInHandshake: true } : {}),
     },
     locations,
     ...(errorLog ? { errorLog } : {}),
