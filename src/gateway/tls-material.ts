@@ -10,7 +10,7 @@ import { readFileSync } from "node:fs";
 import { ErrorCode } from "../errors.ts";
 import { describeReadError } from "../files.ts";
 import { sameKeyTypeWarnings } from "./certificate-slots.ts";
-import type { FileRef, GatewayConfig } from "./config.ts";
+import type { FileRef, GatewayConfig, LocationConfig, ServerConfig } from "./config.ts";
 import type { Diagnostic } from "./diagnostic.ts";
 import { decryptKey, isEncryptedKey, parsePasswordFile } from "./key-passphrases.ts";
 
@@ -38,6 +38,8 @@ export interface ServerMaterial {
 /** Material for the whole config, parallel to `GatewayConfig.servers`. */
 export interface GatewayMaterial {
   readonly servers: readonly ServerMaterial[];
+  /** Parallel to `GatewayConfig.streams` (one entry in `upstreams`: the upstream TLS side). */
+  readonly streams?: readonly ServerMaterial[];
 }
 
 /** Options of {@link loadTlsMaterial}. */
@@ -209,7 +211,11 @@ export function loadTlsMaterial(
     );
     return undefined;
   };
-  const servers: ServerMaterial[] = config.servers.map((s) => {
+  const serverMaterial = (
+    s: Pick<ServerConfig, "tls"> & {
+      readonly locations: readonly Pick<LocationConfig, "upstreamTls">[];
+    },
+  ): ServerMaterial => {
     const names = ["ssl_certificate", "ssl_certificate_key"] as const;
     const passwords = s.tls.passwordFile ? passwordFile(s.tls.passwordFile) : undefined;
     const { cert, key: k, leaf } = pair(s.tls.certificate, s.tls.certificateKey, names, passwords);
@@ -259,9 +265,13 @@ export function loadTlsMaterial(
       },
       upstreams,
     };
-  });
+  };
+  const servers = config.servers.map(serverMaterial);
+  const streams = config.streams?.map((st) =>
+    serverMaterial({ tls: st.tls, locations: [{ upstreamTls: st.upstreamTls }] }),
+  );
   if (diagnostics.some((d) => d.severity === "error")) return { diagnostics };
-  return { material: { servers }, diagnostics };
+  return { material: { servers, ...(streams ? { streams } : {}) }, diagnostics };
 }
 
 /** The passphrases of one server block's `ssl_password_file`. */
