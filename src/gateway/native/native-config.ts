@@ -37,6 +37,7 @@ import type { Diagnostic } from "../diagnostic.ts";
 import { compileTemplate } from "../variables.ts";
 import { nativeAuthorize } from "./native-authorize.ts";
 import { NATIVE_SCHEMA, type RawConfig, URL_RE } from "./native-schema.ts";
+import { tlsGroups } from "./native-tls-extras.ts";
 import { validate } from "./schema.ts";
 
 export interface NativeResult {
@@ -256,6 +257,7 @@ export function parseNativeConfig(text: string, options: { readonly file: string
         ciphers: t.ciphers ?? DEFAULT_CIPHERS,
         preferServerCiphers: t.preferServerCiphers ?? false,
         ...(t.passwordFile ? { passwordFile: ref(t.passwordFile, `${p}.tls.passwordFile`) } : {}),
+        ...tlsGroups(t, `${p}.tls`, error),
         ...(t.extraCertificates && t.extraCertificates.length > 0
           ? {
               extraCertificates: t.extraCertificates.map((x, xi) => ({
