@@ -7,6 +7,8 @@
  *   `ssl_verify_client` (`no certificate`, `certificate has expired`...).
  * - `mtls_gateway_requests_total{status}`, `mtls_gateway_upstream_duration_seconds`
  *   (time to the upstream's response headers), `mtls_gateway_open_connections`.
+ * - `mtls_gateway_connections_refused_total{reason}`: connections closed before TLS by the
+ *   listener's front (`fingerprint_denied`, `proxy_protocol_broken_header`...).
  * @module
  */
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
@@ -20,6 +22,8 @@ export interface GatewayMetrics {
   upstream(seconds: number, upstream: string): void;
   connectionOpened(): void;
   connectionClosed(): void;
+  /** A connection refused before TLS by the listener's front. */
+  connectionRefused(reason: string): void;
 }
 
 /**
@@ -64,6 +68,12 @@ export function createGatewayMetrics(): GatewayMetrics {
     help: "Client connections currently open",
     registers: [registry],
   });
+  const refused = new Counter({
+    name: "mtls_gateway_connections_refused_total",
+    help: "Connections closed before the TLS handshake (PROXY header, fingerprint lists), by reason",
+    labelNames: ["reason"] as const,
+    registers: [registry],
+  });
   return {
     registry,
     handshake: (result, reason = "") => handshakes.inc({ result, reason }),
@@ -72,5 +82,6 @@ export function createGatewayMetrics(): GatewayMetrics {
     upstream: (seconds, name) => upstream.observe({ upstream: name }, seconds),
     connectionOpened: () => open.inc(),
     connectionClosed: () => open.dec(),
+    connectionRefused: (reason) => refused.inc({ reason }),
   };
 }

@@ -21,9 +21,11 @@ import { ErrorCode, isErrno, MtlsError } from "../errors.ts";
 import { createAccessLog } from "./access-log.ts";
 import { type AdminServer, startAdmin } from "./admin.ts";
 import type { GatewayConfig, ListenConfig, LogLevel, ServerConfig } from "./config.ts";
+import { type Front, installFront } from "./connection-front.ts";
 import { ConfigError } from "./diagnostic.ts";
 import { createErrorLog } from "./error-log.ts";
 import { dispatch, listenGroups } from "./listener.ts";
+import { listenerFrontOptions } from "./listener-front.ts";
 import { createGatewayMetrics, type GatewayMetrics } from "./metrics.ts";
 import { createServerBlock } from "./server-block.ts";
 import { SessionStore } from "./session-store.ts";
@@ -69,6 +71,8 @@ export interface GatewayOptions {
   readonly serverTokens?: string;
   /** Admin listener (`/metrics`, `/healthz`, `/readyz`); default none. */
   readonly admin?: { readonly host: string; readonly port: number };
+  /** Time allowed for a PROXY header and ClientHello before TLS, ms; default 60000. */
+  readonly frontTimeoutMs?: number;
 }
 
 /**
@@ -138,11 +142,13 @@ export async function startGateway(
     });
   });
   const servers: Server[] = [];
+  const fronts: Front[] = [];
   const reloaders: (() => void)[] = [];
   let admin: AdminServer | undefined;
   const closeAll = async () => {
     closing = true;
     await admin?.close();
+    for (const f of fronts) f.close();
     await Promise.all(
       servers.map(
         (s) =>
@@ -237,6 +243,16 @@ export async function startGateway(
           `SSL_do_handshake() failed (SSL: ${opensslReason(e.message)}) while SSL handshaking, client: ${socket.remoteAddress ?? "-"}, server: ${l.ipv6 ? `[${l.host}]` : l.host}:${l.port}`,
         );
       });
+      fronts.push(
+        installFront(
+          s,
+          listenerFrontOptions(group, config.servers, {
+            log: main.log,
+            metrics,
+            ...(options.frontTimeoutMs ? { timeoutMs: options.frontTimeoutMs } : {}),
+          }),
+        ),
+      );
       servers.push(s);
       addresses.push(await listen(s, l));
     }

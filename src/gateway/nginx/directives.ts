@@ -70,6 +70,10 @@ const SPECS: readonly DirectiveSpec[] = [
   { name: "client_max_body_size", contexts: SL, args: [1, 1] },
   { name: "return", contexts: SL, args: [1, 2] },
   { name: "mtls_identity_headers", contexts: SL, args: [1, 1] },
+  { name: "mtls_ja3_allow", contexts: S, args: [1, Infinity], multiple: true },
+  { name: "mtls_ja3_deny", contexts: S, args: [1, Infinity], multiple: true },
+  { name: "mtls_ja4_allow", contexts: S, args: [1, Infinity], multiple: true },
+  { name: "mtls_ja4_deny", contexts: S, args: [1, Infinity], multiple: true },
 ];
 
 /** The supported directives by name. */

@@ -39,6 +39,7 @@ import {
 import type { Diagnostic } from "../diagnostic.ts";
 import { checkDirective, collect, listSupportedOnce, one } from "./check.ts";
 import { DIRECTIVES } from "./directives.ts";
+import { importFingerprints } from "./import-fingerprints.ts";
 import {
   flag,
   identityPreset,
@@ -372,6 +373,7 @@ function importServer(cx: ValueContext, server: Directive): ServerConfig | undef
       locations.push(l);
     }
   }
+  const fingerprints = importFingerprints(cx, byName);
   if (!certificate || !certificateKey) return undefined;
   return {
     listen,
@@ -395,6 +397,7 @@ function importServer(cx: ValueContext, server: Directive): ServerConfig | undef
     locations,
     ...(errorLog ? { errorLog } : {}),
     ...(ret ? { return: ret } : {}),
+    ...(fingerprints ? { fingerprints } : {}),
     location: server.location,
   };
 }
