@@ -7,6 +7,7 @@
 import type { Command } from "commander";
 import { ErrorCode, MtlsError } from "../errors.ts";
 import { ConfigError, formatDiagnostic } from "../gateway/diagnostic.ts";
+import { DEFAULT_DRAIN_TIMEOUT_MS } from "../gateway/drain.ts";
 import { loadNativeGateway } from "../gateway/native/load-native.ts";
 import { printNativeConfig } from "../gateway/native/print-config.ts";
 import { loadNginxGateway } from "../gateway/nginx/load.ts";
@@ -19,6 +20,7 @@ interface GatewayFlags {
   readonly test?: boolean;
   readonly printConfig?: boolean;
   readonly admin?: string;
+  readonly drainTimeout?: string;
 }
 
 /** Registers `mtls gateway`. */
@@ -31,6 +33,10 @@ export function registerGateway(program: Command): void {
     .option("-t, --test", "check the configuration and exit (like nginx -t)")
     .option("--print-config", "print the native YAML equivalent and exit")
     .option("--admin <host:port>", "admin listener for /metrics, /healthz, /readyz")
+    .option(
+      "--drain-timeout <seconds>",
+      "graceful shutdown deadline on SIGTERM/SIGINT (default: the config's, else 30)",
+    )
     .action(async (flags: GatewayFlags) => {
       let root: Command = cmd;
       while (root.parent) root = root.parent;
@@ -85,6 +91,10 @@ async function runGateway(flags: GatewayFlags, out: Output): Promise<void> {
     return;
   }
   const admin = flags.admin ? parseAdmin(flags.admin) : undefined;
+  const drainTimeoutMs =
+    flags.drainTimeout !== undefined
+      ? parseSeconds(flags.drainTimeout, "--drain-timeout")
+      : (loaded.config.shutdown?.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS);
   const gw = await startGateway(loaded.config, {
     material: loaded.material,
     ...(admin ? { admin } : {}),
@@ -104,20 +114,29 @@ async function runGateway(flags: GatewayFlags, out: Output): Promise<void> {
     }
   };
   // Handlers first, then the addresses: whoever waits for the addresses may signal at once.
+  // The first SIGTERM/SIGINT drains (nginx QUIT); a second one closes at once.
+  const force = new AbortController();
+  let draining = false;
+  let resolveStopped = () => {};
   const stopped = new Promise<void>((resolve) => {
-    const stop = (signal: string) => {
-      stdout(`mtls: ${signal} received, closing\n`);
-      process.off("SIGINT", onInt);
-      process.off("SIGTERM", onTerm);
-      process.off("SIGHUP", onHup);
-      resolve();
-    };
-    const onInt = () => stop("SIGINT");
-    const onTerm = () => stop("SIGTERM");
-    process.on("SIGINT", onInt);
-    process.on("SIGTERM", onTerm);
-    process.on("SIGHUP", onHup);
+    resolveStopped = resolve;
   });
+  const stop = (signal: string) => {
+    if (draining) {
+      stdout(`mtls: ${signal} received again, closing open connections now\n`);
+      force.abort();
+      return;
+    }
+    draining = true;
+    stdout(`mtls: ${signal} received, closing: draining (deadline ${drainTimeoutMs / 1000} s)\n`);
+    process.off("SIGHUP", onHup);
+    resolveStopped();
+  };
+  const onInt = () => stop("SIGINT");
+  const onTerm = () => stop("SIGTERM");
+  process.on("SIGINT", onInt);
+  process.on("SIGTERM", onTerm);
+  process.on("SIGHUP", onHup);
   for (const a of gw.addresses) {
     const host = a.host.includes(":") ? `[${a.host}]` : a.host;
     stdout(`mtls: gateway listening on https://${host}:${a.port}\n`);
@@ -127,7 +146,26 @@ async function runGateway(flags: GatewayFlags, out: Output): Promise<void> {
     stdout(`mtls: admin listening on http://${host}:${gw.admin.port}\n`);
   }
   await stopped;
+  const r = await gw.drain({ timeoutMs: drainTimeoutMs, signal: force.signal });
   await gw.close();
+  process.off("SIGINT", onInt);
+  process.off("SIGTERM", onTerm);
+  stdout(
+    `mtls: drained in ${r.elapsedMs} ms: ${r.connections} connections and ${r.inFlight} requests in flight at the start, ${r.completed} requests completed, ${r.forced} connections closed at the deadline\n`,
+  );
+}
+
+/** `--drain-timeout SECONDS`: a non-negative number of seconds, returned in ms. */
+function parseSeconds(text: string, option: string): number {
+  const n = Number(text);
+  if (text.trim() === "" || !Number.isFinite(n) || n < 0) {
+    throw new MtlsError(
+      ErrorCode.USAGE,
+      `Invalid ${option} value: "${text}", expecting a number of seconds`,
+      { hint: `e.g. ${option} 30` },
+    );
+  }
+  return Math.round(n * 1000);
 }
 
 /** `--admin HOST:PORT` (`[v6]:PORT` for IPv6; a bare port means 127.0.0.1). */

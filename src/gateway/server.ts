@@ -23,6 +23,7 @@ import { type AdminServer, startAdmin } from "./admin.ts";
 import type { GatewayConfig, ListenConfig, LogLevel, ServerConfig } from "./config.ts";
 import { type Front, installFront } from "./connection-front.ts";
 import { ConfigError } from "./diagnostic.ts";
+import { ConnectionTracker, type DrainOptions, type DrainResult } from "./drain.ts";
 import { createErrorLog } from "./error-log.ts";
 import { dispatch, listenGroups } from "./listener.ts";
 import { listenerFrontOptions } from "./listener-front.ts";
@@ -49,6 +50,14 @@ export interface RunningGateway {
   reload(material: GatewayMaterial): void;
   /** The bound addresses, one per distinct `listen` address (port 0 resolved to the real port). */
   readonly addresses: readonly { readonly host: string; readonly port: number }[];
+  /**
+   * Graceful shutdown (nginx `QUIT`): `/readyz` answers 503 at once, the listeners stop
+   * accepting, requests in flight finish (keep-alive connections get `Connection: close`),
+   * idle connections close; at the deadline the rest are destroyed. Call {@link close} after.
+   * @param options `timeoutMs` deadline in ms (default 30000), timer and clock
+   * @returns the counts of the drain
+   */
+  drain(options?: DrainOptions): Promise<DrainResult>;
   /** Stops listening, closes open connections and upstream pools, flushes the log. */
   close(): Promise<void>;
 }
@@ -71,7 +80,7 @@ export interface GatewayOptions {
   readonly serverTokens?: string;
   /** Admin listener (`/metrics`, `/healthz`, `/readyz`); default none. */
   readonly admin?: { readonly host: string; readonly port: number };
-  /** Time allowed for a PROXY header and ClientHello before TLS, ms; default 60000. */
+  /** Time allowed for a PROXY header and ClientHello before TLS, ms; default: the default block's `client_header_timeout` (60000). */
   readonly frontTimeoutMs?: number;
 }
 
@@ -143,6 +152,7 @@ export async function startGateway(
   });
   const servers: Server[] = [];
   const fronts: Front[] = [];
+  const tracker = new ConnectionTracker();
   const reloaders: (() => void)[] = [];
   let admin: AdminServer | undefined;
   const closeAll = async () => {
@@ -205,6 +215,19 @@ export async function startGateway(
           dispatch(members, first, req, res, cid);
         },
       );
+      // Before the tracker: the front delays only the TLS server's own connection listener.
+      const frontTimeoutMs = options.frontTimeoutMs ?? main.config.clientHeaderTimeoutMs;
+      fronts.push(
+        installFront(
+          s,
+          listenerFrontOptions(group, config.servers, {
+            log: main.log,
+            metrics,
+            ...(frontTimeoutMs ? { timeoutMs: frontTimeoutMs } : {}),
+          }),
+        ),
+      );
+      tracker.track(s);
       const store = resumable ? sessionStore(main.config) : undefined;
       if (store) {
         s.on("newSession", (id: Buffer, data: Buffer, done: () => void) => {
@@ -243,16 +266,6 @@ export async function startGateway(
           `SSL_do_handshake() failed (SSL: ${opensslReason(e.message)}) while SSL handshaking, client: ${socket.remoteAddress ?? "-"}, server: ${l.ipv6 ? `[${l.host}]` : l.host}:${l.port}`,
         );
       });
-      fronts.push(
-        installFront(
-          s,
-          listenerFrontOptions(group, config.servers, {
-            log: main.log,
-            metrics,
-            ...(options.frontTimeoutMs ? { timeoutMs: options.frontTimeoutMs } : {}),
-          }),
-        ),
-      );
       servers.push(s);
       addresses.push(await listen(s, l));
     }
@@ -273,6 +286,10 @@ export async function startGateway(
     reload(next) {
       current = next;
       for (const r of reloaders) r();
+    },
+    drain(drainOptions) {
+      closing = true;
+      return tracker.drain(drainOptions);
     },
     close: closeAll,
   };

@@ -9,6 +9,7 @@ import { createPrivateKey, type KeyObject, X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { ErrorCode } from "../errors.ts";
 import { describeReadError } from "../files.ts";
+import { sameKeyTypeWarnings } from "./certificate-slots.ts";
 import type { FileRef, GatewayConfig } from "./config.ts";
 import type { Diagnostic } from "./diagnostic.ts";
 
@@ -22,6 +23,8 @@ export interface PemMaterial {
   readonly ca?: Buffer;
   /** Certificate revocation lists (PEM), server side only (`ssl_crl`). */
   readonly crl?: Buffer;
+  /** Further certificate chains and their keys (PEM), server side only, in config order. */
+  readonly extra?: readonly { readonly cert: Buffer; readonly key: Buffer }[];
 }
 
 /** What one server block needs: its own material, and one entry per location. */
@@ -156,7 +159,7 @@ export function loadTlsMaterial(
     certRef: FileRef | undefined,
     keyRef: FileRef | undefined,
     names: readonly [string, string],
-  ): Pick<PemMaterial, "cert" | "key"> => {
+  ): Pick<PemMaterial, "cert" | "key"> & { leaf?: X509Certificate } => {
     const c = certRef ? certs(certRef, names[0]) : undefined;
     const k = keyRef ? key(keyRef, names[1]) : undefined;
     if (c && k && keyRef && certRef && !c.leaf.checkPrivateKey(k.key)) {
@@ -167,13 +170,27 @@ export function loadTlsMaterial(
         `point ${keyRef.setting ?? names[1]} at the key the certificate was issued for`,
       );
     }
-    return { ...(c ? { cert: c.pem } : {}), ...(k ? { key: k.pem } : {}) };
+    return {
+      ...(c ? { cert: c.pem, leaf: c.leaf } : {}),
+      ...(k ? { key: k.pem } : {}),
+    };
   };
   const servers: ServerMaterial[] = config.servers.map((s) => {
-    const { cert, key: k } = pair(s.tls.certificate, s.tls.certificateKey, [
-      "ssl_certificate",
-      "ssl_certificate_key",
-    ]);
+    const names = ["ssl_certificate", "ssl_certificate_key"] as const;
+    const { cert, key: k, leaf } = pair(s.tls.certificate, s.tls.certificateKey, names);
+    const extraPairs = (s.tls.extraCertificates ?? []).map((x) => ({
+      ref: x.certificate,
+      ...pair(x.certificate, x.certificateKey, names),
+    }));
+    const extra = extraPairs.flatMap((p) =>
+      p.cert && p.key ? [{ cert: p.cert, key: p.key }] : [],
+    );
+    diagnostics.push(
+      ...sameKeyTypeWarnings([
+        { ref: s.tls.certificate, ...(leaf ? { leaf } : {}) },
+        ...extraPairs,
+      ]),
+    );
     const clientCa = s.tls.clientCertificate
       ? certs(s.tls.clientCertificate, "ssl_client_certificate")?.pem
       : undefined;
@@ -188,7 +205,7 @@ export function loadTlsMaterial(
     const crl = s.tls.crl ? crls(s.tls.crl) : undefined;
     const upstreams = s.locations.map((l): PemMaterial => {
       const u = l.upstreamTls;
-      const p = pair(u.certificate, u.certificateKey, [
+      const { leaf: _, ...p } = pair(u.certificate, u.certificateKey, [
         "proxy_ssl_certificate",
         "proxy_ssl_certificate_key",
       ]);
@@ -203,11 +220,12 @@ export function loadTlsMaterial(
         ...(k ? { key: k } : {}),
         ...(ca ? { ca } : {}),
         ...(crl ? { crl } : {}),
+        ...(extra.length > 0 ? { extra } : {}),
       },
       upstreams,
     };
   });
-  if (diagnostics.length > 0) return { diagnostics };
+  if (diagnostics.some((d) => d.severity === "error")) return { diagnostics };
   return { material: { servers }, diagnostics };
 }
 

@@ -42,8 +42,9 @@ export function nodeCiphers(ciphers: string): string {
 export function secureOptions(server: ServerConfig, pem: PemMaterial, index: number) {
   const tls = server.tls;
   return {
-    cert: pem.cert,
-    key: pem.key,
+    // Several certificates (ssl_certificate given again): OpenSSL serves the one that fits.
+    cert: pem.extra && pem.cert ? [pem.cert, ...pem.extra.map((x) => x.cert)] : pem.cert,
+    key: pem.extra && pem.key ? [pem.key, ...pem.extra.map((x) => x.key)] : pem.key,
     ...(pem.ca ? { ca: pem.ca } : {}),
     // Node sets X509_V_FLAG_CRL_CHECK | CRL_CHECK_ALL: every certificate of the chain.
     ...(pem.crl ? { crl: pem.crl } : {}),

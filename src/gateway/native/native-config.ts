@@ -36,6 +36,7 @@ import {
 import type { Diagnostic } from "../diagnostic.ts";
 import { JA3_HASH_RE } from "../fingerprint-rules.ts";
 import { compileTemplate } from "../variables.ts";
+import { nativeAuthorize } from "./native-authorize.ts";
 import { NATIVE_SCHEMA, type RawConfig, URL_RE } from "./native-schema.ts";
 import { validate } from "./schema.ts";
 
@@ -152,6 +153,13 @@ export function parseNativeConfig(text: string, options: { readonly file: string
         "name the CA that issues client certificates",
       );
     }
+    if (t.rejectInHandshake && clientAuth !== "require") {
+      error(
+        `${p}.tls.rejectInHandshake`,
+        `needs clientAuth "require", got "${clientAuth}"`,
+        "strict mode refuses clients without a valid certificate, which only clientAuth: require asks for",
+      );
+    }
     const protocols = [...(t.protocols ?? ["TLSv1.2", "TLSv1.3"])].sort();
     const locations = l.routes.map((r, ri): LocationConfig => {
       const rp = `${p}.routes[${ri}]`;
@@ -170,6 +178,9 @@ export function parseNativeConfig(text: string, options: { readonly file: string
       const u = r.upstreamTls ?? {};
       if (!!u.certificate !== !!u.key)
         error(`${rp}.upstreamTls`, "certificate and key go together");
+      const authorize = r.authorize
+        ? nativeAuthorize(r.authorize, `${rp}.authorize`, { error, where })
+        : undefined;
       const proxyPass = r.upstream
         ? proxyPassOf(r.upstream, where(`${rp}.upstream`), upstreams)
         : undefined;
@@ -212,6 +223,7 @@ export function parseNativeConfig(text: string, options: { readonly file: string
             }
           : {}),
         ...(r.maxBodySize !== undefined ? { clientMaxBodySize: r.maxBodySize } : {}),
+        ...(authorize ? { authorize } : {}),
         ...(where(rp) ? { location: where(rp) as SourceLocation } : {}),
       };
     });
@@ -245,6 +257,15 @@ export function parseNativeConfig(text: string, options: { readonly file: string
         protocols,
         ciphers: t.ciphers ?? DEFAULT_CIPHERS,
         preferServerCiphers: t.preferServerCiphers ?? false,
+        ...(t.extraCertificates && t.extraCertificates.length > 0
+          ? {
+              extraCertificates: t.extraCertificates.map((x, xi) => ({
+                certificate: ref(x.certificate, `${p}.tls.extraCertificates[${xi}].certificate`),
+                certificateKey: ref(x.key, `${p}.tls.extraCertificates[${xi}].key`),
+              })),
+            }
+          : {}),
+        ...(t.rejectInHandshake ? { rejectInHandshake: true } : {}),
       },
       locations,
       ...(l.fingerprints
@@ -289,7 +310,21 @@ export function parseNativeConfig(text: string, options: { readonly file: string
   });
   if (diagnostics.length > 0) return { diagnostics };
   return {
-    config: { source: file, servers, ...(upstreams.length > 0 ? { upstreams } : {}) },
+    config: {
+      source: file,
+      servers,
+      ...(upstreams.length > 0 ? { upstreams } : {}),
+      ...(raw.shutdown
+        ? {
+            shutdown: {
+              drainTimeoutMs: raw.shutdown.drainTimeout,
+              ...(where("shutdown.drainTimeout")
+                ? { location: where("shutdown.drainTimeout") as SourceLocation }
+                : {}),
+            },
+          }
+        : {}),
+    },
     diagnostics,
   };
 }

@@ -45,6 +45,33 @@ const TLS: Schema = {
     sessionCache: opt({ kind: "enum", values: ["off", "none", "builtin"] }),
     sessionCacheSize: opt({ kind: "integer", min: 1 }),
     sessionTimeout: opt({ kind: "duration" }),
+    extraCertificates: opt({
+      kind: "array",
+      items: {
+        kind: "object",
+        fields: { certificate: req(str("a file path")), key: req(str("a file path")) },
+      },
+    }),
+    rejectInHandshake: opt({ kind: "boolean" }),
+  },
+};
+
+/** One `authorize.allow[]`/`deny[]` rule: every key given must match. */
+const RULE: Schema = {
+  kind: "object",
+  fields: {
+    cn: opt(str("a commonName")),
+    ou: opt(str("an organizationalUnitName")),
+    o: opt(str("an organizationName")),
+    san: opt({
+      kind: "object",
+      fields: {
+        dns: opt(str("a DNS name pattern such as *.example.org")),
+        uri: opt(str("a URI pattern such as spiffe://example.org/ns/*/sa/web")),
+        email: opt(str("an email pattern such as *@example.org")),
+      },
+    }),
+    fingerprint: opt(str("a SHA-256 fingerprint in hex")),
   },
 };
 
@@ -78,6 +105,13 @@ const ROUTE: Schema = {
     setHeaders: opt({ kind: "map", values: str(), keyPattern: /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/ }),
     identityHeaders: opt({ kind: "enum", values: ["off", "nginx", "xfcc"] }),
     maxBodySize: opt({ kind: "size" }),
+    authorize: opt({
+      kind: "object",
+      fields: {
+        allow: opt({ kind: "array", items: RULE }),
+        deny: opt({ kind: "array", items: RULE }),
+      },
+    }),
     timeouts: opt({
       kind: "object",
       fields: { connect: opt({ kind: "duration" }), read: opt({ kind: "duration" }) },
@@ -89,6 +123,7 @@ const ROUTE: Schema = {
 export const NATIVE_SCHEMA: Schema = {
   kind: "object",
   fields: {
+    shutdown: opt({ kind: "object", fields: { drainTimeout: req({ kind: "duration" }) } }),
     upstreams: opt({
       kind: "map",
       values: {
@@ -153,6 +188,15 @@ export interface RawTls {
   sessionCache?: "off" | "none" | "builtin";
   sessionCacheSize?: number;
   sessionTimeout?: number;
+  extraCertificates?: { certificate: string; key: string }[];
+  rejectInHandshake?: boolean;
+}
+export interface RawRule {
+  cn?: string;
+  ou?: string;
+  o?: string;
+  san?: { dns?: string; uri?: string; email?: string };
+  fingerprint?: string;
 }
 export interface RawRoute {
   path: string;
@@ -171,6 +215,7 @@ export interface RawRoute {
   setHeaders?: Record<string, string>;
   identityHeaders?: "off" | "nginx" | "xfcc";
   maxBodySize?: number;
+  authorize?: { allow?: RawRule[]; deny?: RawRule[] };
   timeouts?: { connect?: number; read?: number };
 }
 export interface RawListener {
@@ -184,6 +229,7 @@ export interface RawListener {
   routes: RawRoute[];
 }
 export interface RawConfig {
+  shutdown?: { drainTimeout: number };
   upstreams?: Record<string, { servers: string[] }>;
   listeners: RawListener[];
 }

@@ -6,7 +6,18 @@
  * @module
  */
 import { stringify } from "yaml";
-import type { GatewayConfig, LocationConfig, ServerConfig } from "../config.ts";
+import type { AuthorizeRule, GatewayConfig, LocationConfig, ServerConfig } from "../config.ts";
+
+/** A rule as native YAML: the same keys, without its source location. */
+function rule(r: AuthorizeRule): Record<string, unknown> {
+  const { location: _, ...rest } = r;
+  return rest;
+}
+
+/** A duration in nginx syntax: whole seconds as `30s`, else `1500ms`. */
+function msText(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
+}
 
 function listenText(l: ServerConfig["listen"][number]): string {
   return `${l.ipv6 ? `[${l.host}]` : l.host}:${l.port}`;
@@ -47,6 +58,14 @@ function route(l: LocationConfig): Record<string, unknown> {
       ? { identityHeaders: l.identityHeaders }
       : {}),
     ...(l.clientMaxBodySize !== undefined ? { maxBodySize: String(l.clientMaxBodySize) } : {}),
+    ...(l.authorize
+      ? {
+          authorize: {
+            ...(l.authorize.allow.length > 0 ? { allow: l.authorize.allow.map(rule) } : {}),
+            ...(l.authorize.deny.length > 0 ? { deny: l.authorize.deny.map(rule) } : {}),
+          },
+        }
+      : {}),
     ...(l.proxy?.connectTimeoutMs || l.proxy?.readTimeoutMs
       ? {
           timeouts: {
@@ -89,6 +108,15 @@ function listener(s: ServerConfig): Record<string, unknown> {
       sessionCache: cache.kind === "shared" ? "builtin" : cache.kind,
       ...(cache.kind === "builtin" ? { sessionCacheSize: cache.sessions } : {}),
       sessionTimeout: `${t.sessionTimeoutSeconds}s`,
+      ...(t.extraCertificates && t.extraCertificates.length > 0
+        ? {
+            extraCertificates: t.extraCertificates.map((x) => ({
+              certificate: x.certificate.path,
+              key: x.certificateKey.path,
+            })),
+          }
+        : {}),
+      ...(t.rejectInHandshake ? { rejectInHandshake: true } : {}),
     },
     ...(s.errorLog ? { errorLog: { file: s.errorLog.file, level: s.errorLog.level } } : {}),
     ...(s.accessLog
@@ -125,6 +153,9 @@ function listener(s: ServerConfig): Record<string, unknown> {
  */
 export function printNativeConfig(config: GatewayConfig): string {
   const doc = {
+    ...(config.shutdown
+      ? { shutdown: { drainTimeout: msText(config.shutdown.drainTimeoutMs) } }
+      : {}),
     ...(config.upstreams && config.upstreams.length > 0
       ? {
           upstreams: Object.fromEntries(

@@ -1,0 +1,52 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { importNginx } from "../nginx/import.ts";
+import { parseNginx } from "../nginx/parser.ts";
+import { parseNativeConfig } from "./native-config.ts";
+import { printNativeConfig } from "./print-config.ts";
+
+// The TLS directives of issue 5 survive nginx → native YAML → model unchanged.
+
+function roundTrip(directives: string, location = "") {
+  const nginx = `server {
+    listen 127.0.0.1:8443 ssl;
+    ssl_certificate /p/rsa.crt;
+    ssl_certificate_key /p/rsa.key;
+    ssl_client_certificate /p/ca.crt;
+    ssl_verify_client on;
+    ssl_protocols TLSv1.2 TLSv1.3;
+${directives}
+    location / {
+${location}
+        proxy_pass https://127.0.0.1:9000;
+    }
+}
+`;
+  const imported = importNginx(parseNginx(nginx, { file: "/p/gw.conf" }));
+  assert.deepEqual(
+    imported.diagnostics.filter((d) => d.severity === "error").map((d) => d.message),
+    [],
+  );
+  const config = imported.config;
+  assert.ok(config);
+  const yaml = printNativeConfig(config);
+  const back = parseNativeConfig(yaml, { file: "/p/gw.yaml" });
+  assert.deepEqual(back.diagnostics, [], yaml);
+  const a = config.servers[0];
+  const b = back.config?.servers[0];
+  assert.ok(a && b);
+  return { a, b, yaml };
+}
+
+const paths = (refs: readonly { readonly path: string }[] | undefined) => refs?.map((r) => r.path);
+
+test("several ssl_certificate pairs round-trip through the native YAML", () => {
+  const { a, b, yaml } = roundTrip(`    ssl_certificate /p/ec.crt;
+    ssl_certificate_key /p/ec.key;`);
+  assert.deepEqual(
+    b.tls.extraCertificates?.map((x) => [x.certificate.path, x.certificateKey.path]),
+    a.tls.extraCertificates?.map((x) => [x.certificate.path, x.certificateKey.path]),
+  );
+  assert.deepEqual(paths(b.tls.extraCertificates?.map((x) => x.certificate)), ["/p/ec.crt"]);
+  assert.match(yaml, /extraCertificates:\n\s+- certificate: \/p\/ec.crt\n\s+key: \/p\/ec.key/);
+});

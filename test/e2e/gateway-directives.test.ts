@@ -1,0 +1,114 @@
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { type TestContext, test } from "node:test";
+import { loadNginxGateway } from "../../src/gateway/nginx/load.ts";
+import { startGateway } from "../../src/gateway/server.ts";
+import { startNginx } from "../helpers/nginx.ts";
+import { requirePeer } from "../helpers/peers.ts";
+import { sClient, servedChain } from "../helpers/s-client.ts";
+import { tempDir } from "../helpers/tmp.ts";
+
+// Differential tests for the ssl_* directives of issue 5: the same server block in nginx
+// 1.22 and in the gateway, the same openssl s_client, the same answer.
+
+function openssl(dir: string, args: readonly string[]): void {
+  execFileSync("openssl", args, { cwd: dir, stdio: ["ignore", "ignore", "pipe"] });
+}
+
+/** root CA → intermediate → an RSA leaf and an ECDSA leaf, with chain files leaf + intermediate. */
+function makeDualPki(dir: string): void {
+  const ext = (name: string, text: string) => writeFileSync(join(dir, name), text);
+  ext("ca.ext", "basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n");
+  ext("leaf.ext", "basicConstraints=CA:FALSE\nsubjectAltName=DNS:localhost,IP:127.0.0.1\n");
+  openssl(
+    dir,
+    ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"]
+      .concat(["-keyout", "root.key", "-out", "root.crt", "-subj", "/CN=Dual Root", "-days", "3"])
+      .concat(["-addext", "basicConstraints=critical,CA:TRUE"]),
+  );
+  const issue = (name: string, newkey: string[], cn: string, issuer: string, extFile: string) => {
+    openssl(
+      dir,
+      ["req", "-new", "-newkey", ...newkey, "-nodes", "-keyout", `${name}.key`].concat([
+        "-subj",
+        `/CN=${cn}`,
+        "-out",
+        `${name}.csr`,
+      ]),
+    );
+    openssl(
+      dir,
+      ["x509", "-req", "-in", `${name}.csr`, "-CA", `${issuer}.crt`, "-CAkey"]
+        .concat([`${issuer}.key`, "-CAcreateserial", "-extfile", extFile, "-days", "3"])
+        .concat(["-out", `${name}.crt`]),
+    );
+  };
+  const ec = ["ec", "-pkeyopt", "ec_paramgen_curve:P-256"];
+  issue("int", ec, "Dual Intermediate", "root", "ca.ext");
+  issue("rsa", ["rsa:2048"], "rsa-leaf", "int", "leaf.ext");
+  issue("ec", ec, "ec-leaf", "int", "leaf.ext");
+  const intPem = readFileSync(join(dir, "int.crt"));
+  for (const n of ["rsa", "ec"]) {
+    writeFileSync(
+      join(dir, `${n}-chain.crt`),
+      Buffer.concat([readFileSync(join(dir, `${n}.crt`)), intPem]),
+    );
+  }
+}
+
+/** Starts nginx and the gateway on the same server block body; returns both ports. */
+async function both(
+  t: TestContext,
+  dir: string,
+  body: string,
+): Promise<{ nginx: number; gateway: number } | null> {
+  const ng = await startNginx(t, {
+    dir,
+    http: (listen) =>
+      `server {\n listen ${listen} ssl;\n${body}\n location / { return 200 "ok\\n"; }\n}\n`,
+  });
+  if (!ng) return null;
+  const file = join(dir, "gateway.conf");
+  writeFileSync(
+    file,
+    `server {\n listen 127.0.0.1:0 ssl;\n${body}\n location / { return 200 "ok\\n"; }\n}\n`,
+  );
+  const { config, material } = loadNginxGateway(file);
+  const gw = await startGateway(config, { material, log: () => {} });
+  t.after(() => gw.close());
+  return { nginx: ng.port, gateway: gw.addresses[0]?.port ?? 0 };
+}
+
+test("an RSA and an ECDSA ssl_certificate in one block: the client's algorithms pick the chain, as in nginx", async (t) => {
+  if (!requirePeer(t, "openssl")) return;
+  const dir = tempDir(t);
+  makeDualPki(dir);
+  const ports = await both(
+    t,
+    dir,
+    ` ssl_certificate rsa-chain.crt;
+ ssl_certificate ec-chain.crt;
+ ssl_certificate_key rsa.key;
+ ssl_certificate_key ec.key;
+ ssl_protocols TLSv1.2 TLSv1.3;`,
+  );
+  if (!ports) return;
+  const cases = [
+    { args: ["-tls1_3", "-sigalgs", "RSA-PSS+SHA256"], leaf: "CN = rsa-leaf" },
+    { args: ["-tls1_3", "-sigalgs", "ECDSA+SHA256"], leaf: "CN = ec-leaf" },
+    { args: ["-tls1_2", "-cipher", "ECDHE-RSA-AES128-GCM-SHA256"], leaf: "CN = rsa-leaf" },
+    { args: ["-tls1_2", "-cipher", "ECDHE-ECDSA-AES128-GCM-SHA256"], leaf: "CN = ec-leaf" },
+  ];
+  for (const c of cases) {
+    for (const [who, port] of Object.entries(ports)) {
+      const out = await sClient(["-connect", `127.0.0.1:${port}`, "-showcerts", ...c.args]);
+      assert.deepEqual(
+        servedChain(out),
+        [c.leaf, "CN = Dual Intermediate"],
+        `${who} with ${c.args.join(" ")}:\n${out}`,
+      );
+    }
+  }
+});
