@@ -8,6 +8,7 @@
  * @module
  */
 import type { SourceLocation } from "../errors.ts";
+import type { StreamServerConfig } from "./l4/stream-config.ts";
 
 /** TLS protocol versions as nginx names them in `ssl_protocols`. */
 export const TlsProtocol = {
@@ -356,6 +357,8 @@ export interface GatewayConfig {
   readonly servers: readonly ServerConfig[];
   /** `upstream` blocks by name. */
   readonly upstreams?: readonly UpstreamBlockConfig[];
+  /** L4 listeners (`stream { server { ... } }`, native `mode: tcp`); default none. */
+  readonly streams?: readonly StreamServerConfig[];
   /** Graceful shutdown (`worker_shutdown_timeout`; native `shutdown:`); default: 30 s deadline. */
   readonly shutdown?: ShutdownConfig;
 }

@@ -25,6 +25,7 @@ import { type Front, installFront } from "./connection-front.ts";
 import { ConfigError } from "./diagnostic.ts";
 import { ConnectionTracker, type DrainOptions, type DrainResult } from "./drain.ts";
 import { createErrorLog } from "./error-log.ts";
+import { type RunningStreams, startStreams } from "./l4/stream-proxy.ts";
 import { dispatch, listenGroups } from "./listener.ts";
 import { listenerFrontOptions } from "./listener-front.ts";
 import { createGatewayMetrics, type GatewayMetrics } from "./metrics.ts";
@@ -50,6 +51,8 @@ export interface RunningGateway {
   reload(material: GatewayMaterial): void;
   /** The bound addresses, one per distinct `listen` address (port 0 resolved to the real port). */
   readonly addresses: readonly { readonly host: string; readonly port: number }[];
+  /** The L4 (stream) listeners' bound addresses, one per stream `listen`; empty without streams. */
+  readonly streamAddresses: readonly { readonly host: string; readonly port: number }[];
   /**
    * Graceful shutdown (nginx `QUIT`): `/readyz` answers 503 at once, the listeners stop
    * accepting, requests in flight finish (keep-alive connections get `Connection: close`),
@@ -103,7 +106,8 @@ export async function startGateway(
   config: GatewayConfig,
   options: GatewayOptions = {},
 ): Promise<RunningGateway> {
-  if (config.servers.length === 0) throw new TypeError("startGateway needs a config with a server");
+  if (config.servers.length === 0 && !config.streams?.length)
+    throw new TypeError("startGateway needs a config with a server or a stream");
   let material = options.material;
   if (!material) {
     const loaded = loadTlsMaterial(config);
@@ -155,10 +159,12 @@ export async function startGateway(
   const tracker = new ConnectionTracker();
   const reloaders: (() => void)[] = [];
   let admin: AdminServer | undefined;
+  let streams: RunningStreams | undefined;
   const closeAll = async () => {
     closing = true;
     await admin?.close();
     for (const f of fronts) f.close();
+    await streams?.close();
     await Promise.all(
       servers.map(
         (s) =>
@@ -269,6 +275,14 @@ export async function startGateway(
       servers.push(s);
       addresses.push(await listen(s, l));
     }
+    if (config.streams?.length) {
+      streams = await startStreams(config, material, {
+        metrics,
+        ...(options.log ? { log: options.log } : {}),
+        ...(options.logLevel ? { logLevel: options.logLevel } : {}),
+        ...(options.now ? { now: options.now } : {}),
+      });
+    }
     if (options.admin) {
       admin = await startAdmin(options.admin, {
         metrics,
@@ -281,11 +295,13 @@ export async function startGateway(
   }
   return {
     addresses,
+    streamAddresses: streams?.addresses ?? [],
     ...(admin ? { admin: admin.address } : {}),
     metrics,
     reload(next) {
       current = next;
       for (const r of reloaders) r();
+      streams?.reload(next);
     },
     drain(drainOptions) {
       closing = true;

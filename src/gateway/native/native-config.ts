@@ -257,6 +257,7 @@ export function parseNativeConfig(text: string, options: { readonly file: string
         protocols,
         ciphers: t.ciphers ?? DEFAULT_CIPHERS,
         preferServerCiphers: t.preferServerCiphers ?? false,
+        ...(t.passwordFile ? { passwordFile: ref(t.passwordFile, `${p}.tls.passwordFile`) } : {}),
         ...(t.extraCertificates && t.extraCertificates.length > 0
           ? {
               extraCertificates: t.extraCertificates.map((x, xi) => ({

@@ -45,6 +45,7 @@ const TLS: Schema = {
     sessionCache: opt({ kind: "enum", values: ["off", "none", "builtin"] }),
     sessionCacheSize: opt({ kind: "integer", min: 1 }),
     sessionTimeout: opt({ kind: "duration" }),
+    passwordFile: opt(str("a file path")),
     extraCertificates: opt({
       kind: "array",
       items: {
@@ -189,6 +190,7 @@ export interface RawTls {
   sessionCacheSize?: number;
   sessionTimeout?: number;
   extraCertificates?: { certificate: string; key: string }[];
+  passwordFile?: string;
   rejectInHandshake?: boolean;
 }
 export interface RawRule {

@@ -50,3 +50,11 @@ test("several ssl_certificate pairs round-trip through the native YAML", () => {
   assert.deepEqual(paths(b.tls.extraCertificates?.map((x) => x.certificate)), ["/p/ec.crt"]);
   assert.match(yaml, /extraCertificates:\n\s+- certificate: \/p\/ec.crt\n\s+key: \/p\/ec.key/);
 });
+
+test("ssl_password_file round-trips through the native YAML as tls.passwordFile", () => {
+  const { a, b, yaml } = roundTrip("    ssl_password_file keys.pass;");
+  assert.equal(a.tls.passwordFile?.path, "/p/keys.pass");
+  assert.equal(b.tls.passwordFile?.path, "/p/keys.pass");
+  assert.equal(b.tls.passwordFile?.setting, "listeners[0].tls.passwordFile");
+  assert.match(yaml, /passwordFile: \/p\/keys.pass/);
+});

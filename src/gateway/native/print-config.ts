@@ -108,6 +108,7 @@ function listener(s: ServerConfig): Record<string, unknown> {
       sessionCache: cache.kind === "shared" ? "builtin" : cache.kind,
       ...(cache.kind === "builtin" ? { sessionCacheSize: cache.sessions } : {}),
       sessionTimeout: `${t.sessionTimeoutSeconds}s`,
+      ...(t.passwordFile ? { passwordFile: t.passwordFile.path } : {}),
       ...(t.extraCertificates && t.extraCertificates.length > 0
         ? {
             extraCertificates: t.extraCertificates.map((x) => ({

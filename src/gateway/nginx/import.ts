@@ -304,6 +304,7 @@ function importServer(cx: ValueContext, server: Directive): ServerConfig | undef
   const verifyClient = verifyDirective ? parseVerifyClient(cx, verifyDirective) : "off";
   const trustedCertificate = fileOf("ssl_trusted_certificate");
   const crl = fileOf("ssl_crl");
+  const passwordFile = fileOf("ssl_password_file");
   const depthD = one(byName, "ssl_verify_depth");
   let verifyDepth = DEFAULT_VERIFY_DEPTH;
   const depthA = depthD?.args[0];
@@ -412,6 +413,7 @@ function importServer(cx: ValueContext, server: Directive): ServerConfig | undef
       ciphers,
       preferServerCiphers: preferD ? flag(cx, preferD, false) : false,
       ...(pairs.extra.length > 0 ? { extraCertificates: pairs.extra } : {}),
+      ...(passwordFile ? { passwordFile } : {}),
       ...(strict ? { rejectInHandshake: true } : {}),
     },
     locations,
