@@ -68,6 +68,11 @@ export interface ListenConfig {
   readonly ssl: boolean;
   /** The `default_server` parameter: this block answers clients whose SNI/Host match none. */
   readonly defaultServer?: boolean;
+  /**
+   * The `proxy_protocol` parameter: every connection starts with a PROXY protocol header
+   * (v1 or v2) before TLS; a missing or broken header closes the connection.
+   */
+  readonly proxyProtocol?: boolean;
   readonly location?: SourceLocation;
 }
 
@@ -324,6 +329,24 @@ export interface ServerConfig {
   readonly accessLog?: AccessLogConfig;
   /** `client_header_timeout` in ms; default 60000. */
   readonly clientHeaderTimeoutMs?: number;
+  /** Client fingerprint allow/deny lists; absent: every client may try the handshake. */
+  readonly fingerprints?: FingerprintRulesConfig;
+  readonly location?: SourceLocation;
+}
+
+/**
+ * Allow and deny lists of client TLS fingerprints, checked on the ClientHello before the
+ * handshake (`mtls_ja3_allow`, `mtls_ja3_deny`, `mtls_ja4_allow`, `mtls_ja4_deny`; native
+ * `fingerprints: { allow, deny }`). A match in a deny list refuses the client; when any
+ * allow list is non-empty, a client matching none of them is refused too.
+ */
+export interface FingerprintRulesConfig {
+  /** JA3 hashes: 32 lowercase hex digits. */
+  readonly ja3Allow: readonly string[];
+  readonly ja3Deny: readonly string[];
+  /** JA4 fingerprints, e.g. `t13d1516h2_8daaf6152771_e5627efa2ab1`. */
+  readonly ja4Allow: readonly string[];
+  readonly ja4Deny: readonly string[];
   readonly location?: SourceLocation;
 }
 

@@ -21,11 +21,13 @@ import { ErrorCode, isErrno, MtlsError } from "../errors.ts";
 import { createAccessLog } from "./access-log.ts";
 import { type AdminServer, startAdmin } from "./admin.ts";
 import type { GatewayConfig, ListenConfig, LogLevel, ServerConfig } from "./config.ts";
+import { type Front, installFront } from "./connection-front.ts";
 import { ConfigError } from "./diagnostic.ts";
 import { ConnectionTracker, type DrainOptions, type DrainResult } from "./drain.ts";
 import { createErrorLog } from "./error-log.ts";
 import { type RunningStreams, startStreams } from "./l4/stream-proxy.ts";
 import { dispatch, listenGroups } from "./listener.ts";
+import { listenerFrontOptions } from "./listener-front.ts";
 import { createGatewayMetrics, type GatewayMetrics } from "./metrics.ts";
 import { createServerBlock } from "./server-block.ts";
 import { SessionStore } from "./session-store.ts";
@@ -81,6 +83,8 @@ export interface GatewayOptions {
   readonly serverTokens?: string;
   /** Admin listener (`/metrics`, `/healthz`, `/readyz`); default none. */
   readonly admin?: { readonly host: string; readonly port: number };
+  /** Time allowed for a PROXY header and ClientHello before TLS, ms; default: the default block's `client_header_timeout` (60000). */
+  readonly frontTimeoutMs?: number;
 }
 
 /**
@@ -151,6 +155,7 @@ export async function startGateway(
     });
   });
   const servers: Server[] = [];
+  const fronts: Front[] = [];
   const tracker = new ConnectionTracker();
   const reloaders: (() => void)[] = [];
   let admin: AdminServer | undefined;
@@ -158,6 +163,7 @@ export async function startGateway(
   const closeAll = async () => {
     closing = true;
     await admin?.close();
+    for (const f of fronts) f.close();
     await streams?.close();
     await Promise.all(
       servers.map(
@@ -214,6 +220,18 @@ export async function startGateway(
           }
           dispatch(members, first, req, res, cid);
         },
+      );
+      // Before the tracker: the front delays only the TLS server's own connection listener.
+      const frontTimeoutMs = options.frontTimeoutMs ?? main.config.clientHeaderTimeoutMs;
+      fronts.push(
+        installFront(
+          s,
+          listenerFrontOptions(group, config.servers, {
+            log: main.log,
+            metrics,
+            ...(frontTimeoutMs ? { timeoutMs: frontTimeoutMs } : {}),
+          }),
+        ),
       );
       tracker.track(s);
       const store = resumable ? sessionStore(main.config) : undefined;

@@ -34,6 +34,7 @@ import {
   type UpstreamBlockConfig,
 } from "../config.ts";
 import type { Diagnostic } from "../diagnostic.ts";
+import { JA3_HASH_RE } from "../fingerprint-rules.ts";
 import { compileTemplate } from "../variables.ts";
 import { nativeAuthorize } from "./native-authorize.ts";
 import { NATIVE_SCHEMA, type RawConfig, URL_RE } from "./native-schema.ts";
@@ -236,6 +237,7 @@ export function parseNativeConfig(text: string, options: { readonly file: string
           port,
           ipv6: a.startsWith("["),
           ssl: true,
+          ...(l.proxyProtocol ? { proxyProtocol: true } : {}),
           ...(location ? { location } : {}),
         };
       }),
@@ -269,6 +271,19 @@ export function parseNativeConfig(text: string, options: { readonly file: string
         ...(t.rejectInHandshake ? { rejectInHandshake: true } : {}),
       },
       locations,
+      ...(l.fingerprints
+        ? {
+            fingerprints: {
+              ja3Allow: (l.fingerprints.allow ?? []).filter((f) => JA3_HASH_RE.test(f)),
+              ja3Deny: (l.fingerprints.deny ?? []).filter((f) => JA3_HASH_RE.test(f)),
+              ja4Allow: (l.fingerprints.allow ?? []).filter((f) => !JA3_HASH_RE.test(f)),
+              ja4Deny: (l.fingerprints.deny ?? []).filter((f) => !JA3_HASH_RE.test(f)),
+              ...(where(`${p}.fingerprints`)
+                ? { location: where(`${p}.fingerprints`) as SourceLocation }
+                : {}),
+            },
+          }
+        : {}),
       ...(l.errorLog
         ? {
             errorLog: {

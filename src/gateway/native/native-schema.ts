@@ -5,6 +5,7 @@
  * @module
  */
 import { LOG_LEVELS, type LocationConfig, type TlsProtocol } from "../config.ts";
+import { JA3_HASH_RE, JA4_RE } from "../fingerprint-rules.ts";
 import type { Field, Schema } from "./schema.ts";
 
 const str = (expected?: string, pattern?: RegExp): Schema => ({
@@ -17,6 +18,12 @@ const opt = (schema: Schema): Field => ({ schema });
 const HOST_PORT = /^(\[[0-9a-fA-F:.]+\]|[^\s:[\]]+):\d{1,5}$/;
 /** `upstream:` URLs: scheme, host (or upstream name), optional port. */
 export const URL_RE = /^(https?):\/\/(\[[^\]]+\]|[^/:\s]+)(?::(\d{1,5}))?$/;
+
+/** A fingerprint list entry: a JA3 hash or a JA4. */
+const FINGERPRINT = str(
+  "a JA3 hash (32 hex digits) or a JA4 fingerprint",
+  new RegExp(`${JA3_HASH_RE.source}|${JA4_RE.source}`),
+);
 
 const TLS: Schema = {
   kind: "object",
@@ -141,6 +148,14 @@ export const NATIVE_SCHEMA: Schema = {
             minItems: 1,
           }),
           serverNames: opt({ kind: "array", items: str() }),
+          proxyProtocol: opt({ kind: "boolean" }),
+          fingerprints: opt({
+            kind: "object",
+            fields: {
+              allow: opt({ kind: "array", items: FINGERPRINT }),
+              deny: opt({ kind: "array", items: FINGERPRINT }),
+            },
+          }),
           tls: req(TLS),
           errorLog: opt({
             kind: "object",
@@ -212,6 +227,8 @@ export interface RawRoute {
 export interface RawListener {
   listen: string[];
   serverNames?: string[];
+  proxyProtocol?: boolean;
+  fingerprints?: { allow?: string[]; deny?: string[] };
   tls: RawTls;
   errorLog?: { file: string; level?: (typeof LOG_LEVELS)[number] };
   accessLog?: { file: string; format?: string; escape?: "default" | "json" | "none" };

@@ -83,6 +83,16 @@ function listener(s: ServerConfig): Record<string, unknown> {
   return {
     listen: s.listen.map(listenText),
     ...(s.serverNames.length > 0 ? { serverNames: [...s.serverNames] } : {}),
+    // Native mode sets it per listener: on when any listen address of the block has it.
+    ...(s.listen.some((l) => l.proxyProtocol) ? { proxyProtocol: true } : {}),
+    ...(s.fingerprints
+      ? {
+          fingerprints: {
+            allow: [...s.fingerprints.ja3Allow, ...s.fingerprints.ja4Allow],
+            deny: [...s.fingerprints.ja3Deny, ...s.fingerprints.ja4Deny],
+          },
+        }
+      : {}),
     tls: {
       certificate: t.certificate.path,
       key: t.certificateKey.path,

@@ -77,6 +77,10 @@ const SPECS: readonly DirectiveSpec[] = [
   { name: "mtls_allow", contexts: SL, args: [1, Infinity], multiple: true },
   { name: "mtls_deny", contexts: SL, args: [1, Infinity], multiple: true },
   { name: "mtls_reject_in_handshake", contexts: S, args: [1, 1] },
+  { name: "mtls_ja3_allow", contexts: S, args: [1, Infinity], multiple: true },
+  { name: "mtls_ja3_deny", contexts: S, args: [1, Infinity], multiple: true },
+  { name: "mtls_ja4_allow", contexts: S, args: [1, Infinity], multiple: true },
+  { name: "mtls_ja4_deny", contexts: S, args: [1, Infinity], multiple: true },
 ];
 
 /** The supported directives by name. */

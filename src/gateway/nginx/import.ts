@@ -42,6 +42,7 @@ import { checkDirective, collect, listSupportedOnce, one } from "./check.ts";
 import { DIRECTIVES } from "./directives.ts";
 import { authorizeRules, rejectInHandshake } from "./import-authorize.ts";
 import { pairCertificates } from "./import-certificates.ts";
+import { importFingerprints } from "./import-fingerprints.ts";
 import {
   flag,
   identityPreset,
@@ -392,6 +393,7 @@ function importServer(cx: ValueContext, server: Directive): ServerConfig | undef
       locations.push(l);
     }
   }
+  const fingerprints = importFingerprints(cx, byName);
   if (!certificate || !certificateKey) return undefined;
   return {
     listen,
@@ -419,6 +421,7 @@ function importServer(cx: ValueContext, server: Directive): ServerConfig | undef
     locations,
     ...(errorLog ? { errorLog } : {}),
     ...(ret ? { return: ret } : {}),
+    ...(fingerprints ? { fingerprints } : {}),
     location: server.location,
   };
 }
