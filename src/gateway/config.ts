@@ -8,6 +8,7 @@
  * @module
  */
 import type { SourceLocation } from "../errors.ts";
+import type { StreamServerConfig } from "./l4/stream-config.ts";
 
 /** TLS protocol versions as nginx names them in `ssl_protocols`. */
 export const TlsProtocol = {
@@ -67,6 +68,11 @@ export interface ListenConfig {
   readonly ssl: boolean;
   /** The `default_server` parameter: this block answers clients whose SNI/Host match none. */
   readonly defaultServer?: boolean;
+  /**
+   * The `proxy_protocol` parameter: every connection starts with a PROXY protocol header
+   * (v1 or v2) before TLS; a missing or broken header closes the connection.
+   */
+  readonly proxyProtocol?: boolean;
   readonly location?: SourceLocation;
 }
 
@@ -137,6 +143,12 @@ export interface ServerTlsConfig {
   readonly sessionTicketKeys?: readonly FileRef[];
   /** `ssl_handshake_timeout` in ms; default 60000. */
   readonly handshakeTimeoutMs?: number;
+  /**
+   * Strict mode (mtlskit extension, `mtls_reject_in_handshake on`, native
+   * `rejectInHandshake: true`): a missing or bad client certificate fails the TLS
+   * handshake instead of getting nginx's 400 page. Needs `verifyClient: "on"`.
+   */
+  readonly rejectInHandshake?: boolean;
 }
 
 /** Where errors are logged and from which level on. */
@@ -256,6 +268,30 @@ export interface ProxySetHeader {
 /** Identity headers sent upstream (`mtls_identity_headers`): none, nginx-style, or Envoy's XFCC. */
 export type IdentityHeadersConfig = "off" | "nginx" | "xfcc";
 
+/**
+ * One authorization rule (`mtls_allow`/`mtls_deny`, native `authorize.allow[]`/`deny[]`):
+ * every field given must match; see `authorize.ts` for the pattern rules.
+ */
+export interface AuthorizeRule {
+  /** Subject commonName. */
+  readonly cn?: string;
+  /** Subject organizationalUnitName. */
+  readonly ou?: string;
+  /** Subject organizationName. */
+  readonly o?: string;
+  /** Subject alternative names: DNS name, URI (SPIFFE ID), email (rfc822Name). */
+  readonly san?: { readonly dns?: string; readonly uri?: string; readonly email?: string };
+  /** SHA-256 fingerprint of the certificate, hex (colons optional). */
+  readonly fingerprint?: string;
+  readonly location?: SourceLocation;
+}
+
+/** A location's authorization rules: deny wins; with allow rules one must match. */
+export interface AuthorizeConfig {
+  readonly allow: readonly AuthorizeRule[];
+  readonly deny: readonly AuthorizeRule[];
+}
+
 /** A `location` with its proxy settings. */
 export interface LocationConfig {
   readonly match: LocationMatch;
@@ -275,6 +311,8 @@ export interface LocationConfig {
   readonly proxySetHeaders?: readonly ProxySetHeader[];
   /** Default `"off"` (only `proxy_set_header`); incoming identity headers are removed anyway. */
   readonly identityHeaders?: IdentityHeadersConfig;
+  /** Client-certificate authorization (mtlskit extension); absent: `ssl_verify_client` alone decides. */
+  readonly authorize?: AuthorizeConfig;
   readonly location?: SourceLocation;
 }
 
@@ -291,6 +329,24 @@ export interface ServerConfig {
   readonly accessLog?: AccessLogConfig;
   /** `client_header_timeout` in ms; default 60000. */
   readonly clientHeaderTimeoutMs?: number;
+  /** Client fingerprint allow/deny lists; absent: every client may try the handshake. */
+  readonly fingerprints?: FingerprintRulesConfig;
+  readonly location?: SourceLocation;
+}
+
+/**
+ * Allow and deny lists of client TLS fingerprints, checked on the ClientHello before the
+ * handshake (`mtls_ja3_allow`, `mtls_ja3_deny`, `mtls_ja4_allow`, `mtls_ja4_deny`; native
+ * `fingerprints: { allow, deny }`). A match in a deny list refuses the client; when any
+ * allow list is non-empty, a client matching none of them is refused too.
+ */
+export interface FingerprintRulesConfig {
+  /** JA3 hashes: 32 lowercase hex digits. */
+  readonly ja3Allow: readonly string[];
+  readonly ja3Deny: readonly string[];
+  /** JA4 fingerprints, e.g. `t13d1516h2_8daaf6152771_e5627efa2ab1`. */
+  readonly ja4Allow: readonly string[];
+  readonly ja4Deny: readonly string[];
   readonly location?: SourceLocation;
 }
 
@@ -301,6 +357,8 @@ export interface GatewayConfig {
   readonly servers: readonly ServerConfig[];
   /** `upstream` blocks by name. */
   readonly upstreams?: readonly UpstreamBlockConfig[];
+  /** L4 listeners (`stream { server { ... } }`, native `mode: tcp`); default none. */
+  readonly streams?: readonly StreamServerConfig[];
   /** Graceful shutdown (`worker_shutdown_timeout`; native `shutdown:`); default: 30 s deadline. */
   readonly shutdown?: ShutdownConfig;
 }

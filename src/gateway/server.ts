@@ -21,10 +21,13 @@ import { ErrorCode, isErrno, MtlsError } from "../errors.ts";
 import { createAccessLog } from "./access-log.ts";
 import { type AdminServer, startAdmin } from "./admin.ts";
 import type { GatewayConfig, ListenConfig, LogLevel, ServerConfig } from "./config.ts";
+import { type Front, installFront } from "./connection-front.ts";
 import { ConfigError } from "./diagnostic.ts";
 import { ConnectionTracker, type DrainOptions, type DrainResult } from "./drain.ts";
 import { createErrorLog, type ErrorLogFormat } from "./error-log.ts";
+import { type RunningStreams, startStreams } from "./l4/stream-proxy.ts";
 import { dispatch, listenGroups } from "./listener.ts";
+import { listenerFrontOptions } from "./listener-front.ts";
 import { createGatewayMetrics, type GatewayMetrics } from "./metrics.ts";
 import { createServerBlock } from "./server-block.ts";
 import { type SessionCache, SessionStore, type SessionStoreOptions } from "./session-store.ts";
@@ -50,6 +53,8 @@ export interface RunningGateway {
   reload(material: GatewayMaterial, options?: { readonly ticketKeys?: Buffer }): void;
   /** The bound addresses, one per distinct `listen` address (port 0 resolved to the real port). */
   readonly addresses: readonly { readonly host: string; readonly port: number }[];
+  /** The L4 (stream) listeners' bound addresses, one per stream `listen`; empty without streams. */
+  readonly streamAddresses: readonly { readonly host: string; readonly port: number }[];
   /**
    * Graceful shutdown (nginx `QUIT`): `/readyz` answers 503 at once, the listeners stop
    * accepting, requests in flight finish (keep-alive connections get `Connection: close`),
@@ -92,6 +97,8 @@ export interface GatewayOptions {
    * `ssl_session_cache` limits); default: an in-process {@link SessionStore}.
    */
   readonly sessionCache?: (key: string, options: SessionStoreOptions) => SessionCache;
+  /** Time allowed for a PROXY header and ClientHello before TLS, ms; default: the default block's `client_header_timeout` (60000). */
+  readonly frontTimeoutMs?: number;
 }
 
 /**
@@ -113,7 +120,8 @@ export async function startGateway(
   config: GatewayConfig,
   options: GatewayOptions = {},
 ): Promise<RunningGateway> {
-  if (config.servers.length === 0) throw new TypeError("startGateway needs a config with a server");
+  if (config.servers.length === 0 && !config.streams?.length)
+    throw new TypeError("startGateway needs a config with a server or a stream");
   let material = options.material;
   if (!material) {
     const loaded = loadTlsMaterial(config);
@@ -162,13 +170,17 @@ export async function startGateway(
     });
   });
   const servers: Server[] = [];
+  const fronts: Front[] = [];
   const tracker = new ConnectionTracker();
   let ticketKeys: Buffer | undefined;
   const reloaders: (() => void)[] = [];
   let admin: AdminServer | undefined;
+  let streams: RunningStreams | undefined;
   const closeAll = async () => {
     closing = true;
     await admin?.close();
+    for (const f of fronts) f.close();
+    await streams?.close();
     await Promise.all(
       servers.map(
         (s) =>
@@ -225,6 +237,18 @@ export async function startGateway(
           dispatch(members, first, req, res, cid);
         },
       );
+      // Before the tracker: the front delays only the TLS server's own connection listener.
+      const frontTimeoutMs = options.frontTimeoutMs ?? main.config.clientHeaderTimeoutMs;
+      fronts.push(
+        installFront(
+          s,
+          listenerFrontOptions(group, config.servers, {
+            log: main.log,
+            metrics,
+            ...(frontTimeoutMs ? { timeoutMs: frontTimeoutMs } : {}),
+          }),
+        ),
+      );
       tracker.track(s);
       if (options.ticketKeys) s.setTicketKeys(options.ticketKeys);
       const limits = resumable ? sessionStoreOptions(main.config) : undefined;
@@ -273,6 +297,14 @@ export async function startGateway(
       servers.push(s);
       addresses.push(await listen(s, l));
     }
+    if (config.streams?.length) {
+      streams = await startStreams(config, material, {
+        metrics,
+        ...(options.log ? { log: options.log } : {}),
+        ...(options.logLevel ? { logLevel: options.logLevel } : {}),
+        ...(options.now ? { now: options.now } : {}),
+      });
+    }
     if (options.admin) {
       admin = await startAdmin(options.admin, {
         metrics,
@@ -285,12 +317,14 @@ export async function startGateway(
   }
   return {
     addresses,
+    streamAddresses: streams?.addresses ?? [],
     ...(admin ? { admin: admin.address } : {}),
     metrics,
     reload(next, reloadOptions) {
       current = next;
       ticketKeys = reloadOptions?.ticketKeys;
       for (const r of reloaders) r();
+      streams?.reload(next);
     },
     drain(drainOptions) {
       closing = true;

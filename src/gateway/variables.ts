@@ -13,6 +13,8 @@
  * @module
  */
 import type { ClientCertificateVariables } from "./client-certificate.ts";
+import type { FrontFacts } from "./connection-front.ts";
+import { FRONT_VARIABLES, frontVariable } from "./front-variables.ts";
 
 /** One part of a compiled value: literal text or a variable reference. */
 export type TemplatePart =
@@ -90,6 +92,7 @@ export const KNOWN_VARIABLES: ReadonlySet<string> = new Set([
   "msec",
   "remote_user",
   "request_length",
+  ...FRONT_VARIABLES,
 ]);
 
 /** Prefixes of variable families: `$http_x_foo`, `$arg_id`, `$cookie_session`... */
@@ -215,6 +218,8 @@ export interface RequestFacts {
   /** `$proxy_host` and `$proxy_port` of the location's `proxy_pass`, if any. */
   readonly proxyHost?: string;
   readonly proxyPort?: number;
+  /** What the listener's front read before TLS (PROXY header, fingerprints), if it has one. */
+  readonly front?: FrontFacts;
   /** Values known later (response phase): `status`, `body_bytes_sent`... */
   readonly extra?: Readonly<Record<string, string>>;
 }
@@ -303,6 +308,7 @@ export function requestVariables(facts: RequestFacts): VariableLookup {
       default:
         break;
     }
+    if (FRONT_VARIABLES.has(name)) return frontVariable(facts.front, name);
     if (name.startsWith("http_")) {
       const header = name.slice(5).replaceAll("_", "-");
       return headerValue(facts.headers[header], header === "cookie" ? "; " : ", ");

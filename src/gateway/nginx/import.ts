@@ -40,7 +40,9 @@ import {
 import type { Diagnostic } from "../diagnostic.ts";
 import { checkDirective, collect, listSupportedOnce, one } from "./check.ts";
 import { DIRECTIVES } from "./directives.ts";
+import { authorizeRules, rejectInHandshake } from "./import-authorize.ts";
 import { pairCertificates } from "./import-certificates.ts";
+import { importFingerprints } from "./import-fingerprints.ts";
 import {
   flag,
   identityPreset,
@@ -54,6 +56,7 @@ import {
 } from "./import-location.ts";
 import { type LogEscape, parseLogFormat, resolveAccessLog } from "./import-log.ts";
 import { importShutdownTimeout } from "./import-process.ts";
+import { importSslExtras } from "./import-ssl-extras.ts";
 import { importUpstream } from "./import-upstream.ts";
 import type { Token } from "./lexer.ts";
 import type { Directive, ParseResult } from "./parser.ts";
@@ -302,6 +305,7 @@ function importServer(cx: ValueContext, server: Directive): ServerConfig | undef
   const verifyClient = verifyDirective ? parseVerifyClient(cx, verifyDirective) : "off";
   const trustedCertificate = fileOf("ssl_trusted_certificate");
   const crl = fileOf("ssl_crl");
+  const passwordFile = fileOf("ssl_password_file");
   const depthD = one(byName, "ssl_verify_depth");
   let verifyDepth = DEFAULT_VERIFY_DEPTH;
   const depthA = depthD?.args[0];
@@ -361,12 +365,15 @@ function importServer(cx: ValueContext, server: Directive): ServerConfig | undef
     }
   }
   const bodySize = maxBodySize(cx, byName, undefined);
+  const authorize = authorizeRules(cx, byName, undefined);
+  const strict = rejectInHandshake(cx, byName, verifyClient);
   const defaults: LocationDefaults = {
     upstreamTls: upstreamTls(cx, byName, undefined),
     setHeaders: proxySetHeaders(cx, byName) ?? [],
     identity: identityPreset(cx, byName) ?? "off",
     proxy: proxyTuning(cx, byName, {}),
     ...(bodySize !== undefined ? { clientMaxBodySize: bodySize } : {}),
+    ...(authorize ? { authorize } : {}),
     truncated: !whole,
   };
   const returnD = one(byName, "return");
@@ -386,6 +393,7 @@ function importServer(cx: ValueContext, server: Directive): ServerConfig | undef
       locations.push(l);
     }
   }
+  const fingerprints = importFingerprints(cx, byName);
   if (!certificate || !certificateKey) return undefined;
   return {
     listen,
@@ -406,10 +414,14 @@ function importServer(cx: ValueContext, server: Directive): ServerConfig | undef
       ciphers,
       preferServerCiphers: preferD ? flag(cx, preferD, false) : false,
       ...(pairs.extra.length > 0 ? { extraCertificates: pairs.extra } : {}),
+      ...(passwordFile ? { passwordFile } : {}),
+      ...importSslExtras(cx, byName),
+      ...(strict ? { rejectInHandshake: true } : {}),
     },
     locations,
     ...(errorLog ? { errorLog } : {}),
     ...(ret ? { return: ret } : {}),
+    ...(fingerprints ? { fingerprints } : {}),
     location: server.location,
   };
 }
