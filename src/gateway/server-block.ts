@@ -16,6 +16,8 @@ import {
   formatAccessLogLine,
   timeLocal,
 } from "./access-log.ts";
+import { authorize } from "./authorize.ts";
+import { socketIdentity } from "./certificate-identity.ts";
 import { verifyErrorText } from "./client-certificate.ts";
 import {
   DEFAULT_CLIENT_MAX_BODY_SIZE,
@@ -260,6 +262,16 @@ export function createServerBlock(config: ServerConfig, options: ServerBlockOpti
       req.resume();
       sendPage(res, 404, false);
       return;
+    }
+    if (location.authorize) {
+      const decision = authorize(location.authorize, socketIdentity(socket, facts));
+      if (decision.kind === "deny") {
+        log.write("error", `access forbidden: ${decision.message}${context}${hostPart(req)}`, cid);
+        metrics?.authorizationDenied(decision.reason, location.path);
+        req.resume();
+        sendPage(res, 403, false);
+        return;
+      }
     }
     if (location.return) {
       const t = locationReturns[index];

@@ -34,9 +34,12 @@ import {
   type UpstreamBlockConfig,
 } from "../config.ts";
 import type { Diagnostic } from "../diagnostic.ts";
+import { JA3_HASH_RE } from "../fingerprint-rules.ts";
 import { compileTemplate } from "../variables.ts";
+import { nativeAuthorize } from "./native-authorize.ts";
 import { nativeOcsp } from "./native-ocsp.ts";
 import { NATIVE_SCHEMA, type RawConfig, URL_RE } from "./native-schema.ts";
+import { tlsGroups } from "./native-tls-extras.ts";
 import { validate } from "./schema.ts";
 
 export interface NativeResult {
@@ -160,6 +163,13 @@ export function parseNativeConfig(text: string, options: { readonly file: string
         'use clientAuth "optional", or drop ocsp',
       );
     }
+    if (t.rejectInHandshake && clientAuth !== "require") {
+      error(
+        `${p}.tls.rejectInHandshake`,
+        `needs clientAuth "require", got "${clientAuth}"`,
+        "strict mode refuses clients without a valid certificate, which only clientAuth: require asks for",
+      );
+    }
     const protocols = [...(t.protocols ?? ["TLSv1.2", "TLSv1.3"])].sort();
     const locations = l.routes.map((r, ri): LocationConfig => {
       const rp = `${p}.routes[${ri}]`;
@@ -178,6 +188,9 @@ export function parseNativeConfig(text: string, options: { readonly file: string
       const u = r.upstreamTls ?? {};
       if (!!u.certificate !== !!u.key)
         error(`${rp}.upstreamTls`, "certificate and key go together");
+      const authorize = r.authorize
+        ? nativeAuthorize(r.authorize, `${rp}.authorize`, { error, where })
+        : undefined;
       const proxyPass = r.upstream
         ? proxyPassOf(r.upstream, where(`${rp}.upstream`), upstreams)
         : undefined;
@@ -220,6 +233,7 @@ export function parseNativeConfig(text: string, options: { readonly file: string
             }
           : {}),
         ...(r.maxBodySize !== undefined ? { clientMaxBodySize: r.maxBodySize } : {}),
+        ...(authorize ? { authorize } : {}),
         ...(where(rp) ? { location: where(rp) as SourceLocation } : {}),
       };
     });
@@ -232,6 +246,7 @@ export function parseNativeConfig(text: string, options: { readonly file: string
           port,
           ipv6: a.startsWith("["),
           ssl: true,
+          ...(l.proxyProtocol ? { proxyProtocol: true } : {}),
           ...(location ? { location } : {}),
         };
       }),
@@ -253,8 +268,32 @@ export function parseNativeConfig(text: string, options: { readonly file: string
         protocols,
         ciphers: t.ciphers ?? DEFAULT_CIPHERS,
         preferServerCiphers: t.preferServerCiphers ?? false,
+        ...(t.passwordFile ? { passwordFile: ref(t.passwordFile, `${p}.tls.passwordFile`) } : {}),
+        ...tlsGroups(t, `${p}.tls`, error),
+        ...(t.extraCertificates && t.extraCertificates.length > 0
+          ? {
+              extraCertificates: t.extraCertificates.map((x, xi) => ({
+                certificate: ref(x.certificate, `${p}.tls.extraCertificates[${xi}].certificate`),
+                certificateKey: ref(x.key, `${p}.tls.extraCertificates[${xi}].key`),
+              })),
+            }
+          : {}),
+        ...(t.rejectInHandshake ? { rejectInHandshake: true } : {}),
       },
       locations,
+      ...(l.fingerprints
+        ? {
+            fingerprints: {
+              ja3Allow: (l.fingerprints.allow ?? []).filter((f) => JA3_HASH_RE.test(f)),
+              ja3Deny: (l.fingerprints.deny ?? []).filter((f) => JA3_HASH_RE.test(f)),
+              ja4Allow: (l.fingerprints.allow ?? []).filter((f) => !JA3_HASH_RE.test(f)),
+              ja4Deny: (l.fingerprints.deny ?? []).filter((f) => !JA3_HASH_RE.test(f)),
+              ...(where(`${p}.fingerprints`)
+                ? { location: where(`${p}.fingerprints`) as SourceLocation }
+                : {}),
+            },
+          }
+        : {}),
       ...(l.errorLog
         ? {
             errorLog: {
@@ -284,7 +323,21 @@ export function parseNativeConfig(text: string, options: { readonly file: string
   });
   if (diagnostics.length > 0) return { diagnostics };
   return {
-    config: { source: file, servers, ...(upstreams.length > 0 ? { upstreams } : {}) },
+    config: {
+      source: file,
+      servers,
+      ...(upstreams.length > 0 ? { upstreams } : {}),
+      ...(raw.shutdown
+        ? {
+            shutdown: {
+              drainTimeoutMs: raw.shutdown.drainTimeout,
+              ...(where("shutdown.drainTimeout")
+                ? { location: where("shutdown.drainTimeout") as SourceLocation }
+                : {}),
+            },
+          }
+        : {}),
+    },
     diagnostics,
   };
 }
