@@ -5,6 +5,8 @@
  * @module
  */
 import { LOG_LEVELS, type LocationConfig, type TlsProtocol } from "../config.ts";
+import { JA3_HASH_RE, JA4_RE } from "../fingerprint-rules.ts";
+import { OCSP_SCHEMA, type RawOcsp } from "./native-ocsp.ts";
 import { type RawTcp, TCP_SCHEMA } from "./native-stream.ts";
 import type { Field, Schema } from "./schema.ts";
 
@@ -19,6 +21,12 @@ const HOST_PORT = /^(\[[0-9a-fA-F:.]+\]|[^\s:[\]]+):\d{1,5}$/;
 /** `upstream:` URLs: scheme, host (or upstream name), optional port. */
 export const URL_RE = /^(https?):\/\/(\[[^\]]+\]|[^/:\s]+)(?::(\d{1,5}))?$/;
 
+/** A fingerprint list entry: a JA3 hash or a JA4. */
+const FINGERPRINT = str(
+  "a JA3 hash (32 hex digits) or a JA4 fingerprint",
+  new RegExp(`${JA3_HASH_RE.source}|${JA4_RE.source}`),
+);
+
 const TLS: Schema = {
   kind: "object",
   fields: {
@@ -28,6 +36,7 @@ const TLS: Schema = {
     clientCa: opt(str("a file path")),
     trustedCa: opt(str("a file path")),
     crl: opt(str("a file path")),
+    ocsp: opt(OCSP_SCHEMA),
     verifyDepth: opt({ kind: "integer", min: 0, max: 100 }),
     protocols: opt({
       kind: "array",
@@ -39,6 +48,9 @@ const TLS: Schema = {
     sessionCache: opt({ kind: "enum", values: ["off", "none", "builtin"] }),
     sessionCacheSize: opt({ kind: "integer", min: 1 }),
     sessionTimeout: opt({ kind: "duration" }),
+    passwordFile: opt(str("a file path")),
+    ciphersuites: opt(str("TLS 1.3 suites, e.g. TLS_AES_256_GCM_SHA384:TLS_AES_128_GCM_SHA256")),
+    ecdhCurve: opt(str('"auto" or groups, e.g. X25519:prime256v1')),
     extraCertificates: opt({
       kind: "array",
       items: {
@@ -139,6 +151,14 @@ export const NATIVE_SCHEMA: Schema = {
             minItems: 1,
           }),
           serverNames: opt({ kind: "array", items: str() }),
+          proxyProtocol: opt({ kind: "boolean" }),
+          fingerprints: opt({
+            kind: "object",
+            fields: {
+              allow: opt({ kind: "array", items: FINGERPRINT }),
+              deny: opt({ kind: "array", items: FINGERPRINT }),
+            },
+          }),
           tls: req(TLS),
           errorLog: opt({
             kind: "object",
@@ -170,6 +190,7 @@ export interface RawTls {
   clientCa?: string;
   trustedCa?: string;
   crl?: string;
+  ocsp?: RawOcsp;
   verifyDepth?: number;
   protocols?: TlsProtocol[];
   ciphers?: string;
@@ -178,6 +199,9 @@ export interface RawTls {
   sessionCacheSize?: number;
   sessionTimeout?: number;
   extraCertificates?: { certificate: string; key: string }[];
+  passwordFile?: string;
+  ciphersuites?: string;
+  ecdhCurve?: string;
   rejectInHandshake?: boolean;
 }
 export interface RawRule {
@@ -210,6 +234,8 @@ export interface RawRoute {
 export interface RawListener {
   listen: string[];
   serverNames?: string[];
+  proxyProtocol?: boolean;
+  fingerprints?: { allow?: string[]; deny?: string[] };
   tls: RawTls;
   errorLog?: { file: string; level?: (typeof LOG_LEVELS)[number] };
   accessLog?: { file: string; format?: string; escape?: "default" | "json" | "none" };
