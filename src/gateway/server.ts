@@ -258,8 +258,10 @@ export async function startGateway(
         for (const [k, i] of group.blocks.entries()) {
           if (i !== mainIndex) contexts[k] = createSecureContext(tlsOptions(i));
         }
-        // Sessions made under the old trust must not resume: new ticket keys, empty cache.
-        s.setTicketKeys(randomBytes(48));
+        // Sessions made under the old trust must not resume: new ticket keys, empty cache
+        // (a configured ssl_session_ticket_key is kept: the session ID context covers the
+        // CA and CRL contents, so a changed trust still resumes nothing).
+        s.setTicketKeys(current.servers[mainIndex]?.tls.ticketKeys ?? randomBytes(48));
         store?.clear();
       });
       s.on("tlsClientError", (e: Error & { code?: string }, socket: TLSSocket) => {
