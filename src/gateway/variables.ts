@@ -37,6 +37,7 @@ export interface TemplateProblem {
 /** Variables with fixed names that the gateway can compute. */
 export const KNOWN_VARIABLES: ReadonlySet<string> = new Set([
   "ssl_client_verify",
+  "pid",
   "ssl_client_s_dn",
   "ssl_client_i_dn",
   "ssl_client_s_dn_legacy",
@@ -302,6 +303,8 @@ export function requestVariables(facts: RequestFacts): VariableLookup {
       }
       case "connection":
         return String(facts.connection);
+      case "pid":
+        return String(process.pid);
       default:
         break;
     }

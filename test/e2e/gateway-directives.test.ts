@@ -173,3 +173,36 @@ test("ssl_password_file: the key decrypts with the second line, in nginx and the
     },
   );
 });
+
+test("ssl_conf_command Ciphersuites and ssl_ecdh_curve: the same suite and group as nginx, the same refusals", async (t) => {
+  if (!requirePeer(t, "openssl")) return;
+  const dir = tempDir(t);
+  makeDualPki(dir);
+  const ports = await both(
+    t,
+    dir,
+    ` ssl_certificate ec-chain.crt;
+ ssl_certificate_key ec.key;
+ ssl_protocols TLSv1.2 TLSv1.3;
+ ssl_conf_command Ciphersuites TLS_CHACHA20_POLY1305_SHA256;
+ ssl_ecdh_curve secp384r1;`,
+  );
+  if (!ports) return;
+  for (const [who, port] of Object.entries(ports)) {
+    const ok = await sClient(["-connect", `127.0.0.1:${port}`, "-tls1_3"]);
+    assert.match(ok, /Cipher is TLS_CHACHA20_POLY1305_SHA256/, `${who}:\n${ok}`);
+    assert.match(ok, /Server Temp Key: ECDH, secp384r1/, `${who}:\n${ok}`);
+    const tls12 = await sClient(["-connect", `127.0.0.1:${port}`, "-tls1_2"]);
+    assert.match(tls12, /Server Temp Key: ECDH, secp384r1/, `${who}:\n${tls12}`);
+    const suite = await sClient([
+      "-connect",
+      `127.0.0.1:${port}`,
+      "-tls1_3",
+      "-ciphersuites",
+      "TLS_AES_128_GCM_SHA256",
+    ]);
+    assert.match(suite, /handshake failure|no shared cipher/, `${who}:\n${suite}`);
+    const group = await sClient(["-connect", `127.0.0.1:${port}`, "-tls1_3", "-groups", "X25519"]);
+    assert.match(group, /handshake failure/, `${who}:\n${group}`);
+  }
+});

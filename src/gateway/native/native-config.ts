@@ -38,6 +38,7 @@ import { JA3_HASH_RE } from "../fingerprint-rules.ts";
 import { compileTemplate } from "../variables.ts";
 import { nativeAuthorize } from "./native-authorize.ts";
 import { NATIVE_SCHEMA, type RawConfig, URL_RE } from "./native-schema.ts";
+import { tlsGroups } from "./native-tls-extras.ts";
 import { validate } from "./schema.ts";
 
 export interface NativeResult {
@@ -258,6 +259,7 @@ export function parseNativeConfig(text: string, options: { readonly file: string
         ciphers: t.ciphers ?? DEFAULT_CIPHERS,
         preferServerCiphers: t.preferServerCiphers ?? false,
         ...(t.passwordFile ? { passwordFile: ref(t.passwordFile, `${p}.tls.passwordFile`) } : {}),
+        ...tlsGroups(t, `${p}.tls`, error),
         ...(t.extraCertificates && t.extraCertificates.length > 0
           ? {
               extraCertificates: t.extraCertificates.map((x, xi) => ({

@@ -46,6 +46,8 @@ const TLS: Schema = {
     sessionCacheSize: opt({ kind: "integer", min: 1 }),
     sessionTimeout: opt({ kind: "duration" }),
     passwordFile: opt(str("a file path")),
+    ciphersuites: opt(str("TLS 1.3 suites, e.g. TLS_AES_256_GCM_SHA384:TLS_AES_128_GCM_SHA256")),
+    ecdhCurve: opt(str('"auto" or groups, e.g. X25519:prime256v1')),
     extraCertificates: opt({
       kind: "array",
       items: {
@@ -191,6 +193,8 @@ export interface RawTls {
   sessionTimeout?: number;
   extraCertificates?: { certificate: string; key: string }[];
   passwordFile?: string;
+  ciphersuites?: string;
+  ecdhCurve?: string;
   rejectInHandshake?: boolean;
 }
 export interface RawRule {

@@ -109,6 +109,8 @@ function listener(s: ServerConfig): Record<string, unknown> {
       ...(cache.kind === "builtin" ? { sessionCacheSize: cache.sessions } : {}),
       sessionTimeout: `${t.sessionTimeoutSeconds}s`,
       ...(t.passwordFile ? { passwordFile: t.passwordFile.path } : {}),
+      ...(t.ciphersuites ? { ciphersuites: t.ciphersuites } : {}),
+      ...(t.ecdhCurve && t.ecdhCurve !== "auto" ? { ecdhCurve: t.ecdhCurve } : {}),
       ...(t.extraCertificates && t.extraCertificates.length > 0
         ? {
             extraCertificates: t.extraCertificates.map((x) => ({

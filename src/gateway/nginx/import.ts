@@ -56,6 +56,7 @@ import {
 } from "./import-location.ts";
 import { type LogEscape, parseLogFormat, resolveAccessLog } from "./import-log.ts";
 import { importShutdownTimeout } from "./import-process.ts";
+import { importSslExtras } from "./import-ssl-extras.ts";
 import { importUpstream } from "./import-upstream.ts";
 import type { Token } from "./lexer.ts";
 import type { Directive, ParseResult } from "./parser.ts";
@@ -414,6 +415,7 @@ function importServer(cx: ValueContext, server: Directive): ServerConfig | undef
       preferServerCiphers: preferD ? flag(cx, preferD, false) : false,
       ...(pairs.extra.length > 0 ? { extraCertificates: pairs.extra } : {}),
       ...(passwordFile ? { passwordFile } : {}),
+      ...importSslExtras(cx, byName),
       ...(strict ? { rejectInHandshake: true } : {}),
     },
     locations,
