@@ -6,6 +6,7 @@
  */
 import { LOG_LEVELS, type LocationConfig, type TlsProtocol } from "../config.ts";
 import { JA3_HASH_RE, JA4_RE } from "../fingerprint-rules.ts";
+import { OCSP_SCHEMA, type RawOcsp } from "./native-ocsp.ts";
 import type { Field, Schema } from "./schema.ts";
 
 const str = (expected?: string, pattern?: RegExp): Schema => ({
@@ -34,6 +35,7 @@ const TLS: Schema = {
     clientCa: opt(str("a file path")),
     trustedCa: opt(str("a file path")),
     crl: opt(str("a file path")),
+    ocsp: opt(OCSP_SCHEMA),
     verifyDepth: opt({ kind: "integer", min: 0, max: 100 }),
     protocols: opt({
       kind: "array",
@@ -184,6 +186,7 @@ export interface RawTls {
   clientCa?: string;
   trustedCa?: string;
   crl?: string;
+  ocsp?: RawOcsp;
   verifyDepth?: number;
   protocols?: TlsProtocol[];
   ciphers?: string;
