@@ -7,10 +7,19 @@
 import type { Command } from "commander";
 import { ErrorCode, MtlsError } from "../errors.ts";
 import { ConfigError, formatDiagnostic } from "../gateway/diagnostic.ts";
+import { DEFAULT_DRAIN_TIMEOUT_MS } from "../gateway/drain.ts";
+import type { ErrorLogFormat } from "../gateway/error-log.ts";
 import { loadNativeGateway } from "../gateway/native/load-native.ts";
 import { printNativeConfig } from "../gateway/native/print-config.ts";
 import { loadNginxGateway } from "../gateway/nginx/load.ts";
 import { startGateway } from "../gateway/server.ts";
+import {
+  type ClusterRun,
+  isClusterWorker,
+  parseWorkers,
+  runPrimary,
+  runWorker,
+} from "./gateway-workers.ts";
 import { applyCommonOptions } from "./run.ts";
 
 interface GatewayFlags {
@@ -19,6 +28,9 @@ interface GatewayFlags {
   readonly test?: boolean;
   readonly printConfig?: boolean;
   readonly admin?: string;
+  readonly drainTimeout?: string;
+  readonly logFormat?: string;
+  readonly workers?: string;
 }
 
 /** Registers `mtls gateway`. */
@@ -31,6 +43,15 @@ export function registerGateway(program: Command): void {
     .option("-t, --test", "check the configuration and exit (like nginx -t)")
     .option("--print-config", "print the native YAML equivalent and exit")
     .option("--admin <host:port>", "admin listener for /metrics, /healthz, /readyz")
+    .option("--log-format <format>", 'error_log lines: "nginx" (default) or "json"')
+    .option(
+      "--workers <n|auto>",
+      "worker processes sharing the listen sockets, TLS session cache and ticket keys",
+    )
+    .option(
+      "--drain-timeout <seconds>",
+      "graceful shutdown deadline on SIGTERM/SIGINT (default: the config's, else 30)",
+    )
     .action(async (flags: GatewayFlags) => {
       let root: Command = cmd;
       while (root.parent) root = root.parent;
@@ -58,6 +79,13 @@ async function runGateway(flags: GatewayFlags, out: Output): Promise<void> {
       { hint: "mtls gateway --nginx gateway.conf, or mtls gateway --config gateway.yaml" },
     );
   }
+  const logFormat = parseLogFormat(flags.logFormat);
+  const workers = parseWorkers(flags.workers);
+  const worker = isClusterWorker();
+  const drainFlagMs =
+    flags.drainTimeout === undefined
+      ? undefined
+      : parseSeconds(flags.drainTimeout, "--drain-timeout");
   let loaded: ReturnType<typeof loadNginxGateway>;
   try {
     loaded = flags.nginx ? loadNginxGateway(file) : loadNativeGateway(file);
@@ -74,7 +102,7 @@ async function runGateway(flags: GatewayFlags, out: Output): Promise<void> {
         : `Cannot start the gateway: ${errors} in ${file}`;
     throw new MtlsError(e.code, message, { cause: e });
   }
-  for (const d of loaded.diagnostics) stderr(`mtls: ${formatDiagnostic(d)}\n`);
+  if (!worker) for (const d of loaded.diagnostics) stderr(`mtls: ${formatDiagnostic(d)}\n`);
   if (flags.printConfig) {
     stdout(printNativeConfig(loaded.config));
     return;
@@ -85,9 +113,26 @@ async function runGateway(flags: GatewayFlags, out: Output): Promise<void> {
     return;
   }
   const admin = flags.admin ? parseAdmin(flags.admin) : undefined;
+  const drainTimeoutMs =
+    drainFlagMs ?? loaded.config.shutdown?.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS;
+  if (worker || workers !== undefined) {
+    const run: ClusterRun = {
+      workers: workers ?? 1,
+      loaded,
+      load: () => (flags.nginx ? loadNginxGateway(file) : loadNativeGateway(file)),
+      ...(admin ? { admin } : {}),
+      gatewayOptions: logFormat ? { logFormat } : {},
+      drainTimeoutMs,
+      stdout,
+      stderr,
+    };
+    await (worker ? runWorker(run) : runPrimary(run));
+    return;
+  }
   const gw = await startGateway(loaded.config, {
     material: loaded.material,
     ...(admin ? { admin } : {}),
+    ...(logFormat ? { logFormat } : {}),
   });
   const load = () => (flags.nginx ? loadNginxGateway(file) : loadNativeGateway(file));
   // SIGHUP: certificates, keys, CAs and CRLs are read again for new connections; a file
@@ -104,20 +149,29 @@ async function runGateway(flags: GatewayFlags, out: Output): Promise<void> {
     }
   };
   // Handlers first, then the addresses: whoever waits for the addresses may signal at once.
+  // The first SIGTERM/SIGINT drains (nginx QUIT); a second one closes at once.
+  const force = new AbortController();
+  let draining = false;
+  let resolveStopped = () => {};
   const stopped = new Promise<void>((resolve) => {
-    const stop = (signal: string) => {
-      stdout(`mtls: ${signal} received, closing\n`);
-      process.off("SIGINT", onInt);
-      process.off("SIGTERM", onTerm);
-      process.off("SIGHUP", onHup);
-      resolve();
-    };
-    const onInt = () => stop("SIGINT");
-    const onTerm = () => stop("SIGTERM");
-    process.on("SIGINT", onInt);
-    process.on("SIGTERM", onTerm);
-    process.on("SIGHUP", onHup);
+    resolveStopped = resolve;
   });
+  const stop = (signal: string) => {
+    if (draining) {
+      stdout(`mtls: ${signal} received again, closing open connections now\n`);
+      force.abort();
+      return;
+    }
+    draining = true;
+    stdout(`mtls: ${signal} received, closing: draining (deadline ${drainTimeoutMs / 1000} s)\n`);
+    process.off("SIGHUP", onHup);
+    resolveStopped();
+  };
+  const onInt = () => stop("SIGINT");
+  const onTerm = () => stop("SIGTERM");
+  process.on("SIGINT", onInt);
+  process.on("SIGTERM", onTerm);
+  process.on("SIGHUP", onHup);
   for (const a of gw.addresses) {
     const host = a.host.includes(":") ? `[${a.host}]` : a.host;
     stdout(`mtls: gateway listening on https://${host}:${a.port}\n`);
@@ -127,7 +181,36 @@ async function runGateway(flags: GatewayFlags, out: Output): Promise<void> {
     stdout(`mtls: admin listening on http://${host}:${gw.admin.port}\n`);
   }
   await stopped;
+  const r = await gw.drain({ timeoutMs: drainTimeoutMs, signal: force.signal });
   await gw.close();
+  process.off("SIGINT", onInt);
+  process.off("SIGTERM", onTerm);
+  stdout(
+    `mtls: drained in ${r.elapsedMs} ms: ${r.connections} connections and ${r.inFlight} requests in flight at the start, ${r.completed} requests completed, ${r.forced} connections closed at the deadline\n`,
+  );
+}
+
+/** `--log-format nginx|json`. */
+function parseLogFormat(text: string | undefined): ErrorLogFormat | undefined {
+  if (text === undefined || text === "nginx" || text === "json") return text;
+  throw new MtlsError(
+    ErrorCode.USAGE,
+    `Invalid --log-format value: "${text}", expecting "nginx" or "json"`,
+    { hint: "--log-format json writes one JSON object per error_log line" },
+  );
+}
+
+/** `--drain-timeout SECONDS`: a non-negative number of seconds, returned in ms. */
+function parseSeconds(text: string, option: string): number {
+  const n = Number(text);
+  if (text.trim() === "" || !Number.isFinite(n) || n < 0) {
+    throw new MtlsError(
+      ErrorCode.USAGE,
+      `Invalid ${option} value: "${text}", expecting a number of seconds`,
+      { hint: `e.g. ${option} 30` },
+    );
+  }
+  return Math.round(n * 1000);
 }
 
 /** `--admin HOST:PORT` (`[v6]:PORT` for IPv6; a bare port means 127.0.0.1). */

@@ -8,6 +8,7 @@
  * @module
  */
 import type { SourceLocation } from "../errors.ts";
+import type { StreamServerConfig } from "./l4/stream-config.ts";
 
 /** TLS protocol versions as nginx names them in `ssl_protocols`. */
 export const TlsProtocol = {
@@ -67,6 +68,11 @@ export interface ListenConfig {
   readonly ssl: boolean;
   /** The `default_server` parameter: this block answers clients whose SNI/Host match none. */
   readonly defaultServer?: boolean;
+  /**
+   * The `proxy_protocol` parameter: every connection starts with a PROXY protocol header
+   * (v1 or v2) before TLS; a missing or broken header closes the connection.
+   */
+  readonly proxyProtocol?: boolean;
   readonly location?: SourceLocation;
 }
 
@@ -87,6 +93,45 @@ export type SessionCacheConfig =
   /** `shared:NAME:SIZE`: a named cache of `bytes` bytes. */
   | { readonly kind: "shared"; readonly name: string; readonly bytes: number };
 
+/**
+ * OCSP checking of client certificates: nginx's `ssl_ocsp`, `ssl_ocsp_responder`,
+ * `ssl_ocsp_cache`, and mtlskit's `mtls_ocsp_mode` (native YAML: `tls.ocsp`).
+ */
+export interface OcspConfig {
+  /** `leaf`: the client's certificate only; `chain` (`ssl_ocsp on`): every certificate below the trust anchor. */
+  readonly mode: "leaf" | "chain";
+  /** `ssl_ocsp_responder`: used instead of the certificate's Authority Information Access URL. */
+  readonly responder?: string;
+  /** `mtls_ocsp_mode`: with no usable answer, accept with a warning (`soft`) or refuse (`hard`, nginx). */
+  readonly failure: "soft" | "hard";
+  /** Answers kept until their nextUpdate; 0 keeps none (nginx's `ssl_ocsp_cache off` default). */
+  readonly cacheEntries: number;
+  /** `ssl_ocsp_cache shared:NAME:SIZE`: the zone's name (nginx mode). */
+  readonly cacheName?: string;
+  /** Responder exchange timeout in ms; default 5000. */
+  readonly timeoutMs?: number;
+  /** Lifetime of a cached answer without nextUpdate, in ms; default 3600000. */
+  readonly defaultTtlMs?: number;
+  /** Send a nonce (RFC 8954); default true. */
+  readonly nonce?: boolean;
+  /** Allowed clock difference with the responder, in ms; default 300000. */
+  readonly clockSkewMs?: number;
+  readonly location?: SourceLocation;
+}
+
+/** One `ssl_certificate` with the `ssl_certificate_key` written in the same position. */
+export interface CertificatePair {
+  readonly certificate: FileRef;
+  readonly certificateKey: FileRef;
+}
+
+/** nginx's `ssl_ecdh_curve` default: `auto` (OpenSSL's default group list). */
+export const DEFAULT_ECDH_CURVE = "auto";
+/** `ssl_handshake_timeout` (nginx 1.25) default: 60 seconds, in ms. */
+export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 60_000;
+/** `client_header_timeout` default: 60 seconds, in ms. */
+export const DEFAULT_CLIENT_HEADER_TIMEOUT_MS = 60_000;
+
 /** The TLS side facing clients. */
 export interface ServerTlsConfig {
   readonly certificate: FileRef;
@@ -100,6 +145,8 @@ export interface ServerTlsConfig {
   readonly verifyDepth?: number;
   /** CRLs (PEM) checked for every certificate of the client's chain (`ssl_crl`). */
   readonly crl?: FileRef;
+  /** OCSP checking of client certificates; absent: off (`ssl_ocsp off`). */
+  readonly ocsp?: OcspConfig;
   readonly sessionCache: SessionCacheConfig;
   readonly sessionTimeoutSeconds: number;
   /** Enabled protocols, oldest first; always a contiguous range. */
@@ -107,6 +154,29 @@ export interface ServerTlsConfig {
   /** OpenSSL cipher string (TLS 1.2 and older; TLS 1.3 suites are not affected, as in nginx). */
   readonly ciphers: string;
   readonly preferServerCiphers: boolean;
+  /**
+   * Further `ssl_certificate`/`ssl_certificate_key` pairs after the first (e.g. ECDSA
+   * beside RSA), in the order written; OpenSSL picks the one the client can use.
+   */
+  readonly extraCertificates?: readonly CertificatePair[];
+  /** `ssl_password_file`: passphrases for encrypted keys, one per line, tried in order. */
+  readonly passwordFile?: FileRef;
+  /** `ssl_ecdh_curve`: `auto` (default) or a colon-separated list of groups. */
+  readonly ecdhCurve?: string;
+  /** `ssl_conf_command Ciphersuites`: the TLS 1.3 suites (OpenSSL's list); default Node's. */
+  readonly ciphersuites?: string;
+  /** `ssl_session_tickets`: default true. */
+  readonly sessionTickets?: boolean;
+  /** `ssl_session_ticket_key` files (48 or 80 bytes each); the first encrypts. */
+  readonly sessionTicketKeys?: readonly FileRef[];
+  /** `ssl_handshake_timeout` in ms; default 60000. */
+  readonly handshakeTimeoutMs?: number;
+  /**
+   * Strict mode (mtlskit extension, `mtls_reject_in_handshake on`, native
+   * `rejectInHandshake: true`): a missing or bad client certificate fails the TLS
+   * handshake instead of getting nginx's 400 page. Needs `verifyClient: "on"`.
+   */
+  readonly rejectInHandshake?: boolean;
 }
 
 /** Where errors are logged and from which level on. */
@@ -148,7 +218,16 @@ export interface UpstreamTlsConfig {
   readonly serverName?: boolean;
   /** `proxy_ssl_name`: the name sent in SNI and checked in the certificate; default `$proxy_host`'s host. */
   readonly name?: string;
+  /** `proxy_ssl_verify_depth`: intermediates allowed below the trust anchor; default 1. */
+  readonly verifyDepth?: number;
+  /** `proxy_ssl_protocols`: default `TLSv1 TLSv1.1 TLSv1.2`. */
+  readonly protocols?: readonly TlsProtocol[];
+  /** `proxy_ssl_ciphers`: OpenSSL cipher string; default `DEFAULT`. */
+  readonly ciphers?: string;
 }
+
+/** nginx's `proxy_ssl_ciphers` default. */
+export const DEFAULT_PROXY_CIPHERS = "DEFAULT";
 
 /** One `server` line of an `upstream` block. */
 export interface UpstreamServerConfig {
@@ -217,6 +296,30 @@ export interface ProxySetHeader {
 /** Identity headers sent upstream (`mtls_identity_headers`): none, nginx-style, or Envoy's XFCC. */
 export type IdentityHeadersConfig = "off" | "nginx" | "xfcc";
 
+/**
+ * One authorization rule (`mtls_allow`/`mtls_deny`, native `authorize.allow[]`/`deny[]`):
+ * every field given must match; see `authorize.ts` for the pattern rules.
+ */
+export interface AuthorizeRule {
+  /** Subject commonName. */
+  readonly cn?: string;
+  /** Subject organizationalUnitName. */
+  readonly ou?: string;
+  /** Subject organizationName. */
+  readonly o?: string;
+  /** Subject alternative names: DNS name, URI (SPIFFE ID), email (rfc822Name). */
+  readonly san?: { readonly dns?: string; readonly uri?: string; readonly email?: string };
+  /** SHA-256 fingerprint of the certificate, hex (colons optional). */
+  readonly fingerprint?: string;
+  readonly location?: SourceLocation;
+}
+
+/** A location's authorization rules: deny wins; with allow rules one must match. */
+export interface AuthorizeConfig {
+  readonly allow: readonly AuthorizeRule[];
+  readonly deny: readonly AuthorizeRule[];
+}
+
 /** A `location` with its proxy settings. */
 export interface LocationConfig {
   readonly match: LocationMatch;
@@ -236,6 +339,8 @@ export interface LocationConfig {
   readonly proxySetHeaders?: readonly ProxySetHeader[];
   /** Default `"off"` (only `proxy_set_header`); incoming identity headers are removed anyway. */
   readonly identityHeaders?: IdentityHeadersConfig;
+  /** Client-certificate authorization (mtlskit extension); absent: `ssl_verify_client` alone decides. */
+  readonly authorize?: AuthorizeConfig;
   readonly location?: SourceLocation;
 }
 
@@ -250,6 +355,26 @@ export interface ServerConfig {
   readonly return?: ReturnConfig;
   /** `access_log` (its own or the http block's); absent: no access log. */
   readonly accessLog?: AccessLogConfig;
+  /** `client_header_timeout` in ms; default 60000. */
+  readonly clientHeaderTimeoutMs?: number;
+  /** Client fingerprint allow/deny lists; absent: every client may try the handshake. */
+  readonly fingerprints?: FingerprintRulesConfig;
+  readonly location?: SourceLocation;
+}
+
+/**
+ * Allow and deny lists of client TLS fingerprints, checked on the ClientHello before the
+ * handshake (`mtls_ja3_allow`, `mtls_ja3_deny`, `mtls_ja4_allow`, `mtls_ja4_deny`; native
+ * `fingerprints: { allow, deny }`). A match in a deny list refuses the client; when any
+ * allow list is non-empty, a client matching none of them is refused too.
+ */
+export interface FingerprintRulesConfig {
+  /** JA3 hashes: 32 lowercase hex digits. */
+  readonly ja3Allow: readonly string[];
+  readonly ja3Deny: readonly string[];
+  /** JA4 fingerprints, e.g. `t13d1516h2_8daaf6152771_e5627efa2ab1`. */
+  readonly ja4Allow: readonly string[];
+  readonly ja4Deny: readonly string[];
   readonly location?: SourceLocation;
 }
 
@@ -260,6 +385,17 @@ export interface GatewayConfig {
   readonly servers: readonly ServerConfig[];
   /** `upstream` blocks by name. */
   readonly upstreams?: readonly UpstreamBlockConfig[];
+  /** L4 listeners (`stream { server { ... } }`, native `mode: tcp`); default none. */
+  readonly streams?: readonly StreamServerConfig[];
+  /** Graceful shutdown (`worker_shutdown_timeout`; native `shutdown:`); default: 30 s deadline. */
+  readonly shutdown?: ShutdownConfig;
+}
+
+/** Graceful shutdown settings (nginx `worker_shutdown_timeout`, main context). */
+export interface ShutdownConfig {
+  /** Deadline in ms after which connections still open are closed by force. */
+  readonly drainTimeoutMs: number;
+  readonly location?: SourceLocation;
 }
 
 /** nginx's `client_max_body_size` default: 1 MiB. */

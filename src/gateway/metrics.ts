@@ -5,8 +5,13 @@
  *   `failed`; `reason` the OpenSSL reason of a failed handshake (`unsupported protocol`...).
  * - `mtls_gateway_client_verify_failures_total{reason}`: requests refused by
  *   `ssl_verify_client` (`no certificate`, `certificate has expired`...).
+ * - `mtls_gateway_authorization_denied_total{reason, location}`: requests refused (403) by
+ *   a location's `authorize` rules; `reason` is `no certificate`, `not verified`,
+ *   `deny rule` or `no allow rule`, `location` the location's path.
  * - `mtls_gateway_requests_total{status}`, `mtls_gateway_upstream_duration_seconds`
  *   (time to the upstream's response headers), `mtls_gateway_open_connections`.
+ * - `mtls_gateway_connections_refused_total{reason}`: connections closed before TLS by the
+ *   listener's front (`fingerprint_denied`, `proxy_protocol_broken_header`...).
  * @module
  */
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
@@ -16,10 +21,13 @@ export interface GatewayMetrics {
   readonly registry: Registry;
   handshake(result: "ok" | "resumed" | "failed", reason?: string): void;
   verifyFailure(reason: string): void;
+  authorizationDenied(reason: string, location: string): void;
   request(status: number): void;
   upstream(seconds: number, upstream: string): void;
   connectionOpened(): void;
   connectionClosed(): void;
+  /** A connection refused before TLS by the listener's front. */
+  connectionRefused(reason: string): void;
 }
 
 /**
@@ -46,6 +54,12 @@ export function createGatewayMetrics(): GatewayMetrics {
     labelNames: ["reason"] as const,
     registers: [registry],
   });
+  const denied = new Counter({
+    name: "mtls_gateway_authorization_denied_total",
+    help: "Requests refused by a location's authorize rules, by reason and location",
+    labelNames: ["reason", "location"] as const,
+    registers: [registry],
+  });
   const requests = new Counter({
     name: "mtls_gateway_requests_total",
     help: "Requests answered, by status",
@@ -64,13 +78,21 @@ export function createGatewayMetrics(): GatewayMetrics {
     help: "Client connections currently open",
     registers: [registry],
   });
+  const refused = new Counter({
+    name: "mtls_gateway_connections_refused_total",
+    help: "Connections closed before the TLS handshake (PROXY header, fingerprint lists), by reason",
+    labelNames: ["reason"] as const,
+    registers: [registry],
+  });
   return {
     registry,
     handshake: (result, reason = "") => handshakes.inc({ result, reason }),
     verifyFailure: (reason) => verify.inc({ reason }),
+    authorizationDenied: (reason, location) => denied.inc({ reason, location }),
     request: (status) => requests.inc({ status: String(status) }),
     upstream: (seconds, name) => upstream.observe({ upstream: name }, seconds),
     connectionOpened: () => open.inc(),
     connectionClosed: () => open.dec(),
+    connectionRefused: (reason) => refused.inc({ reason }),
   };
 }

@@ -34,8 +34,12 @@ import {
   type UpstreamBlockConfig,
 } from "../config.ts";
 import type { Diagnostic } from "../diagnostic.ts";
+import { JA3_HASH_RE } from "../fingerprint-rules.ts";
 import { compileTemplate } from "../variables.ts";
+import { nativeAuthorize } from "./native-authorize.ts";
+import { nativeOcsp } from "./native-ocsp.ts";
 import { NATIVE_SCHEMA, type RawConfig, URL_RE } from "./native-schema.ts";
+import { tlsGroups } from "./native-tls-extras.ts";
 import { validate } from "./schema.ts";
 
 export interface NativeResult {
@@ -151,6 +155,21 @@ export function parseNativeConfig(text: string, options: { readonly file: string
         "name the CA that issues client certificates",
       );
     }
+    const ocsp = nativeOcsp(t.ocsp, where(`${p}.tls.ocsp`));
+    if (ocsp && verifyClient === "optional_no_ca") {
+      error(
+        `${p}.tls.ocsp`,
+        'is incompatible with clientAuth "optional_no_ca" (as nginx\'s ssl_ocsp)',
+        'use clientAuth "optional", or drop ocsp',
+      );
+    }
+    if (t.rejectInHandshake && clientAuth !== "require") {
+      error(
+        `${p}.tls.rejectInHandshake`,
+        `needs clientAuth "require", got "${clientAuth}"`,
+        "strict mode refuses clients without a valid certificate, which only clientAuth: require asks for",
+      );
+    }
     const protocols = [...(t.protocols ?? ["TLSv1.2", "TLSv1.3"])].sort();
     const locations = l.routes.map((r, ri): LocationConfig => {
       const rp = `${p}.routes[${ri}]`;
@@ -169,6 +188,9 @@ export function parseNativeConfig(text: string, options: { readonly file: string
       const u = r.upstreamTls ?? {};
       if (!!u.certificate !== !!u.key)
         error(`${rp}.upstreamTls`, "certificate and key go together");
+      const authorize = r.authorize
+        ? nativeAuthorize(r.authorize, `${rp}.authorize`, { error, where })
+        : undefined;
       const proxyPass = r.upstream
         ? proxyPassOf(r.upstream, where(`${rp}.upstream`), upstreams)
         : undefined;
@@ -211,6 +233,7 @@ export function parseNativeConfig(text: string, options: { readonly file: string
             }
           : {}),
         ...(r.maxBodySize !== undefined ? { clientMaxBodySize: r.maxBodySize } : {}),
+        ...(authorize ? { authorize } : {}),
         ...(where(rp) ? { location: where(rp) as SourceLocation } : {}),
       };
     });
@@ -223,6 +246,7 @@ export function parseNativeConfig(text: string, options: { readonly file: string
           port,
           ipv6: a.startsWith("["),
           ssl: true,
+          ...(l.proxyProtocol ? { proxyProtocol: true } : {}),
           ...(location ? { location } : {}),
         };
       }),
@@ -233,6 +257,7 @@ export function parseNativeConfig(text: string, options: { readonly file: string
         ...(t.clientCa ? { clientCertificate: ref(t.clientCa, `${p}.tls.clientCa`) } : {}),
         ...(t.trustedCa ? { trustedCertificate: ref(t.trustedCa, `${p}.tls.trustedCa`) } : {}),
         ...(t.crl ? { crl: ref(t.crl, `${p}.tls.crl`) } : {}),
+        ...(ocsp ? { ocsp } : {}),
         verifyClient,
         verifyDepth: t.verifyDepth ?? 1,
         sessionCache:
@@ -243,8 +268,40 @@ export function parseNativeConfig(text: string, options: { readonly file: string
         protocols,
         ciphers: t.ciphers ?? DEFAULT_CIPHERS,
         preferServerCiphers: t.preferServerCiphers ?? false,
+        ...(t.passwordFile ? { passwordFile: ref(t.passwordFile, `${p}.tls.passwordFile`) } : {}),
+        ...tlsGroups(t, `${p}.tls`, error),
+        ...(t.sessionTickets === false ? { sessionTickets: false } : {}),
+        ...(t.sessionTicketKeys
+          ? {
+              sessionTicketKeys: t.sessionTicketKeys.map((k, ki) =>
+                ref(k, `${p}.tls.sessionTicketKeys[${ki}]`),
+              ),
+            }
+          : {}),
+        ...(t.extraCertificates && t.extraCertificates.length > 0
+          ? {
+              extraCertificates: t.extraCertificates.map((x, xi) => ({
+                certificate: ref(x.certificate, `${p}.tls.extraCertificates[${xi}].certificate`),
+                certificateKey: ref(x.key, `${p}.tls.extraCertificates[${xi}].key`),
+              })),
+            }
+          : {}),
+        ...(t.rejectInHandshake ? { rejectInHandshake: true } : {}),
       },
       locations,
+      ...(l.fingerprints
+        ? {
+            fingerprints: {
+              ja3Allow: (l.fingerprints.allow ?? []).filter((f) => JA3_HASH_RE.test(f)),
+              ja3Deny: (l.fingerprints.deny ?? []).filter((f) => JA3_HASH_RE.test(f)),
+              ja4Allow: (l.fingerprints.allow ?? []).filter((f) => !JA3_HASH_RE.test(f)),
+              ja4Deny: (l.fingerprints.deny ?? []).filter((f) => !JA3_HASH_RE.test(f)),
+              ...(where(`${p}.fingerprints`)
+                ? { location: where(`${p}.fingerprints`) as SourceLocation }
+                : {}),
+            },
+          }
+        : {}),
       ...(l.errorLog
         ? {
             errorLog: {
@@ -274,7 +331,21 @@ export function parseNativeConfig(text: string, options: { readonly file: string
   });
   if (diagnostics.length > 0) return { diagnostics };
   return {
-    config: { source: file, servers, ...(upstreams.length > 0 ? { upstreams } : {}) },
+    config: {
+      source: file,
+      servers,
+      ...(upstreams.length > 0 ? { upstreams } : {}),
+      ...(raw.shutdown
+        ? {
+            shutdown: {
+              drainTimeoutMs: raw.shutdown.drainTimeout,
+              ...(where("shutdown.drainTimeout")
+                ? { location: where("shutdown.drainTimeout") as SourceLocation }
+                : {}),
+            },
+          }
+        : {}),
+    },
     diagnostics,
   };
 }

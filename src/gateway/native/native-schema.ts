@@ -5,6 +5,8 @@
  * @module
  */
 import { LOG_LEVELS, type LocationConfig, type TlsProtocol } from "../config.ts";
+import { JA3_HASH_RE, JA4_RE } from "../fingerprint-rules.ts";
+import { OCSP_SCHEMA, type RawOcsp } from "./native-ocsp.ts";
 import type { Field, Schema } from "./schema.ts";
 
 const str = (expected?: string, pattern?: RegExp): Schema => ({
@@ -18,6 +20,12 @@ const HOST_PORT = /^(\[[0-9a-fA-F:.]+\]|[^\s:[\]]+):\d{1,5}$/;
 /** `upstream:` URLs: scheme, host (or upstream name), optional port. */
 export const URL_RE = /^(https?):\/\/(\[[^\]]+\]|[^/:\s]+)(?::(\d{1,5}))?$/;
 
+/** A fingerprint list entry: a JA3 hash or a JA4. */
+const FINGERPRINT = str(
+  "a JA3 hash (32 hex digits) or a JA4 fingerprint",
+  new RegExp(`${JA3_HASH_RE.source}|${JA4_RE.source}`),
+);
+
 const TLS: Schema = {
   kind: "object",
   fields: {
@@ -27,6 +35,7 @@ const TLS: Schema = {
     clientCa: opt(str("a file path")),
     trustedCa: opt(str("a file path")),
     crl: opt(str("a file path")),
+    ocsp: opt(OCSP_SCHEMA),
     verifyDepth: opt({ kind: "integer", min: 0, max: 100 }),
     protocols: opt({
       kind: "array",
@@ -38,6 +47,38 @@ const TLS: Schema = {
     sessionCache: opt({ kind: "enum", values: ["off", "none", "builtin"] }),
     sessionCacheSize: opt({ kind: "integer", min: 1 }),
     sessionTimeout: opt({ kind: "duration" }),
+    passwordFile: opt(str("a file path")),
+    ciphersuites: opt(str("TLS 1.3 suites, e.g. TLS_AES_256_GCM_SHA384:TLS_AES_128_GCM_SHA256")),
+    ecdhCurve: opt(str('"auto" or groups, e.g. X25519:prime256v1')),
+    sessionTickets: opt({ kind: "boolean" }),
+    sessionTicketKeys: opt({ kind: "array", items: str("a file path"), minItems: 1 }),
+    extraCertificates: opt({
+      kind: "array",
+      items: {
+        kind: "object",
+        fields: { certificate: req(str("a file path")), key: req(str("a file path")) },
+      },
+    }),
+    rejectInHandshake: opt({ kind: "boolean" }),
+  },
+};
+
+/** One `authorize.allow[]`/`deny[]` rule: every key given must match. */
+const RULE: Schema = {
+  kind: "object",
+  fields: {
+    cn: opt(str("a commonName")),
+    ou: opt(str("an organizationalUnitName")),
+    o: opt(str("an organizationName")),
+    san: opt({
+      kind: "object",
+      fields: {
+        dns: opt(str("a DNS name pattern such as *.example.org")),
+        uri: opt(str("a URI pattern such as spiffe://example.org/ns/*/sa/web")),
+        email: opt(str("an email pattern such as *@example.org")),
+      },
+    }),
+    fingerprint: opt(str("a SHA-256 fingerprint in hex")),
   },
 };
 
@@ -71,6 +112,13 @@ const ROUTE: Schema = {
     setHeaders: opt({ kind: "map", values: str(), keyPattern: /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/ }),
     identityHeaders: opt({ kind: "enum", values: ["off", "nginx", "xfcc"] }),
     maxBodySize: opt({ kind: "size" }),
+    authorize: opt({
+      kind: "object",
+      fields: {
+        allow: opt({ kind: "array", items: RULE }),
+        deny: opt({ kind: "array", items: RULE }),
+      },
+    }),
     timeouts: opt({
       kind: "object",
       fields: { connect: opt({ kind: "duration" }), read: opt({ kind: "duration" }) },
@@ -82,6 +130,7 @@ const ROUTE: Schema = {
 export const NATIVE_SCHEMA: Schema = {
   kind: "object",
   fields: {
+    shutdown: opt({ kind: "object", fields: { drainTimeout: req({ kind: "duration" }) } }),
     upstreams: opt({
       kind: "map",
       values: {
@@ -103,6 +152,14 @@ export const NATIVE_SCHEMA: Schema = {
             minItems: 1,
           }),
           serverNames: opt({ kind: "array", items: str() }),
+          proxyProtocol: opt({ kind: "boolean" }),
+          fingerprints: opt({
+            kind: "object",
+            fields: {
+              allow: opt({ kind: "array", items: FINGERPRINT }),
+              deny: opt({ kind: "array", items: FINGERPRINT }),
+            },
+          }),
           tls: req(TLS),
           errorLog: opt({
             kind: "object",
@@ -131,6 +188,7 @@ export interface RawTls {
   clientCa?: string;
   trustedCa?: string;
   crl?: string;
+  ocsp?: RawOcsp;
   verifyDepth?: number;
   protocols?: TlsProtocol[];
   ciphers?: string;
@@ -138,6 +196,20 @@ export interface RawTls {
   sessionCache?: "off" | "none" | "builtin";
   sessionCacheSize?: number;
   sessionTimeout?: number;
+  extraCertificates?: { certificate: string; key: string }[];
+  passwordFile?: string;
+  ciphersuites?: string;
+  ecdhCurve?: string;
+  sessionTickets?: boolean;
+  sessionTicketKeys?: string[];
+  rejectInHandshake?: boolean;
+}
+export interface RawRule {
+  cn?: string;
+  ou?: string;
+  o?: string;
+  san?: { dns?: string; uri?: string; email?: string };
+  fingerprint?: string;
 }
 export interface RawRoute {
   path: string;
@@ -156,17 +228,21 @@ export interface RawRoute {
   setHeaders?: Record<string, string>;
   identityHeaders?: "off" | "nginx" | "xfcc";
   maxBodySize?: number;
+  authorize?: { allow?: RawRule[]; deny?: RawRule[] };
   timeouts?: { connect?: number; read?: number };
 }
 export interface RawListener {
   listen: string[];
   serverNames?: string[];
+  proxyProtocol?: boolean;
+  fingerprints?: { allow?: string[]; deny?: string[] };
   tls: RawTls;
   errorLog?: { file: string; level?: (typeof LOG_LEVELS)[number] };
   accessLog?: { file: string; format?: string; escape?: "default" | "json" | "none" };
   routes: RawRoute[];
 }
 export interface RawConfig {
+  shutdown?: { drainTimeout: number };
   upstreams?: Record<string, { servers: string[] }>;
   listeners: RawListener[];
 }

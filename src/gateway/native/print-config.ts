@@ -6,7 +6,19 @@
  * @module
  */
 import { stringify } from "yaml";
-import type { GatewayConfig, LocationConfig, ServerConfig } from "../config.ts";
+import type { AuthorizeRule, GatewayConfig, LocationConfig, ServerConfig } from "../config.ts";
+import { printOcsp } from "./native-ocsp.ts";
+
+/** A rule as native YAML: the same keys, without its source location. */
+function rule(r: AuthorizeRule): Record<string, unknown> {
+  const { location: _, ...rest } = r;
+  return rest;
+}
+
+/** A duration in nginx syntax: whole seconds as `30s`, else `1500ms`. */
+function msText(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
+}
 
 function listenText(l: ServerConfig["listen"][number]): string {
   return `${l.ipv6 ? `[${l.host}]` : l.host}:${l.port}`;
@@ -47,6 +59,14 @@ function route(l: LocationConfig): Record<string, unknown> {
       ? { identityHeaders: l.identityHeaders }
       : {}),
     ...(l.clientMaxBodySize !== undefined ? { maxBodySize: String(l.clientMaxBodySize) } : {}),
+    ...(l.authorize
+      ? {
+          authorize: {
+            ...(l.authorize.allow.length > 0 ? { allow: l.authorize.allow.map(rule) } : {}),
+            ...(l.authorize.deny.length > 0 ? { deny: l.authorize.deny.map(rule) } : {}),
+          },
+        }
+      : {}),
     ...(l.proxy?.connectTimeoutMs || l.proxy?.readTimeoutMs
       ? {
           timeouts: {
@@ -64,6 +84,16 @@ function listener(s: ServerConfig): Record<string, unknown> {
   return {
     listen: s.listen.map(listenText),
     ...(s.serverNames.length > 0 ? { serverNames: [...s.serverNames] } : {}),
+    // Native mode sets it per listener: on when any listen address of the block has it.
+    ...(s.listen.some((l) => l.proxyProtocol) ? { proxyProtocol: true } : {}),
+    ...(s.fingerprints
+      ? {
+          fingerprints: {
+            allow: [...s.fingerprints.ja3Allow, ...s.fingerprints.ja4Allow],
+            deny: [...s.fingerprints.ja3Deny, ...s.fingerprints.ja4Deny],
+          },
+        }
+      : {}),
     tls: {
       certificate: t.certificate.path,
       key: t.certificateKey.path,
@@ -71,6 +101,7 @@ function listener(s: ServerConfig): Record<string, unknown> {
       ...(t.clientCertificate ? { clientCa: t.clientCertificate.path } : {}),
       ...(t.trustedCertificate ? { trustedCa: t.trustedCertificate.path } : {}),
       ...(t.crl ? { crl: t.crl.path } : {}),
+      ...(t.ocsp ? { ocsp: printOcsp(t.ocsp) } : {}),
       ...(t.verifyDepth !== undefined && t.verifyDepth !== 1 ? { verifyDepth: t.verifyDepth } : {}),
       // Native mode allows TLS 1.2 and 1.3 only.
       protocols: t.protocols.filter((p) => p === "TLSv1.2" || p === "TLSv1.3"),
@@ -79,6 +110,22 @@ function listener(s: ServerConfig): Record<string, unknown> {
       sessionCache: cache.kind === "shared" ? "builtin" : cache.kind,
       ...(cache.kind === "builtin" ? { sessionCacheSize: cache.sessions } : {}),
       sessionTimeout: `${t.sessionTimeoutSeconds}s`,
+      ...(t.passwordFile ? { passwordFile: t.passwordFile.path } : {}),
+      ...(t.ciphersuites ? { ciphersuites: t.ciphersuites } : {}),
+      ...(t.sessionTickets === false ? { sessionTickets: false } : {}),
+      ...(t.sessionTicketKeys && t.sessionTicketKeys.length > 0
+        ? { sessionTicketKeys: t.sessionTicketKeys.map((k) => k.path) }
+        : {}),
+      ...(t.ecdhCurve && t.ecdhCurve !== "auto" ? { ecdhCurve: t.ecdhCurve } : {}),
+      ...(t.extraCertificates && t.extraCertificates.length > 0
+        ? {
+            extraCertificates: t.extraCertificates.map((x) => ({
+              certificate: x.certificate.path,
+              key: x.certificateKey.path,
+            })),
+          }
+        : {}),
+      ...(t.rejectInHandshake ? { rejectInHandshake: true } : {}),
     },
     ...(s.errorLog ? { errorLog: { file: s.errorLog.file, level: s.errorLog.level } } : {}),
     ...(s.accessLog
@@ -115,6 +162,9 @@ function listener(s: ServerConfig): Record<string, unknown> {
  */
 export function printNativeConfig(config: GatewayConfig): string {
   const doc = {
+    ...(config.shutdown
+      ? { shutdown: { drainTimeout: msText(config.shutdown.drainTimeoutMs) } }
+      : {}),
     ...(config.upstreams && config.upstreams.length > 0
       ? {
           upstreams: Object.fromEntries(

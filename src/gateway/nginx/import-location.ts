@@ -11,6 +11,7 @@
  */
 import type { SourceLocation } from "../../errors.ts";
 import type {
+  AuthorizeConfig,
   FileRef,
   IdentityHeadersConfig,
   LocationConfig,
@@ -22,6 +23,7 @@ import type {
 } from "../config.ts";
 import { compileTemplate } from "../variables.ts";
 import { collect, one } from "./check.ts";
+import { authorizeRules } from "./import-authorize.ts";
 import type { Token } from "./lexer.ts";
 import type { Directive } from "./parser.ts";
 import { parseNginxFlag, parseNginxSize, parseNginxTime } from "./units.ts";
@@ -34,6 +36,8 @@ export interface LocationDefaults {
   readonly identity: IdentityHeadersConfig;
   readonly proxy: ProxyTuning;
   readonly clientMaxBodySize?: number;
+  /** The server's `mtls_allow`/`mtls_deny` rules. */
+  readonly authorize?: AuthorizeConfig;
   /**
    * The server block was cut off by the end of the file: what a location inherits may be
    * missing too, so nothing is reported as absent.
@@ -368,6 +372,7 @@ export function importLocation(
   }
   const proxy = proxyTuning(cx, byName, defaults.proxy);
   const bodySize = maxBodySize(cx, byName, defaults.clientMaxBodySize);
+  const authorize = authorizeRules(cx, byName, defaults.authorize);
   return {
     match,
     path,
@@ -378,6 +383,7 @@ export function importLocation(
     identityHeaders: identityPreset(cx, byName) ?? defaults.identity,
     ...(Object.keys(proxy).length > 0 ? { proxy } : {}),
     ...(bodySize !== undefined ? { clientMaxBodySize: bodySize } : {}),
+    ...(authorize ? { authorize } : {}),
     location: d.location,
   };
 }

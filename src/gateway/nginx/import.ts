@@ -34,11 +34,15 @@ import {
   type GatewayConfig,
   type LocationConfig,
   type ServerConfig,
+  type ShutdownConfig,
   type UpstreamBlockConfig,
 } from "../config.ts";
 import type { Diagnostic } from "../diagnostic.ts";
 import { checkDirective, collect, listSupportedOnce, one } from "./check.ts";
 import { DIRECTIVES } from "./directives.ts";
+import { authorizeRules, rejectInHandshake } from "./import-authorize.ts";
+import { pairCertificates } from "./import-certificates.ts";
+import { importFingerprints } from "./import-fingerprints.ts";
 import {
   flag,
   identityPreset,
@@ -51,6 +55,9 @@ import {
   upstreamTls,
 } from "./import-location.ts";
 import { type LogEscape, parseLogFormat, resolveAccessLog } from "./import-log.ts";
+import { importOcsp } from "./import-ocsp.ts";
+import { importShutdownTimeout } from "./import-process.ts";
+import { importSslExtras } from "./import-ssl-extras.ts";
 import { importUpstream } from "./import-upstream.ts";
 import type { Token } from "./lexer.ts";
 import type { Directive, ParseResult } from "./parser.ts";
@@ -113,6 +120,7 @@ export function importNginx(parsed: ParseResult, options: ImportOptions = {}): I
   const formats = new Map<string, { format: string; escape: LogEscape; at: Directive }>();
   let outerAccessLog: Directive | undefined;
   let httpSeen = false;
+  let shutdown: ShutdownConfig | undefined;
   const visit = (directives: readonly Directive[], context: "main" | "http") => {
     for (const d of directives) {
       if (!checkDirective(cx, d, context, [...DIRECTIVES.keys()])) continue;
@@ -135,6 +143,9 @@ export function importNginx(parsed: ParseResult, options: ImportOptions = {}): I
             undefined,
             d.nameToken,
           );
+          break;
+        case "worker_shutdown_timeout":
+          shutdown = importShutdownTimeout(cx, d) ?? shutdown;
           break;
         case "upstream": {
           const u = importUpstream(cx, d);
@@ -197,6 +208,7 @@ export function importNginx(parsed: ParseResult, options: ImportOptions = {}): I
       source: parsed.file,
       servers: withLogs.map((srv) => linkUpstreams(srv, upstreams)),
       ...(upstreams.length > 0 ? { upstreams } : {}),
+      ...(shutdown ? { shutdown } : {}),
     },
     diagnostics: printed,
   };
@@ -265,8 +277,14 @@ function importServer(cx: ValueContext, server: Directive): ServerConfig | undef
     const d = one(byName, name);
     return d?.args[0] ? cx.path(d.args[0]) : undefined;
   };
-  const certificate = fileOf("ssl_certificate");
-  const certificateKey = fileOf("ssl_certificate_key");
+  const pairs = pairCertificates(
+    cx,
+    byName.get("ssl_certificate") ?? [],
+    byName.get("ssl_certificate_key") ?? [],
+    { whole },
+  );
+  const certificate = pairs.first?.certificate;
+  const certificateKey = pairs.first?.certificateKey;
   const clientCertificate = fileOf("ssl_client_certificate");
   if (whole && !certificate && !written.has("ssl_certificate")) {
     cx.report(
@@ -288,6 +306,11 @@ function importServer(cx: ValueContext, server: Directive): ServerConfig | undef
   const verifyClient = verifyDirective ? parseVerifyClient(cx, verifyDirective) : "off";
   const trustedCertificate = fileOf("ssl_trusted_certificate");
   const crl = fileOf("ssl_crl");
+  const ocsp = importOcsp(cx, byName, {
+    mode: verifyClient,
+    ...(verifyDirective ? { directive: verifyDirective } : {}),
+  });
+  const passwordFile = fileOf("ssl_password_file");
   const depthD = one(byName, "ssl_verify_depth");
   let verifyDepth = DEFAULT_VERIFY_DEPTH;
   const depthA = depthD?.args[0];
@@ -347,12 +370,15 @@ function importServer(cx: ValueContext, server: Directive): ServerConfig | undef
     }
   }
   const bodySize = maxBodySize(cx, byName, undefined);
+  const authorize = authorizeRules(cx, byName, undefined);
+  const strict = rejectInHandshake(cx, byName, verifyClient);
   const defaults: LocationDefaults = {
     upstreamTls: upstreamTls(cx, byName, undefined),
     setHeaders: proxySetHeaders(cx, byName) ?? [],
     identity: identityPreset(cx, byName) ?? "off",
     proxy: proxyTuning(cx, byName, {}),
     ...(bodySize !== undefined ? { clientMaxBodySize: bodySize } : {}),
+    ...(authorize ? { authorize } : {}),
     truncated: !whole,
   };
   const returnD = one(byName, "return");
@@ -372,6 +398,7 @@ function importServer(cx: ValueContext, server: Directive): ServerConfig | undef
       locations.push(l);
     }
   }
+  const fingerprints = importFingerprints(cx, byName);
   if (!certificate || !certificateKey) return undefined;
   return {
     listen,
@@ -384,6 +411,7 @@ function importServer(cx: ValueContext, server: Directive): ServerConfig | undef
       ...(trustedCertificate ? { trustedCertificate } : {}),
       verifyDepth,
       ...(crl ? { crl } : {}),
+      ...(ocsp ? { ocsp } : {}),
       sessionCache: cacheD ? parseSessionCache(cx, cacheD) : { kind: "none" },
       sessionTimeoutSeconds: timeoutD
         ? parseSessionTimeout(cx, timeoutD)
@@ -391,10 +419,15 @@ function importServer(cx: ValueContext, server: Directive): ServerConfig | undef
       protocols,
       ciphers,
       preferServerCiphers: preferD ? flag(cx, preferD, false) : false,
+      ...(pairs.extra.length > 0 ? { extraCertificates: pairs.extra } : {}),
+      ...(passwordFile ? { passwordFile } : {}),
+      ...importSslExtras(cx, byName),
+      ...(strict ? { rejectInHandshake: true } : {}),
     },
     locations,
     ...(errorLog ? { errorLog } : {}),
     ...(ret ? { return: ret } : {}),
+    ...(fingerprints ? { fingerprints } : {}),
     location: server.location,
   };
 }
