@@ -26,8 +26,9 @@ import { ConnectionTracker, type DrainOptions, type DrainResult } from "./drain.
 import { createErrorLog } from "./error-log.ts";
 import { dispatch, listenGroups } from "./listener.ts";
 import { createGatewayMetrics, type GatewayMetrics } from "./metrics.ts";
-import { createServerBlock } from "./server-block.ts";
+import { certState, createServerBlock } from "./server-block.ts";
 import { SessionStore } from "./session-store.ts";
+import { installStrictMode, type StrictMode, strictModeConflict } from "./strict-mode.ts";
 import { type GatewayMaterial, loadTlsMaterial } from "./tls-material.ts";
 import { sameClientTrust, secureOptions } from "./tls-options.ts";
 import { createUpstream, type UpstreamOptions } from "./upstream.ts";
@@ -176,6 +177,9 @@ export async function startGateway(
       // made on one block would resume on another and keep the first block's verdict.
       // Blocks that verify clients differently therefore share no sessions at all.
       const resumable = sameClientTrust(group.blocks.map((i) => config.servers[i]));
+      const conflict = strictModeConflict(members.map((m) => m.config));
+      if (conflict) throw new ConfigError([conflict]);
+      const strict = main.config.tls.rejectInHandshake === true;
       const tlsOptions = (i: number) => ({
         ...secureOptions(config.servers[i] as ServerConfig, current.servers[i]?.tls ?? {}, i),
         ...(resumable ? {} : { secureOptions: cryptoConstants.SSL_OP_NO_TICKET }),
@@ -189,7 +193,8 @@ export async function startGateway(
           ...tlsOptions(mainIndex),
           // Node applies requestCert to every connection of a listener: ask when any block verifies.
           requestCert: members.some((m) => m.config.tls.verifyClient !== "off"),
-          rejectUnauthorized: false,
+          // Strict mode: OpenSSL refuses a missing certificate; strict-mode.ts the rest.
+          rejectUnauthorized: strict,
           SNICallback: (name, cb) => {
             const pick = selectServer(
               members.map((m) => m.config),
@@ -209,6 +214,24 @@ export async function startGateway(
           dispatch(members, first, req, res, cid);
         },
       );
+      const listenText = `${group.listen.ipv6 ? `[${group.listen.host}]` : group.listen.host}:${group.listen.port}`;
+      const strictMode: StrictMode | undefined = strict
+        ? installStrictMode(s, {
+            log: main.log,
+            metrics,
+            server: listenText,
+            state: (socket) => {
+              const sni = typeof socket.servername === "string" ? socket.servername : undefined;
+              const pick = selectServer(
+                members.map((m) => m.config),
+                sni,
+                first,
+              );
+              return certState(socket, (members[pick] ?? main).facts);
+            },
+            forgetSession: (id) => store?.delete(id),
+          })
+        : undefined;
       tracker.track(s);
       const store = resumable ? sessionStore(main.config) : undefined;
       if (store) {
@@ -239,6 +262,7 @@ export async function startGateway(
         store?.clear();
       });
       s.on("tlsClientError", (e: Error & { code?: string }, socket: TLSSocket) => {
+        if (strictMode?.handled(socket)) return;
         metrics.handshake(
           "failed",
           opensslReason(e.message).replace(/^error:[0-9A-F]+:[^:]*::/, ""),
