@@ -212,7 +212,9 @@ export function installStrictMode(server: Server, options: StrictModeOptions): S
 
   const refuse = (socket: TLSSocket, gate: HandshakeGate, code: string) => {
     const alert = verifyErrorAlert(code);
-    const session = socket.getSession?.();
+    // A socket Node already destroyed must not be asked (Node 20 crashes in getSession);
+    // its session carries OpenSSL's failed verify result, so resuming it fails anyway.
+    const session = socket.destroyed ? undefined : socket.getSession();
     const id = session ? sessionIdOf(session) : undefined;
     if (id && id.length > 0) options.forgetSession?.(id);
     const outcome = gate.reject(alert);
@@ -228,14 +230,6 @@ export function installStrictMode(server: Server, options: StrictModeOptions): S
 
   const judge = (socket: TLSSocket) => {
     const gate = gateOf(socket);
-      console.log(
-        "judge",
-        !!gate,
-        gate?.decided,
-        socket.destroyed,
-        socket.authorizationError,
-        gate?.holding,
-      );
     if (!gate || gate.decided) return;
     // Node destroyed it already: OpenSSL's verification failed (authorizationError set).
     if (socket.destroyed || (!socket.authorized && socket.authorizationError)) {
