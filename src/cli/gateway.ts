@@ -8,10 +8,18 @@ import type { Command } from "commander";
 import { ErrorCode, MtlsError } from "../errors.ts";
 import { ConfigError, formatDiagnostic } from "../gateway/diagnostic.ts";
 import { DEFAULT_DRAIN_TIMEOUT_MS } from "../gateway/drain.ts";
+import type { ErrorLogFormat } from "../gateway/error-log.ts";
 import { loadNativeGateway } from "../gateway/native/load-native.ts";
 import { printNativeConfig } from "../gateway/native/print-config.ts";
 import { loadNginxGateway } from "../gateway/nginx/load.ts";
 import { startGateway } from "../gateway/server.ts";
+import {
+  type ClusterRun,
+  isClusterWorker,
+  parseWorkers,
+  runPrimary,
+  runWorker,
+} from "./gateway-workers.ts";
 import { applyCommonOptions } from "./run.ts";
 
 interface GatewayFlags {
@@ -21,6 +29,8 @@ interface GatewayFlags {
   readonly printConfig?: boolean;
   readonly admin?: string;
   readonly drainTimeout?: string;
+  readonly logFormat?: string;
+  readonly workers?: string;
 }
 
 /** Registers `mtls gateway`. */
@@ -33,6 +43,11 @@ export function registerGateway(program: Command): void {
     .option("-t, --test", "check the configuration and exit (like nginx -t)")
     .option("--print-config", "print the native YAML equivalent and exit")
     .option("--admin <host:port>", "admin listener for /metrics, /healthz, /readyz")
+    .option("--log-format <format>", 'error_log lines: "nginx" (default) or "json"')
+    .option(
+      "--workers <n|auto>",
+      "worker processes sharing the listen sockets, TLS session cache and ticket keys",
+    )
     .option(
       "--drain-timeout <seconds>",
       "graceful shutdown deadline on SIGTERM/SIGINT (default: the config's, else 30)",
@@ -64,6 +79,13 @@ async function runGateway(flags: GatewayFlags, out: Output): Promise<void> {
       { hint: "mtls gateway --nginx gateway.conf, or mtls gateway --config gateway.yaml" },
     );
   }
+  const logFormat = parseLogFormat(flags.logFormat);
+  const workers = parseWorkers(flags.workers);
+  const worker = isClusterWorker();
+  const drainFlagMs =
+    flags.drainTimeout === undefined
+      ? undefined
+      : parseSeconds(flags.drainTimeout, "--drain-timeout");
   let loaded: ReturnType<typeof loadNginxGateway>;
   try {
     loaded = flags.nginx ? loadNginxGateway(file) : loadNativeGateway(file);
@@ -80,7 +102,7 @@ async function runGateway(flags: GatewayFlags, out: Output): Promise<void> {
         : `Cannot start the gateway: ${errors} in ${file}`;
     throw new MtlsError(e.code, message, { cause: e });
   }
-  for (const d of loaded.diagnostics) stderr(`mtls: ${formatDiagnostic(d)}\n`);
+  if (!worker) for (const d of loaded.diagnostics) stderr(`mtls: ${formatDiagnostic(d)}\n`);
   if (flags.printConfig) {
     stdout(printNativeConfig(loaded.config));
     return;
@@ -92,12 +114,25 @@ async function runGateway(flags: GatewayFlags, out: Output): Promise<void> {
   }
   const admin = flags.admin ? parseAdmin(flags.admin) : undefined;
   const drainTimeoutMs =
-    flags.drainTimeout !== undefined
-      ? parseSeconds(flags.drainTimeout, "--drain-timeout")
-      : (loaded.config.shutdown?.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS);
+    drainFlagMs ?? loaded.config.shutdown?.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS;
+  if (worker || workers !== undefined) {
+    const run: ClusterRun = {
+      workers: workers ?? 1,
+      loaded,
+      load: () => (flags.nginx ? loadNginxGateway(file) : loadNativeGateway(file)),
+      ...(admin ? { admin } : {}),
+      gatewayOptions: logFormat ? { logFormat } : {},
+      drainTimeoutMs,
+      stdout,
+      stderr,
+    };
+    await (worker ? runWorker(run) : runPrimary(run));
+    return;
+  }
   const gw = await startGateway(loaded.config, {
     material: loaded.material,
     ...(admin ? { admin } : {}),
+    ...(logFormat ? { logFormat } : {}),
   });
   const load = () => (flags.nginx ? loadNginxGateway(file) : loadNativeGateway(file));
   // SIGHUP: certificates, keys, CAs and CRLs are read again for new connections; a file
@@ -152,6 +187,16 @@ async function runGateway(flags: GatewayFlags, out: Output): Promise<void> {
   process.off("SIGTERM", onTerm);
   stdout(
     `mtls: drained in ${r.elapsedMs} ms: ${r.connections} connections and ${r.inFlight} requests in flight at the start, ${r.completed} requests completed, ${r.forced} connections closed at the deadline\n`,
+  );
+}
+
+/** `--log-format nginx|json`. */
+function parseLogFormat(text: string | undefined): ErrorLogFormat | undefined {
+  if (text === undefined || text === "nginx" || text === "json") return text;
+  throw new MtlsError(
+    ErrorCode.USAGE,
+    `Invalid --log-format value: "${text}", expecting "nginx" or "json"`,
+    { hint: "--log-format json writes one JSON object per error_log line" },
   );
 }
 

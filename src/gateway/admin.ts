@@ -6,7 +6,12 @@
  */
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { GatewayMetrics } from "./metrics.ts";
+
+/** Where `/metrics` text comes from: a prom-client registry, or a cluster's aggregate. */
+export interface MetricsSource {
+  metrics(): Promise<string>;
+  readonly contentType: string;
+}
 
 /** A running admin listener. */
 export interface AdminServer {
@@ -23,7 +28,10 @@ export interface AdminServer {
  */
 export async function startAdmin(
   listen: { readonly host: string; readonly port: number },
-  options: { readonly metrics: GatewayMetrics; readonly ready: () => boolean },
+  options: {
+    readonly metrics: { readonly registry: MetricsSource };
+    readonly ready: () => boolean;
+  },
 ): Promise<AdminServer> {
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? "/").split("?")[0];

@@ -8,6 +8,7 @@
  * @module
  */
 import type { SourceLocation } from "../errors.ts";
+import type { StreamServerConfig } from "./l4/stream-config.ts";
 
 /** TLS protocol versions as nginx names them in `ssl_protocols`. */
 export const TlsProtocol = {
@@ -67,6 +68,11 @@ export interface ListenConfig {
   readonly ssl: boolean;
   /** The `default_server` parameter: this block answers clients whose SNI/Host match none. */
   readonly defaultServer?: boolean;
+  /**
+   * The `proxy_protocol` parameter: every connection starts with a PROXY protocol header
+   * (v1 or v2) before TLS; a missing or broken header closes the connection.
+   */
+  readonly proxyProtocol?: boolean;
   readonly location?: SourceLocation;
 }
 
@@ -86,6 +92,32 @@ export type SessionCacheConfig =
   | { readonly kind: "builtin"; readonly sessions: number }
   /** `shared:NAME:SIZE`: a named cache of `bytes` bytes. */
   | { readonly kind: "shared"; readonly name: string; readonly bytes: number };
+
+/**
+ * OCSP checking of client certificates: nginx's `ssl_ocsp`, `ssl_ocsp_responder`,
+ * `ssl_ocsp_cache`, and mtlskit's `mtls_ocsp_mode` (native YAML: `tls.ocsp`).
+ */
+export interface OcspConfig {
+  /** `leaf`: the client's certificate only; `chain` (`ssl_ocsp on`): every certificate below the trust anchor. */
+  readonly mode: "leaf" | "chain";
+  /** `ssl_ocsp_responder`: used instead of the certificate's Authority Information Access URL. */
+  readonly responder?: string;
+  /** `mtls_ocsp_mode`: with no usable answer, accept with a warning (`soft`) or refuse (`hard`, nginx). */
+  readonly failure: "soft" | "hard";
+  /** Answers kept until their nextUpdate; 0 keeps none (nginx's `ssl_ocsp_cache off` default). */
+  readonly cacheEntries: number;
+  /** `ssl_ocsp_cache shared:NAME:SIZE`: the zone's name (nginx mode). */
+  readonly cacheName?: string;
+  /** Responder exchange timeout in ms; default 5000. */
+  readonly timeoutMs?: number;
+  /** Lifetime of a cached answer without nextUpdate, in ms; default 3600000. */
+  readonly defaultTtlMs?: number;
+  /** Send a nonce (RFC 8954); default true. */
+  readonly nonce?: boolean;
+  /** Allowed clock difference with the responder, in ms; default 300000. */
+  readonly clockSkewMs?: number;
+  readonly location?: SourceLocation;
+}
 
 /** One `ssl_certificate` with the `ssl_certificate_key` written in the same position. */
 export interface CertificatePair {
@@ -113,6 +145,8 @@ export interface ServerTlsConfig {
   readonly verifyDepth?: number;
   /** CRLs (PEM) checked for every certificate of the client's chain (`ssl_crl`). */
   readonly crl?: FileRef;
+  /** OCSP checking of client certificates; absent: off (`ssl_ocsp off`). */
+  readonly ocsp?: OcspConfig;
   readonly sessionCache: SessionCacheConfig;
   readonly sessionTimeoutSeconds: number;
   /** Enabled protocols, oldest first; always a contiguous range. */
@@ -323,6 +357,24 @@ export interface ServerConfig {
   readonly accessLog?: AccessLogConfig;
   /** `client_header_timeout` in ms; default 60000. */
   readonly clientHeaderTimeoutMs?: number;
+  /** Client fingerprint allow/deny lists; absent: every client may try the handshake. */
+  readonly fingerprints?: FingerprintRulesConfig;
+  readonly location?: SourceLocation;
+}
+
+/**
+ * Allow and deny lists of client TLS fingerprints, checked on the ClientHello before the
+ * handshake (`mtls_ja3_allow`, `mtls_ja3_deny`, `mtls_ja4_allow`, `mtls_ja4_deny`; native
+ * `fingerprints: { allow, deny }`). A match in a deny list refuses the client; when any
+ * allow list is non-empty, a client matching none of them is refused too.
+ */
+export interface FingerprintRulesConfig {
+  /** JA3 hashes: 32 lowercase hex digits. */
+  readonly ja3Allow: readonly string[];
+  readonly ja3Deny: readonly string[];
+  /** JA4 fingerprints, e.g. `t13d1516h2_8daaf6152771_e5627efa2ab1`. */
+  readonly ja4Allow: readonly string[];
+  readonly ja4Deny: readonly string[];
   readonly location?: SourceLocation;
 }
 
@@ -333,6 +385,8 @@ export interface GatewayConfig {
   readonly servers: readonly ServerConfig[];
   /** `upstream` blocks by name. */
   readonly upstreams?: readonly UpstreamBlockConfig[];
+  /** L4 listeners (`stream { server { ... } }`, native `mode: tcp`); default none. */
+  readonly streams?: readonly StreamServerConfig[];
   /** Graceful shutdown (`worker_shutdown_timeout`; native `shutdown:`); default: 30 s deadline. */
   readonly shutdown?: ShutdownConfig;
 }

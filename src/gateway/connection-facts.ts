@@ -18,6 +18,7 @@ import {
   type VerifyOutcome,
   verifyErrorText,
 } from "./client-certificate.ts";
+import { frontFactsOf } from "./connection-front.ts";
 import type { PeerCertificates } from "./identity-headers.ts";
 import type { RequestFacts, TlsFacts } from "./variables.ts";
 
@@ -86,7 +87,7 @@ const chains = new WeakMap<TLSSocket, Uint8Array[]>();
  * that a later `getPeerCertificate(true)` reports (only the leaf remains), so the gateway
  * never calls it and reads everything from `getPeerCertificate(true)`, once per socket.
  */
-function peerChain(socket: TLSSocket): Uint8Array[] {
+export function peerChain(socket: TLSSocket): Uint8Array[] {
   const hit = chains.get(socket);
   if (hit) return hit;
   const out: Uint8Array[] = [];
@@ -169,6 +170,7 @@ export function requestFacts(
   options: RequestFactsOptions,
 ): RequestFacts {
   const s = req.socket;
+  const front = frontFactsOf(s);
   return {
     tls: conn.tls,
     remoteAddress: stripV4Mapped(s.remoteAddress ?? ""),
@@ -181,6 +183,7 @@ export function requestFacts(
     httpVersion: req.httpVersion,
     headers: req.headers,
     connection: options.connection,
+    ...(front ? { front } : {}),
     ...(options.proxyHost !== undefined ? { proxyHost: options.proxyHost } : {}),
     ...(options.proxyPort !== undefined ? { proxyPort: options.proxyPort } : {}),
   };

@@ -7,6 +7,10 @@
  */
 import { createWriteStream, type WriteStream } from "node:fs";
 import { LOG_LEVELS, type LogLevel } from "./config.ts";
+import { formatErrorLogJson } from "./error-log-json.ts";
+
+/** How error log lines are written: nginx's text lines or one JSON object per line. */
+export type ErrorLogFormat = "nginx" | "json";
 
 /** Writes error_log lines. */
 export interface ErrorLog {
@@ -33,6 +37,8 @@ export interface ErrorLogOptions {
   readonly pid?: number;
   /** Where `"stderr"` goes; default `process.stderr`. */
   readonly stderr?: NodeJS.WritableStream;
+  /** Line format; default `"nginx"` (`"json"`: see `error-log-json.ts`). */
+  readonly format?: ErrorLogFormat;
 }
 
 function pad(n: number): string {
@@ -85,7 +91,8 @@ export function createErrorLog(options: ErrorLogOptions = {}): ErrorLog {
   return {
     write(level, message, connection) {
       if (LOG_LEVELS.indexOf(level) < min) return;
-      const line = formatErrorLogLine(now(), level, message, {
+      const format = options.format === "json" ? formatErrorLogJson : formatErrorLogLine;
+      const line = format(now(), level, message, {
         pid,
         ...(connection === undefined ? {} : { connection }),
       });

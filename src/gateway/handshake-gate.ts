@@ -264,7 +264,9 @@ export class HandshakeGate extends Duplex {
   }
 
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (e?: Error | null) => void): void {
-    if (this.#serverScan?.feed(chunk)) this.#serverScan = undefined;
+    // Only what the server sent before holding began says how far its handshake got (the
+    // held flight of a full TLS 1.2 handshake has its own ChangeCipherSpec).
+    if (!this.#held && this.#serverScan?.feed(chunk)) this.#serverScan = undefined;
     if (this.#held) {
       this.#held.push(chunk);
       cb();

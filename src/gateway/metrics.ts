@@ -10,6 +10,8 @@
  *   `deny rule` or `no allow rule`, `location` the location's path.
  * - `mtls_gateway_requests_total{status}`, `mtls_gateway_upstream_duration_seconds`
  *   (time to the upstream's response headers), `mtls_gateway_open_connections`.
+ * - `mtls_gateway_connections_refused_total{reason}`: connections closed before TLS by the
+ *   listener's front (`fingerprint_denied`, `proxy_protocol_broken_header`...).
  * @module
  */
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
@@ -24,6 +26,8 @@ export interface GatewayMetrics {
   upstream(seconds: number, upstream: string): void;
   connectionOpened(): void;
   connectionClosed(): void;
+  /** A connection refused before TLS by the listener's front. */
+  connectionRefused(reason: string): void;
 }
 
 /**
@@ -74,6 +78,12 @@ export function createGatewayMetrics(): GatewayMetrics {
     help: "Client connections currently open",
     registers: [registry],
   });
+  const refused = new Counter({
+    name: "mtls_gateway_connections_refused_total",
+    help: "Connections closed before the TLS handshake (PROXY header, fingerprint lists), by reason",
+    labelNames: ["reason"] as const,
+    registers: [registry],
+  });
   return {
     registry,
     handshake: (result, reason = "") => handshakes.inc({ result, reason }),
@@ -83,5 +93,6 @@ export function createGatewayMetrics(): GatewayMetrics {
     upstream: (seconds, name) => upstream.observe({ upstream: name }, seconds),
     connectionOpened: () => open.inc(),
     connectionClosed: () => open.dec(),
+    connectionRefused: (reason) => refused.inc({ reason }),
   };
 }

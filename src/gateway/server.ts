@@ -21,13 +21,16 @@ import { ErrorCode, isErrno, MtlsError } from "../errors.ts";
 import { createAccessLog } from "./access-log.ts";
 import { type AdminServer, startAdmin } from "./admin.ts";
 import type { GatewayConfig, ListenConfig, LogLevel, ServerConfig } from "./config.ts";
+import { type Front, installFront } from "./connection-front.ts";
 import { ConfigError } from "./diagnostic.ts";
 import { ConnectionTracker, type DrainOptions, type DrainResult } from "./drain.ts";
-import { createErrorLog } from "./error-log.ts";
+import { createErrorLog, type ErrorLogFormat } from "./error-log.ts";
+import { type RunningStreams, startStreams } from "./l4/stream-proxy.ts";
 import { dispatch, listenGroups } from "./listener.ts";
+import { listenerFrontOptions } from "./listener-front.ts";
 import { createGatewayMetrics, type GatewayMetrics } from "./metrics.ts";
 import { certState, createServerBlock } from "./server-block.ts";
-import { SessionStore } from "./session-store.ts";
+import { type SessionCache, SessionStore, type SessionStoreOptions } from "./session-store.ts";
 import { installStrictMode, type StrictMode, strictModeConflict } from "./strict-mode.ts";
 import { type GatewayMaterial, loadTlsMaterial } from "./tls-material.ts";
 import { sameClientTrust, secureOptions } from "./tls-options.ts";
@@ -45,10 +48,14 @@ export interface RunningGateway {
    * keep theirs), and forgets every TLS session (session IDs and ticket keys), so no
    * session made under the old trust can resume.
    * @param material freshly loaded material for the same configuration
+   * @param options `ticketKeys`: the new 48-byte ticket keys (default: random; a cluster
+   *   passes the keys every worker uses)
    */
-  reload(material: GatewayMaterial): void;
+  reload(material: GatewayMaterial, options?: { readonly ticketKeys?: Buffer }): void;
   /** The bound addresses, one per distinct `listen` address (port 0 resolved to the real port). */
   readonly addresses: readonly { readonly host: string; readonly port: number }[];
+  /** The L4 (stream) listeners' bound addresses, one per stream `listen`; empty without streams. */
+  readonly streamAddresses: readonly { readonly host: string; readonly port: number }[];
   /**
    * Graceful shutdown (nginx `QUIT`): `/readyz` answers 503 at once, the listeners stop
    * accepting, requests in flight finish (keep-alive connections get `Connection: close`),
@@ -69,6 +76,8 @@ export interface GatewayOptions {
   readonly accessLog?: (line: string) => void;
   /** Overrides the configured error_log level. */
   readonly logLevel?: LogLevel;
+  /** error_log line format; default `"nginx"`. */
+  readonly logFormat?: ErrorLogFormat;
   /** Preloaded certificates and keys; default: read with `loadTlsMaterial`. */
   readonly material?: GatewayMaterial;
   /** Clock for log lines; default `() => new Date()`. */
@@ -79,6 +88,18 @@ export interface GatewayOptions {
   readonly serverTokens?: string;
   /** Admin listener (`/metrics`, `/healthz`, `/readyz`); default none. */
   readonly admin?: { readonly host: string; readonly port: number };
+  /**
+   * TLS session ticket keys (48 bytes: name, HMAC and AES keys) for every listener;
+   * default: OpenSSL's random ones. A cluster gives every worker the same keys.
+   */
+  readonly ticketKeys?: Buffer;
+  /**
+   * Makes the session cache of a listener (`key` names the listener, `options` are its
+   * `ssl_session_cache` limits); default: an in-process {@link SessionStore}.
+   */
+  readonly sessionCache?: (key: string, options: SessionStoreOptions) => SessionCache;
+  /** Time allowed for a PROXY header and ClientHello before TLS, ms; default: the default block's `client_header_timeout` (60000). */
+  readonly frontTimeoutMs?: number;
 }
 
 /**
@@ -100,7 +121,8 @@ export async function startGateway(
   config: GatewayConfig,
   options: GatewayOptions = {},
 ): Promise<RunningGateway> {
-  if (config.servers.length === 0) throw new TypeError("startGateway needs a config with a server");
+  if (config.servers.length === 0 && !config.streams?.length)
+    throw new TypeError("startGateway needs a config with a server or a stream");
   let material = options.material;
   if (!material) {
     const loaded = loadTlsMaterial(config);
@@ -118,6 +140,7 @@ export async function startGateway(
     const log = createErrorLog({
       ...(server.errorLog ? { file: server.errorLog.file, level: server.errorLog.level } : {}),
       ...(options.logLevel ? { level: options.logLevel } : {}),
+      ...(options.logFormat ? { format: options.logFormat } : {}),
       ...(options.log ? { log: options.log } : {}),
       ...(options.now ? { now: options.now } : {}),
     });
@@ -148,12 +171,17 @@ export async function startGateway(
     });
   });
   const servers: Server[] = [];
+  const fronts: Front[] = [];
   const tracker = new ConnectionTracker();
+  let ticketKeys: Buffer | undefined;
   const reloaders: (() => void)[] = [];
   let admin: AdminServer | undefined;
+  let streams: RunningStreams | undefined;
   const closeAll = async () => {
     closing = true;
     await admin?.close();
+    for (const f of fronts) f.close();
+    await streams?.close();
     await Promise.all(
       servers.map(
         (s) =>
@@ -214,6 +242,8 @@ export async function startGateway(
           dispatch(members, first, req, res, cid);
         },
       );
+      // Strict mode wraps the TLS server's own connection listener first, so the front
+      // (below) hands it the raw socket after the PROXY header / ClientHello checks.
       const listenText = `${group.listen.ipv6 ? `[${group.listen.host}]` : group.listen.host}:${group.listen.port}`;
       const strictMode: StrictMode | undefined = strict
         ? installStrictMode(s, {
@@ -229,20 +259,38 @@ export async function startGateway(
               );
               return certState(socket, (members[pick] ?? main).facts);
             },
-            forgetSession: (id) => store?.delete(id),
+            forgetSession: (id) => store?.delete?.(id),
           })
         : undefined;
+      // Before the tracker: the front delays only the TLS server's own connection listener.
+      const frontTimeoutMs = options.frontTimeoutMs ?? main.config.clientHeaderTimeoutMs;
+      fronts.push(
+        installFront(
+          s,
+          listenerFrontOptions(group, config.servers, {
+            log: main.log,
+            metrics,
+            ...(frontTimeoutMs ? { timeoutMs: frontTimeoutMs } : {}),
+          }),
+        ),
+      );
       tracker.track(s);
-      const store = resumable ? sessionStore(main.config) : undefined;
+      if (options.ticketKeys) s.setTicketKeys(options.ticketKeys);
+      const limits = resumable ? sessionStoreOptions(main.config) : undefined;
+      const store: SessionCache | undefined = limits
+        ? (options.sessionCache?.(String(servers.length), limits) ?? new SessionStore(limits))
+        : undefined;
       if (store) {
         s.on("newSession", (id: Buffer, data: Buffer, done: () => void) => {
-          store.set(id, data);
-          done();
+          Promise.resolve(store.set(id, data)).then(done, done);
         });
         s.on(
           "resumeSession",
           (id: Buffer, done: (err: Error | null, data: Buffer | null) => void) => {
-            done(null, store.get(id) ?? null);
+            Promise.resolve(store.get(id)).then(
+              (data) => done(null, data ?? null),
+              () => done(null, null),
+            );
           },
         );
       }
@@ -258,7 +306,7 @@ export async function startGateway(
           if (i !== mainIndex) contexts[k] = createSecureContext(tlsOptions(i));
         }
         // Sessions made under the old trust must not resume: new ticket keys, empty cache.
-        s.setTicketKeys(randomBytes(48));
+        s.setTicketKeys(ticketKeys ?? randomBytes(48));
         store?.clear();
       });
       s.on("tlsClientError", (e: Error & { code?: string }, socket: TLSSocket) => {
@@ -275,6 +323,14 @@ export async function startGateway(
       servers.push(s);
       addresses.push(await listen(s, l));
     }
+    if (config.streams?.length) {
+      streams = await startStreams(config, material, {
+        metrics,
+        ...(options.log ? { log: options.log } : {}),
+        ...(options.logLevel ? { logLevel: options.logLevel } : {}),
+        ...(options.now ? { now: options.now } : {}),
+      });
+    }
     if (options.admin) {
       admin = await startAdmin(options.admin, {
         metrics,
@@ -287,11 +343,14 @@ export async function startGateway(
   }
   return {
     addresses,
+    streamAddresses: streams?.addresses ?? [],
     ...(admin ? { admin: admin.address } : {}),
     metrics,
-    reload(next) {
+    reload(next, reloadOptions) {
       current = next;
+      ticketKeys = reloadOptions?.ticketKeys;
       for (const r of reloaders) r();
+      streams?.reload(next);
     },
     drain(drainOptions) {
       closing = true;
@@ -321,7 +380,7 @@ function upstreamTargets(
   return { targets, next };
 }
 
-function sessionStore(server: ServerConfig): SessionStore | undefined {
+function sessionStoreOptions(server: ServerConfig): SessionStoreOptions | undefined {
   const c = server.tls.sessionCache;
   const timeoutMs = server.tls.sessionTimeoutSeconds * 1000;
   switch (c.kind) {
@@ -329,9 +388,9 @@ function sessionStore(server: ServerConfig): SessionStore | undefined {
     case "none":
       return undefined;
     case "builtin":
-      return new SessionStore({ maxEntries: c.sessions, timeoutMs });
+      return { maxEntries: c.sessions, timeoutMs };
     case "shared":
-      return new SessionStore({ maxBytes: c.bytes, timeoutMs });
+      return { maxBytes: c.bytes, timeoutMs };
     default: {
       const never: never = c;
       throw new TypeError(`unknown session cache ${JSON.stringify(never)}`);

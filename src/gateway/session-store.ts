@@ -13,6 +13,21 @@
  * @module
  */
 
+/**
+ * What the listener needs of a session cache: the in-process {@link SessionStore}, or one
+ * shared with other processes (the cluster's, answering asynchronously over IPC).
+ */
+export interface SessionCache {
+  /** Stores a session; the handshake waits for a returned promise. */
+  set(id: Uint8Array, data: Uint8Array): void | Promise<void>;
+  /** The session for `id`, or undefined. */
+  get(id: Uint8Array): Buffer | undefined | Promise<Buffer | undefined>;
+  /** Forgets every session. */
+  clear(): void;
+  /** Forgets one session (strict mode: a refused client's); optional for remote caches. */
+  delete?(id: Uint8Array): void;
+}
+
 /** Options of {@link SessionStore}. */
 export interface SessionStoreOptions {
   /** Maximum total bytes of stored sessions (IDs + data); default unlimited. */
@@ -32,7 +47,7 @@ interface Entry {
 }
 
 /** A bounded, expiring map from session ID to serialized session. */
-export class SessionStore {
+export class SessionStore implements SessionCache {
   readonly #entries = new Map<string, Entry>();
   readonly #maxBytes: number;
   readonly #maxEntries: number;

@@ -10,8 +10,9 @@ import { readFileSync } from "node:fs";
 import { ErrorCode } from "../errors.ts";
 import { describeReadError } from "../files.ts";
 import { sameKeyTypeWarnings } from "./certificate-slots.ts";
-import type { FileRef, GatewayConfig } from "./config.ts";
+import type { FileRef, GatewayConfig, LocationConfig, ServerConfig } from "./config.ts";
 import type { Diagnostic } from "./diagnostic.ts";
+import { decryptKey, isEncryptedKey, parsePasswordFile } from "./key-passphrases.ts";
 
 /** PEM bytes for one TLS endpoint. */
 export interface PemMaterial {
@@ -37,6 +38,8 @@ export interface ServerMaterial {
 /** Material for the whole config, parallel to `GatewayConfig.servers`. */
 export interface GatewayMaterial {
   readonly servers: readonly ServerMaterial[];
+  /** Parallel to `GatewayConfig.streams` (one entry in `upstreams`: the upstream TLS side). */
+  readonly streams?: readonly ServerMaterial[];
 }
 
 /** Options of {@link loadTlsMaterial}. */
@@ -139,10 +142,29 @@ export function loadTlsMaterial(
     }
     return pem;
   };
-  const key = (ref: FileRef, directive: string): { pem: Buffer; key: KeyObject } | undefined => {
+  const key = (
+    ref: FileRef,
+    directive: string,
+    passwords?: Passwords,
+  ): { pem: Buffer; key: KeyObject } | undefined => {
     const pem = read(ref, directive);
     const what = ref.setting ?? directive;
     if (!pem) return undefined;
+    if (isEncryptedKey(pem) && directive === "ssl_certificate_key") {
+      const problem = encryptedKeyProblem(pem, passwords);
+      if (typeof problem !== "string") return problem;
+      report(
+        ErrorCode.PKI_BAD_INPUT,
+        `Cannot load ${what} ${ref.path}: ${problem}`,
+        ref,
+        passwords
+          ? `check the passphrases in ${passwords.ref.path} (one per line, tried in order)`
+          : ref.setting
+            ? "add passwordFile (a file with the key's passphrase) beside the key, or store the key unencrypted"
+            : "add `ssl_password_file FILE;` with the key's passphrase, or store the key unencrypted",
+      );
+      return undefined;
+    }
     try {
       return { pem, key: createPrivateKey(pem) };
     } catch (e) {
@@ -159,9 +181,10 @@ export function loadTlsMaterial(
     certRef: FileRef | undefined,
     keyRef: FileRef | undefined,
     names: readonly [string, string],
+    passwords?: Passwords,
   ): Pick<PemMaterial, "cert" | "key"> & { leaf?: X509Certificate } => {
     const c = certRef ? certs(certRef, names[0]) : undefined;
-    const k = keyRef ? key(keyRef, names[1]) : undefined;
+    const k = keyRef ? key(keyRef, names[1], passwords) : undefined;
     if (c && k && keyRef && certRef && !c.leaf.checkPrivateKey(k.key)) {
       report(
         ErrorCode.PKI_KEY_MISMATCH,
@@ -175,12 +198,30 @@ export function loadTlsMaterial(
       ...(k ? { key: k.pem } : {}),
     };
   };
-  const servers: ServerMaterial[] = config.servers.map((s) => {
+  const passwordFile = (ref: FileRef): Passwords | undefined => {
+    const bytes = read(ref, "ssl_password_file");
+    if (!bytes) return undefined;
+    const parsed = parsePasswordFile(bytes);
+    if (parsed.ok) return { ref, passphrases: parsed.passphrases };
+    report(
+      ErrorCode.CONFIG_INVALID,
+      `Cannot load ${ref.setting ?? "ssl_password_file"} ${ref.path}: ${parsed.reason}`,
+      ref,
+      "put one passphrase per line",
+    );
+    return undefined;
+  };
+  const serverMaterial = (
+    s: Pick<ServerConfig, "tls"> & {
+      readonly locations: readonly Pick<LocationConfig, "upstreamTls">[];
+    },
+  ): ServerMaterial => {
     const names = ["ssl_certificate", "ssl_certificate_key"] as const;
-    const { cert, key: k, leaf } = pair(s.tls.certificate, s.tls.certificateKey, names);
+    const passwords = s.tls.passwordFile ? passwordFile(s.tls.passwordFile) : undefined;
+    const { cert, key: k, leaf } = pair(s.tls.certificate, s.tls.certificateKey, names, passwords);
     const extraPairs = (s.tls.extraCertificates ?? []).map((x) => ({
       ref: x.certificate,
-      ...pair(x.certificate, x.certificateKey, names),
+      ...pair(x.certificate, x.certificateKey, names, passwords),
     }));
     const extra = extraPairs.flatMap((p) =>
       p.cert && p.key ? [{ cert: p.cert, key: p.key }] : [],
@@ -224,9 +265,31 @@ export function loadTlsMaterial(
       },
       upstreams,
     };
-  });
+  };
+  const servers = config.servers.map(serverMaterial);
+  const streams = config.streams?.map((st) =>
+    serverMaterial({ tls: st.tls, locations: [{ upstreamTls: st.upstreamTls }] }),
+  );
   if (diagnostics.some((d) => d.severity === "error")) return { diagnostics };
-  return { material: { servers }, diagnostics };
+  return { material: { servers, ...(streams ? { streams } : {}) }, diagnostics };
+}
+
+/** The passphrases of one server block's `ssl_password_file`. */
+interface Passwords {
+  readonly ref: FileRef;
+  readonly passphrases: readonly Buffer[];
+}
+
+/** Decrypts an encrypted key, or says why it cannot be: no password file, or none works. */
+function encryptedKeyProblem(
+  pem: Buffer,
+  passwords: Passwords | undefined,
+): { pem: Buffer; key: KeyObject } | string {
+  if (!passwords) return `the key is encrypted and no ssl_password_file is given`;
+  const d = decryptKey(pem, passwords.passphrases);
+  if (d.ok) return { pem: d.pem, key: d.key };
+  const n = passwords.passphrases.length;
+  return `the key is encrypted and none of the ${n} passphrase${n === 1 ? "" : "s"} in ${passwords.ref.path} decrypts it`;
 }
 
 /** A DER SEQUENCE whose length covers the whole buffer (enough to catch a broken paste). */

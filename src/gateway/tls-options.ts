@@ -9,7 +9,7 @@
  */
 import { createHash } from "node:crypto";
 import { DEFAULT_CIPHERS as NODE_DEFAULT_CIPHERS, type SecureVersion } from "node:tls";
-import type { ServerConfig, TlsProtocol } from "./config.ts";
+import { DEFAULT_ECDH_CURVE, type ServerConfig, type TlsProtocol } from "./config.ts";
 import type { PemMaterial } from "./tls-material.ts";
 
 /** `ssl_protocols` names to Node's `minVersion`/`maxVersion` values. */
@@ -24,11 +24,13 @@ export const VERSIONS: Readonly<Record<TlsProtocol, SecureVersion>> = {
  * nginx's `ssl_ciphers` leaves TLS 1.3 suites alone; Node's `ciphers` would drop them, so
  * Node's default TLS 1.3 suites are prepended unless the string lists `TLS_*` suites.
  * @param ciphers an OpenSSL cipher string
+ * @param ciphersuites TLS 1.3 suites to use instead of Node's (`ssl_conf_command Ciphersuites`)
  * @returns the string for Node's `ciphers` option
  */
-export function nodeCiphers(ciphers: string): string {
+export function nodeCiphers(ciphers: string, ciphersuites?: string): string {
   if (/(^|:)TLS_/.test(ciphers)) return ciphers;
-  const tls13 = NODE_DEFAULT_CIPHERS.split(":").filter((c) => c.startsWith("TLS_"));
+  const tls13 =
+    ciphersuites?.split(":") ?? NODE_DEFAULT_CIPHERS.split(":").filter((c) => c.startsWith("TLS_"));
   return [...tls13, ciphers].join(":");
 }
 
@@ -50,7 +52,9 @@ export function secureOptions(server: ServerConfig, pem: PemMaterial, index: num
     ...(pem.crl ? { crl: pem.crl } : {}),
     minVersion: VERSIONS[tls.protocols[0] ?? "TLSv1.2"],
     maxVersion: VERSIONS[tls.protocols[tls.protocols.length - 1] ?? "TLSv1.3"],
-    ciphers: nodeCiphers(tls.ciphers),
+    // ssl_conf_command Ciphersuites replaces the TLS 1.3 suites; ssl_ecdh_curve the groups.
+    ciphers: nodeCiphers(tls.ciphers, tls.ciphersuites),
+    ecdhCurve: tls.ecdhCurve ?? DEFAULT_ECDH_CURVE,
     honorCipherOrder: tls.preferServerCiphers,
     sessionTimeout: tls.sessionTimeoutSeconds,
     // Per block; note Node applies it to the listener's default context only (see

@@ -13,6 +13,8 @@
  * @module
  */
 import type { ClientCertificateVariables } from "./client-certificate.ts";
+import type { FrontFacts } from "./connection-front.ts";
+import { FRONT_VARIABLES, frontVariable } from "./front-variables.ts";
 
 /** One part of a compiled value: literal text or a variable reference. */
 export type TemplatePart =
@@ -35,6 +37,7 @@ export interface TemplateProblem {
 /** Variables with fixed names that the gateway can compute. */
 export const KNOWN_VARIABLES: ReadonlySet<string> = new Set([
   "ssl_client_verify",
+  "pid",
   "ssl_client_s_dn",
   "ssl_client_i_dn",
   "ssl_client_s_dn_legacy",
@@ -89,6 +92,7 @@ export const KNOWN_VARIABLES: ReadonlySet<string> = new Set([
   "msec",
   "remote_user",
   "request_length",
+  ...FRONT_VARIABLES,
 ]);
 
 /** Prefixes of variable families: `$http_x_foo`, `$arg_id`, `$cookie_session`... */
@@ -214,6 +218,8 @@ export interface RequestFacts {
   /** `$proxy_host` and `$proxy_port` of the location's `proxy_pass`, if any. */
   readonly proxyHost?: string;
   readonly proxyPort?: number;
+  /** What the listener's front read before TLS (PROXY header, fingerprints), if it has one. */
+  readonly front?: FrontFacts;
   /** Values known later (response phase): `status`, `body_bytes_sent`... */
   readonly extra?: Readonly<Record<string, string>>;
 }
@@ -297,9 +303,12 @@ export function requestVariables(facts: RequestFacts): VariableLookup {
       }
       case "connection":
         return String(facts.connection);
+      case "pid":
+        return String(process.pid);
       default:
         break;
     }
+    if (FRONT_VARIABLES.has(name)) return frontVariable(facts.front, name);
     if (name.startsWith("http_")) {
       const header = name.slice(5).replaceAll("_", "-");
       return headerValue(facts.headers[header], header === "cookie" ? "; " : ", ");

@@ -112,3 +112,97 @@ test("an RSA and an ECDSA ssl_certificate in one block: the client's algorithms 
     }
   }
 });
+
+test("ssl_password_file: the key decrypts with the second line, in nginx and the gateway; no fitting line fails both", async (t) => {
+  if (!requirePeer(t, "openssl")) return;
+  const nginxPath = requirePeer(t, "nginx");
+  if (!nginxPath) return;
+  const dir = tempDir(t);
+  makeDualPki(dir);
+  openssl(
+    dir,
+    ["pkcs8", "-topk8", "-in", "ec.key", "-v2", "aes-256-cbc"].concat([
+      "-passout",
+      "pass:s3cret",
+      "-out",
+      "ec-enc.key",
+    ]),
+  );
+  writeFileSync(join(dir, "keys.pass"), "old-one\r\n\ns3cret\n");
+  writeFileSync(join(dir, "wrong.pass"), "old-one\nother\n");
+  const body = (pass: string) => ` ssl_certificate ec-chain.crt;
+ ssl_certificate_key ec-enc.key;
+ ssl_password_file ${pass};`;
+  const ports = await both(t, dir, body("keys.pass"));
+  if (!ports) return;
+  for (const [who, port] of Object.entries(ports)) {
+    const out = await sClient(["-connect", `127.0.0.1:${port}`, "-showcerts"]);
+    assert.deepEqual(servedChain(out), ["CN = ec-leaf", "CN = Dual Intermediate"], who);
+  }
+  const conf = join(dir, "wrong.conf");
+  writeFileSync(
+    conf,
+    `events {}\nhttp {\nserver {\n listen 127.0.0.1:1 ssl;\n${body("wrong.pass")}\n}\n}\n`,
+  );
+  const nginxTest = (() => {
+    try {
+      execFileSync(nginxPath, ["-t", "-p", dir, "-c", conf, "-g", "error_log stderr;"], {
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      return "passed";
+    } catch (e) {
+      return String((e as { stderr?: Buffer }).stderr);
+    }
+  })();
+  assert.match(
+    nginxTest,
+    /cannot load certificate key .*ec-enc\.key.*PEM_read_bio_PrivateKey\(\) failed/,
+  );
+  assert.throws(
+    () => loadNginxGateway(conf),
+    (e: Error & { diagnostics?: { message: string; location?: { line: number } }[] }) => {
+      assert.deepEqual(
+        e.diagnostics
+          ?.filter((d) => d.message.startsWith("Cannot"))
+          .map((d) => `${d.location?.line} ${d.message}`),
+        [
+          `6 Cannot load ssl_certificate_key ${join(dir, "ec-enc.key")}: the key is encrypted and none of the 2 passphrases in ${join(dir, "wrong.pass")} decrypts it`,
+        ],
+      );
+      return true;
+    },
+  );
+});
+
+test("ssl_conf_command Ciphersuites and ssl_ecdh_curve: the same suite and group as nginx, the same refusals", async (t) => {
+  if (!requirePeer(t, "openssl")) return;
+  const dir = tempDir(t);
+  makeDualPki(dir);
+  const ports = await both(
+    t,
+    dir,
+    ` ssl_certificate ec-chain.crt;
+ ssl_certificate_key ec.key;
+ ssl_protocols TLSv1.2 TLSv1.3;
+ ssl_conf_command Ciphersuites TLS_CHACHA20_POLY1305_SHA256;
+ ssl_ecdh_curve secp384r1;`,
+  );
+  if (!ports) return;
+  for (const [who, port] of Object.entries(ports)) {
+    const ok = await sClient(["-connect", `127.0.0.1:${port}`, "-tls1_3"]);
+    assert.match(ok, /Cipher is TLS_CHACHA20_POLY1305_SHA256/, `${who}:\n${ok}`);
+    assert.match(ok, /Server Temp Key: ECDH, secp384r1/, `${who}:\n${ok}`);
+    const tls12 = await sClient(["-connect", `127.0.0.1:${port}`, "-tls1_2"]);
+    assert.match(tls12, /Server Temp Key: ECDH, secp384r1/, `${who}:\n${tls12}`);
+    const suite = await sClient([
+      "-connect",
+      `127.0.0.1:${port}`,
+      "-tls1_3",
+      "-ciphersuites",
+      "TLS_AES_128_GCM_SHA256",
+    ]);
+    assert.match(suite, /handshake failure|no shared cipher/, `${who}:\n${suite}`);
+    const group = await sClient(["-connect", `127.0.0.1:${port}`, "-tls1_3", "-groups", "X25519"]);
+    assert.match(group, /handshake failure/, `${who}:\n${group}`);
+  }
+});

@@ -34,9 +34,12 @@ import {
   type UpstreamBlockConfig,
 } from "../config.ts";
 import type { Diagnostic } from "../diagnostic.ts";
+import { JA3_HASH_RE } from "../fingerprint-rules.ts";
 import { compileTemplate } from "../variables.ts";
 import { nativeAuthorize } from "./native-authorize.ts";
+import { nativeOcsp } from "./native-ocsp.ts";
 import { NATIVE_SCHEMA, type RawConfig, URL_RE } from "./native-schema.ts";
+import { tlsGroups } from "./native-tls-extras.ts";
 import { validate } from "./schema.ts";
 
 export interface NativeResult {
@@ -152,6 +155,14 @@ export function parseNativeConfig(text: string, options: { readonly file: string
         "name the CA that issues client certificates",
       );
     }
+    const ocsp = nativeOcsp(t.ocsp, where(`${p}.tls.ocsp`));
+    if (ocsp && verifyClient === "optional_no_ca") {
+      error(
+        `${p}.tls.ocsp`,
+        'is incompatible with clientAuth "optional_no_ca" (as nginx\'s ssl_ocsp)',
+        'use clientAuth "optional", or drop ocsp',
+      );
+    }
     if (t.rejectInHandshake && clientAuth !== "require") {
       error(
         `${p}.tls.rejectInHandshake`,
@@ -235,6 +246,7 @@ export function parseNativeConfig(text: string, options: { readonly file: string
           port,
           ipv6: a.startsWith("["),
           ssl: true,
+          ...(l.proxyProtocol ? { proxyProtocol: true } : {}),
           ...(location ? { location } : {}),
         };
       }),
@@ -245,6 +257,7 @@ export function parseNativeConfig(text: string, options: { readonly file: string
         ...(t.clientCa ? { clientCertificate: ref(t.clientCa, `${p}.tls.clientCa`) } : {}),
         ...(t.trustedCa ? { trustedCertificate: ref(t.trustedCa, `${p}.tls.trustedCa`) } : {}),
         ...(t.crl ? { crl: ref(t.crl, `${p}.tls.crl`) } : {}),
+        ...(ocsp ? { ocsp } : {}),
         verifyClient,
         verifyDepth: t.verifyDepth ?? 1,
         sessionCache:
@@ -255,6 +268,8 @@ export function parseNativeConfig(text: string, options: { readonly file: string
         protocols,
         ciphers: t.ciphers ?? DEFAULT_CIPHERS,
         preferServerCiphers: t.preferServerCiphers ?? false,
+        ...(t.passwordFile ? { passwordFile: ref(t.passwordFile, `${p}.tls.passwordFile`) } : {}),
+        ...tlsGroups(t, `${p}.tls`, error),
         ...(t.extraCertificates && t.extraCertificates.length > 0
           ? {
               extraCertificates: t.extraCertificates.map((x, xi) => ({
@@ -266,6 +281,19 @@ export function parseNativeConfig(text: string, options: { readonly file: string
         ...(t.rejectInHandshake ? { rejectInHandshake: true } : {}),
       },
       locations,
+      ...(l.fingerprints
+        ? {
+            fingerprints: {
+              ja3Allow: (l.fingerprints.allow ?? []).filter((f) => JA3_HASH_RE.test(f)),
+              ja3Deny: (l.fingerprints.deny ?? []).filter((f) => JA3_HASH_RE.test(f)),
+              ja4Allow: (l.fingerprints.allow ?? []).filter((f) => !JA3_HASH_RE.test(f)),
+              ja4Deny: (l.fingerprints.deny ?? []).filter((f) => !JA3_HASH_RE.test(f)),
+              ...(where(`${p}.fingerprints`)
+                ? { location: where(`${p}.fingerprints`) as SourceLocation }
+                : {}),
+            },
+          }
+        : {}),
       ...(l.errorLog
         ? {
             errorLog: {

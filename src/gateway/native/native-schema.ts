@@ -5,6 +5,8 @@
  * @module
  */
 import { LOG_LEVELS, type LocationConfig, type TlsProtocol } from "../config.ts";
+import { JA3_HASH_RE, JA4_RE } from "../fingerprint-rules.ts";
+import { OCSP_SCHEMA, type RawOcsp } from "./native-ocsp.ts";
 import type { Field, Schema } from "./schema.ts";
 
 const str = (expected?: string, pattern?: RegExp): Schema => ({
@@ -18,6 +20,12 @@ const HOST_PORT = /^(\[[0-9a-fA-F:.]+\]|[^\s:[\]]+):\d{1,5}$/;
 /** `upstream:` URLs: scheme, host (or upstream name), optional port. */
 export const URL_RE = /^(https?):\/\/(\[[^\]]+\]|[^/:\s]+)(?::(\d{1,5}))?$/;
 
+/** A fingerprint list entry: a JA3 hash or a JA4. */
+const FINGERPRINT = str(
+  "a JA3 hash (32 hex digits) or a JA4 fingerprint",
+  new RegExp(`${JA3_HASH_RE.source}|${JA4_RE.source}`),
+);
+
 const TLS: Schema = {
   kind: "object",
   fields: {
@@ -27,6 +35,7 @@ const TLS: Schema = {
     clientCa: opt(str("a file path")),
     trustedCa: opt(str("a file path")),
     crl: opt(str("a file path")),
+    ocsp: opt(OCSP_SCHEMA),
     verifyDepth: opt({ kind: "integer", min: 0, max: 100 }),
     protocols: opt({
       kind: "array",
@@ -38,6 +47,9 @@ const TLS: Schema = {
     sessionCache: opt({ kind: "enum", values: ["off", "none", "builtin"] }),
     sessionCacheSize: opt({ kind: "integer", min: 1 }),
     sessionTimeout: opt({ kind: "duration" }),
+    passwordFile: opt(str("a file path")),
+    ciphersuites: opt(str("TLS 1.3 suites, e.g. TLS_AES_256_GCM_SHA384:TLS_AES_128_GCM_SHA256")),
+    ecdhCurve: opt(str('"auto" or groups, e.g. X25519:prime256v1')),
     extraCertificates: opt({
       kind: "array",
       items: {
@@ -138,6 +150,14 @@ export const NATIVE_SCHEMA: Schema = {
             minItems: 1,
           }),
           serverNames: opt({ kind: "array", items: str() }),
+          proxyProtocol: opt({ kind: "boolean" }),
+          fingerprints: opt({
+            kind: "object",
+            fields: {
+              allow: opt({ kind: "array", items: FINGERPRINT }),
+              deny: opt({ kind: "array", items: FINGERPRINT }),
+            },
+          }),
           tls: req(TLS),
           errorLog: opt({
             kind: "object",
@@ -166,6 +186,7 @@ export interface RawTls {
   clientCa?: string;
   trustedCa?: string;
   crl?: string;
+  ocsp?: RawOcsp;
   verifyDepth?: number;
   protocols?: TlsProtocol[];
   ciphers?: string;
@@ -174,6 +195,9 @@ export interface RawTls {
   sessionCacheSize?: number;
   sessionTimeout?: number;
   extraCertificates?: { certificate: string; key: string }[];
+  passwordFile?: string;
+  ciphersuites?: string;
+  ecdhCurve?: string;
   rejectInHandshake?: boolean;
 }
 export interface RawRule {
@@ -206,6 +230,8 @@ export interface RawRoute {
 export interface RawListener {
   listen: string[];
   serverNames?: string[];
+  proxyProtocol?: boolean;
+  fingerprints?: { allow?: string[]; deny?: string[] };
   tls: RawTls;
   errorLog?: { file: string; level?: (typeof LOG_LEVELS)[number] };
   accessLog?: { file: string; format?: string; escape?: "default" | "json" | "none" };

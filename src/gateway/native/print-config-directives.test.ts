@@ -50,3 +50,24 @@ test("several ssl_certificate pairs round-trip through the native YAML", () => {
   assert.deepEqual(paths(b.tls.extraCertificates?.map((x) => x.certificate)), ["/p/ec.crt"]);
   assert.match(yaml, /extraCertificates:\n\s+- certificate: \/p\/ec.crt\n\s+key: \/p\/ec.key/);
 });
+
+test("ssl_password_file round-trips through the native YAML as tls.passwordFile", () => {
+  const { a, b, yaml } = roundTrip("    ssl_password_file keys.pass;");
+  assert.equal(a.tls.passwordFile?.path, "/p/keys.pass");
+  assert.equal(b.tls.passwordFile?.path, "/p/keys.pass");
+  assert.equal(b.tls.passwordFile?.setting, "listeners[0].tls.passwordFile");
+  assert.match(yaml, /passwordFile: \/p\/keys.pass/);
+});
+
+test("ssl_conf_command Ciphersuites and ssl_ecdh_curve round-trip as tls.ciphersuites and tls.ecdhCurve", () => {
+  const { b, yaml } = roundTrip(`    ssl_conf_command Ciphersuites TLS_AES_256_GCM_SHA384;
+    ssl_ecdh_curve secp384r1:X25519;`);
+  assert.equal(b.tls.ciphersuites, "TLS_AES_256_GCM_SHA384");
+  assert.equal(b.tls.ecdhCurve, "secp384r1:X25519");
+  assert.match(yaml, /ciphersuites: TLS_AES_256_GCM_SHA384/);
+  const bad = parseNativeConfig(yaml.replace("secp384r1:X25519", "nope"), { file: "/p/g.yaml" });
+  assert.deepEqual(
+    bad.diagnostics.map((d) => d.message),
+    ['listeners[0].tls.ecdhCurve: "nope" is not a group OpenSSL knows'],
+  );
+});

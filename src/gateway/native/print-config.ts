@@ -7,6 +7,7 @@
  */
 import { stringify } from "yaml";
 import type { AuthorizeRule, GatewayConfig, LocationConfig, ServerConfig } from "../config.ts";
+import { printOcsp } from "./native-ocsp.ts";
 
 /** A rule as native YAML: the same keys, without its source location. */
 function rule(r: AuthorizeRule): Record<string, unknown> {
@@ -83,6 +84,16 @@ function listener(s: ServerConfig): Record<string, unknown> {
   return {
     listen: s.listen.map(listenText),
     ...(s.serverNames.length > 0 ? { serverNames: [...s.serverNames] } : {}),
+    // Native mode sets it per listener: on when any listen address of the block has it.
+    ...(s.listen.some((l) => l.proxyProtocol) ? { proxyProtocol: true } : {}),
+    ...(s.fingerprints
+      ? {
+          fingerprints: {
+            allow: [...s.fingerprints.ja3Allow, ...s.fingerprints.ja4Allow],
+            deny: [...s.fingerprints.ja3Deny, ...s.fingerprints.ja4Deny],
+          },
+        }
+      : {}),
     tls: {
       certificate: t.certificate.path,
       key: t.certificateKey.path,
@@ -90,6 +101,7 @@ function listener(s: ServerConfig): Record<string, unknown> {
       ...(t.clientCertificate ? { clientCa: t.clientCertificate.path } : {}),
       ...(t.trustedCertificate ? { trustedCa: t.trustedCertificate.path } : {}),
       ...(t.crl ? { crl: t.crl.path } : {}),
+      ...(t.ocsp ? { ocsp: printOcsp(t.ocsp) } : {}),
       ...(t.verifyDepth !== undefined && t.verifyDepth !== 1 ? { verifyDepth: t.verifyDepth } : {}),
       // Native mode allows TLS 1.2 and 1.3 only.
       protocols: t.protocols.filter((p) => p === "TLSv1.2" || p === "TLSv1.3"),
@@ -98,6 +110,9 @@ function listener(s: ServerConfig): Record<string, unknown> {
       sessionCache: cache.kind === "shared" ? "builtin" : cache.kind,
       ...(cache.kind === "builtin" ? { sessionCacheSize: cache.sessions } : {}),
       sessionTimeout: `${t.sessionTimeoutSeconds}s`,
+      ...(t.passwordFile ? { passwordFile: t.passwordFile.path } : {}),
+      ...(t.ciphersuites ? { ciphersuites: t.ciphersuites } : {}),
+      ...(t.ecdhCurve && t.ecdhCurve !== "auto" ? { ecdhCurve: t.ecdhCurve } : {}),
       ...(t.extraCertificates && t.extraCertificates.length > 0
         ? {
             extraCertificates: t.extraCertificates.map((x) => ({

@@ -74,3 +74,21 @@ test("one certificate and no key still says the key is missing", () => {
     ['Server has no "ssl_certificate_key" for its ssl_certificate'],
   );
 });
+
+test("ssl_password_file is imported as a path, and a path with a space gets the quoting hint", () => {
+  const ok = imp(`    ssl_certificate rsa.crt;
+    ssl_certificate_key rsa.key;
+    ssl_password_file keys/pass.txt;`);
+  assert.equal(ok.config?.servers[0]?.tls.passwordFile?.path, "/etc/gw/keys/pass.txt");
+  assert.deepEqual(ok.config?.servers[0]?.tls.passwordFile?.location, {
+    file: "/etc/gw/gw.conf",
+    line: 5,
+    column: 23,
+  });
+  const spaced = imp(`    ssl_certificate rsa.crt;
+    ssl_certificate_key rsa.key;
+    ssl_password_file my keys.txt;`);
+  const e = spaced.diagnostics.find((d) => d.severity === "error");
+  assert.equal(e?.location?.line, 5);
+  assert.match(e?.hint ?? "", /the path contains a space/);
+});

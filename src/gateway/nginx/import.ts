@@ -42,6 +42,7 @@ import { checkDirective, collect, listSupportedOnce, one } from "./check.ts";
 import { DIRECTIVES } from "./directives.ts";
 import { authorizeRules, rejectInHandshake } from "./import-authorize.ts";
 import { pairCertificates } from "./import-certificates.ts";
+import { importFingerprints } from "./import-fingerprints.ts";
 import {
   flag,
   identityPreset,
@@ -54,7 +55,9 @@ import {
   upstreamTls,
 } from "./import-location.ts";
 import { type LogEscape, parseLogFormat, resolveAccessLog } from "./import-log.ts";
+import { importOcsp } from "./import-ocsp.ts";
 import { importShutdownTimeout } from "./import-process.ts";
+import { importSslExtras } from "./import-ssl-extras.ts";
 import { importUpstream } from "./import-upstream.ts";
 import type { Token } from "./lexer.ts";
 import type { Directive, ParseResult } from "./parser.ts";
@@ -303,6 +306,11 @@ function importServer(cx: ValueContext, server: Directive): ServerConfig | undef
   const verifyClient = verifyDirective ? parseVerifyClient(cx, verifyDirective) : "off";
   const trustedCertificate = fileOf("ssl_trusted_certificate");
   const crl = fileOf("ssl_crl");
+  const ocsp = importOcsp(cx, byName, {
+    mode: verifyClient,
+    ...(verifyDirective ? { directive: verifyDirective } : {}),
+  });
+  const passwordFile = fileOf("ssl_password_file");
   const depthD = one(byName, "ssl_verify_depth");
   let verifyDepth = DEFAULT_VERIFY_DEPTH;
   const depthA = depthD?.args[0];
@@ -390,6 +398,7 @@ function importServer(cx: ValueContext, server: Directive): ServerConfig | undef
       locations.push(l);
     }
   }
+  const fingerprints = importFingerprints(cx, byName);
   if (!certificate || !certificateKey) return undefined;
   return {
     listen,
@@ -402,6 +411,7 @@ function importServer(cx: ValueContext, server: Directive): ServerConfig | undef
       ...(trustedCertificate ? { trustedCertificate } : {}),
       verifyDepth,
       ...(crl ? { crl } : {}),
+      ...(ocsp ? { ocsp } : {}),
       sessionCache: cacheD ? parseSessionCache(cx, cacheD) : { kind: "none" },
       sessionTimeoutSeconds: timeoutD
         ? parseSessionTimeout(cx, timeoutD)
@@ -410,11 +420,14 @@ function importServer(cx: ValueContext, server: Directive): ServerConfig | undef
       ciphers,
       preferServerCiphers: preferD ? flag(cx, preferD, false) : false,
       ...(pairs.extra.length > 0 ? { extraCertificates: pairs.extra } : {}),
+      ...(passwordFile ? { passwordFile } : {}),
+      ...importSslExtras(cx, byName),
       ...(strict ? { rejectInHandshake: true } : {}),
     },
     locations,
     ...(errorLog ? { errorLog } : {}),
     ...(ret ? { return: ret } : {}),
+    ...(fingerprints ? { fingerprints } : {}),
     location: server.location,
   };
 }

@@ -41,7 +41,7 @@ function bad(cx: ValueContext, d: Directive, a: Token, expected: string, hint?: 
   cx.report("error", `Invalid value for "${d.name}": "${a.raw}", expecting ${expected}`, hint, a);
 }
 
-/** `listen ADDRESS[:PORT] | PORT [ssl] [default_server] [ipv6only=on|off]`. */
+/** `listen ADDRESS[:PORT] | PORT [ssl] [default_server] [proxy_protocol] [ipv6only=on|off]`. */
 export function parseListen(cx: ValueContext, d: Directive): ListenConfig | undefined {
   const [first, ...params] = d.args;
   if (!first) return undefined;
@@ -75,8 +75,10 @@ export function parseListen(cx: ValueContext, d: Directive): ListenConfig | unde
   }
   let ssl = false;
   let defaultServer = false;
+  let proxyProtocol = false;
   for (const p of params) {
     if (p.value === "ssl") ssl = true;
+    else if (p.value === "proxy_protocol") proxyProtocol = true;
     else if (p.value === "default_server" || p.value === "default") defaultServer = true;
     else if (p.value === "ipv6only=on") {
       // Node's ipv6Only is what the server uses for [::] already.
@@ -84,7 +86,7 @@ export function parseListen(cx: ValueContext, d: Directive): ListenConfig | unde
       cx.report(
         "error",
         `Listen parameter "${p.raw}" is not supported yet`,
-        'supported: "ssl", "default_server", "ipv6only=on"',
+        'supported: "ssl", "default_server", "proxy_protocol", "ipv6only=on"',
         p,
       );
     }
@@ -95,6 +97,7 @@ export function parseListen(cx: ValueContext, d: Directive): ListenConfig | unde
     ipv6,
     ssl,
     ...(defaultServer ? { defaultServer } : {}),
+    ...(proxyProtocol ? { proxyProtocol } : {}),
     location: { file: cx.file, line: d.location.line, column: d.location.column },
   };
 }

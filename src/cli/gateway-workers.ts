@@ -1,0 +1,159 @@
+/**
+ * `mtls gateway --workers N|auto`: the primary (signals, the admin listener, printing)
+ * and the worker side (the same command line, run by node:cluster in each worker).
+ * @module
+ */
+import cluster from "node:cluster";
+import { availableParallelism } from "node:os";
+import { ErrorCode, MtlsError } from "../errors.ts";
+import type { Channel } from "../gateway/cluster/messages.ts";
+import { startClusterPrimary } from "../gateway/cluster/primary.ts";
+import { runClusterWorker } from "../gateway/cluster/worker.ts";
+import { ConfigError, formatDiagnostic } from "../gateway/diagnostic.ts";
+import type { LoadedGateway } from "../gateway/nginx/load.ts";
+import type { GatewayOptions } from "../gateway/server.ts";
+import { startGateway } from "../gateway/server.ts";
+
+/** What the gateway command hands over to the cluster code. */
+export interface ClusterRun {
+  /** `--workers`: a count (`auto` already resolved). */
+  readonly workers: number;
+  readonly loaded: LoadedGateway;
+  /** Loads the configuration file again (SIGHUP). */
+  readonly load: () => LoadedGateway;
+  readonly admin?: { readonly host: string; readonly port: number };
+  readonly gatewayOptions: GatewayOptions;
+  readonly drainTimeoutMs: number;
+  readonly stdout: (s: string) => void;
+  readonly stderr: (s: string) => void;
+}
+
+/** True in a process node:cluster forked. */
+export function isClusterWorker(): boolean {
+  return cluster.isWorker;
+}
+
+/**
+ * `--workers N|auto`: `auto` is the number of CPUs (`os.availableParallelism()`).
+ * @returns the count, or undefined without the flag
+ * @throws {MtlsError} `MTLS_USAGE` for anything but a whole number 1..1024 or `auto`
+ */
+export function parseWorkers(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  if (text === "auto") return availableParallelism();
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n < 1 || n > 1024) {
+    throw new MtlsError(
+      ErrorCode.USAGE,
+      `Invalid --workers value: "${text}", expecting a number from 1 to 1024 or "auto"`,
+      { hint: "--workers auto starts one worker per CPU" },
+    );
+  }
+  return n;
+}
+
+/** The worker side: start on the shared sockets, then follow the primary until drained. */
+export async function runWorker(run: ClusterRun): Promise<void> {
+  try {
+    await followPrimary(run);
+  } finally {
+    // The IPC channel keeps the process alive: let it go once done (or failed to start).
+    if (process.connected) process.disconnect();
+  }
+}
+
+async function followPrimary(run: ClusterRun): Promise<void> {
+  const channel = process as unknown as Channel;
+  const worker = await runClusterWorker(channel, {
+    start: (shared) =>
+      startGateway(run.loaded.config, {
+        ...run.gatewayOptions,
+        material: run.loaded.material,
+        ...shared,
+      }),
+    load: () => run.load().material,
+    log: (line) => run.stderr(`${line}\n`),
+  });
+  // The primary passes signals on; one sent to the whole process group (Ctrl-C) drains too,
+  // and a hangup of the terminal must not kill a worker.
+  const drain = () => worker.drain(run.drainTimeoutMs);
+  const ignore = () => {};
+  process.on("SIGTERM", drain);
+  process.on("SIGINT", drain);
+  process.on("SIGHUP", ignore);
+  process.once("disconnect", drain);
+  await worker.done;
+  process.off("SIGTERM", drain);
+  process.off("SIGINT", drain);
+  process.off("SIGHUP", ignore);
+  process.off("disconnect", drain);
+}
+
+/** The primary side: fork, print the addresses, coordinate SIGHUP and SIGTERM/SIGINT. */
+export async function runPrimary(run: ClusterRun): Promise<void> {
+  const { stdout, stderr } = run;
+  const primary = await startClusterPrimary({
+    workers: run.workers,
+    ...(run.admin ? { admin: run.admin } : {}),
+    log: (line) => stdout(`${line}\n`),
+  });
+  let reloading = Promise.resolve();
+  const onHup = () => {
+    reloading = reloading.then(async () => {
+      stdout(
+        `mtls: SIGHUP received, reloading certificates, CAs and CRLs in ${run.workers} workers\n`,
+      );
+      try {
+        run.load();
+      } catch (e) {
+        const ds = e instanceof ConfigError ? e.diagnostics : [];
+        for (const d of ds) stderr(`mtls: ${formatDiagnostic(d)}\n`);
+        stderr(`mtls: reload failed, keeping the running configuration: ${(e as Error).message}\n`);
+        return;
+      }
+      const r = await primary.reload();
+      for (const e of r.errors) stderr(`mtls: reload failed in a worker: ${e}\n`);
+      stdout(`mtls: reloaded (${r.reloaded} of ${r.reloaded + r.errors.length} workers)\n`);
+    });
+  };
+  const force = new AbortController();
+  let draining = false;
+  let resolveStopped = () => {};
+  const stopped = new Promise<void>((r) => {
+    resolveStopped = r;
+  });
+  const stop = (signal: string) => {
+    if (draining) {
+      stdout(`mtls: ${signal} received again, closing open connections now\n`);
+      force.abort();
+      return;
+    }
+    draining = true;
+    stdout(
+      `mtls: ${signal} received, closing: draining ${run.workers} workers (deadline ${run.drainTimeoutMs / 1000} s)\n`,
+    );
+    process.off("SIGHUP", onHup);
+    resolveStopped();
+  };
+  const onInt = () => stop("SIGINT");
+  const onTerm = () => stop("SIGTERM");
+  process.on("SIGINT", onInt);
+  process.on("SIGTERM", onTerm);
+  process.on("SIGHUP", onHup);
+  for (const a of primary.addresses) {
+    const host = a.host.includes(":") ? `[${a.host}]` : a.host;
+    stdout(`mtls: gateway listening on https://${host}:${a.port}\n`);
+  }
+  stdout(`mtls: ${run.workers} workers running: ${primary.pids().join(" ")}\n`);
+  if (primary.admin) {
+    const host = primary.admin.host.includes(":") ? `[${primary.admin.host}]` : primary.admin.host;
+    stdout(`mtls: admin listening on http://${host}:${primary.admin.port}\n`);
+  }
+  await stopped;
+  const r = await primary.shutdown(run.drainTimeoutMs, force.signal);
+  process.off("SIGINT", onInt);
+  process.off("SIGTERM", onTerm);
+  stdout(
+    `mtls: drained ${r.workers} workers in ${r.elapsedMs} ms: ${r.connections} connections and ${r.inFlight} requests in flight at the start, ${r.completed} requests completed, ${r.forced} connections closed at the deadline\n`,
+  );
+}

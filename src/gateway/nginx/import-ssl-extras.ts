@@ -1,0 +1,85 @@
+/**
+ * The server-side TLS directives of issue 5 that tune OpenSSL rather than name files:
+ * `ssl_conf_command Ciphersuites LIST` (the one `ssl_conf_command` mtlskit implements),
+ * `ssl_ecdh_curve`.
+ *
+ * Source: nginx `ngx_http_ssl_module` docs (1.22): `ssl_conf_command` (1.19.4),
+ * `ssl_ecdh_curve` (default `auto`).
+ * @module
+ */
+import type { ServerTlsConfig } from "../config.ts";
+import { ciphersuitesProblem, ecdhCurveProblem, TLS13_CIPHERSUITES } from "../tls-groups.ts";
+import { one } from "./check.ts";
+import type { Directive } from "./parser.ts";
+import type { ValueContext } from "./values.ts";
+
+/** What other `ssl_conf_command` names map to, for the "not supported" hint. */
+const CONF_COMMAND_HINTS: Readonly<Record<string, string>> = {
+  ciphersuites: "",
+  cipherstring: "use `ssl_ciphers` for TLS 1.2 and older suites",
+  groups: "use `ssl_ecdh_curve` for the key exchange groups",
+  curves: "use `ssl_ecdh_curve` for the key exchange groups",
+  protocol: "use `ssl_protocols`",
+  minprotocol: "use `ssl_protocols`",
+  maxprotocol: "use `ssl_protocols`",
+  options: "remove it: OpenSSL options are not configurable in mtlskit",
+  signaturealgorithms: "remove it: signature algorithms follow OpenSSL's defaults in mtlskit",
+};
+
+/** The fields of {@link ServerTlsConfig} these directives set. */
+export type SslExtras = Pick<ServerTlsConfig, "ciphersuites" | "ecdhCurve">;
+
+/**
+ * Reads `ssl_conf_command` and `ssl_ecdh_curve` of a server block.
+ * @param cx the importer's context
+ * @param byName the block's directives by name (from `collect`)
+ * @returns the settings written (absent ones keep their defaults)
+ */
+export function importSslExtras(cx: ValueContext, byName: Map<string, Directive[]>): SslExtras {
+  let ciphersuites: string | undefined;
+  for (const d of byName.get("ssl_conf_command") ?? []) {
+    const [nameT, valueT] = d.args;
+    if (!nameT || !valueT) continue;
+    const key = nameT.value.toLowerCase();
+    if (key !== "ciphersuites") {
+      cx.report(
+        "error",
+        `Command "${nameT.value}" of "ssl_conf_command" is not supported: mtlskit implements only Ciphersuites`,
+        CONF_COMMAND_HINTS[key] ?? "remove it, or run nginx for this configuration",
+        nameT,
+      );
+      continue;
+    }
+    const problem = ciphersuitesProblem(valueT.value);
+    if (problem) {
+      cx.report(
+        "error",
+        `Invalid value for "ssl_conf_command Ciphersuites": ${problem}`,
+        `expecting a colon-separated list of ${TLS13_CIPHERSUITES.join(", ")}`,
+        valueT,
+      );
+      continue;
+    }
+    ciphersuites = valueT.value;
+  }
+  const curveD = one(byName, "ssl_ecdh_curve");
+  const curveT = curveD?.args[0];
+  let ecdhCurve: string | undefined;
+  if (curveT) {
+    const problem = ecdhCurveProblem(curveT.value);
+    if (problem) {
+      cx.report(
+        "error",
+        `Invalid value for "ssl_ecdh_curve": ${problem}`,
+        'expecting "auto" or groups such as X25519:prime256v1:secp384r1',
+        curveT,
+      );
+    } else {
+      ecdhCurve = curveT.value;
+    }
+  }
+  return {
+    ...(ciphersuites !== undefined ? { ciphersuites } : {}),
+    ...(ecdhCurve !== undefined ? { ecdhCurve } : {}),
+  };
+}
