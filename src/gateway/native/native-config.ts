@@ -270,6 +270,14 @@ export function parseNativeConfig(text: string, options: { readonly file: string
         preferServerCiphers: t.preferServerCiphers ?? false,
         ...(t.passwordFile ? { passwordFile: ref(t.passwordFile, `${p}.tls.passwordFile`) } : {}),
         ...tlsGroups(t, `${p}.tls`, error),
+        ...(t.sessionTickets === false ? { sessionTickets: false } : {}),
+        ...(t.sessionTicketKeys
+          ? {
+              sessionTicketKeys: t.sessionTicketKeys.map((k, ki) =>
+                ref(k, `${p}.tls.sessionTicketKeys[${ki}]`),
+              ),
+            }
+          : {}),
         ...(t.extraCertificates && t.extraCertificates.length > 0
           ? {
               extraCertificates: t.extraCertificates.map((x, xi) => ({

@@ -50,6 +50,8 @@ const TLS: Schema = {
     passwordFile: opt(str("a file path")),
     ciphersuites: opt(str("TLS 1.3 suites, e.g. TLS_AES_256_GCM_SHA384:TLS_AES_128_GCM_SHA256")),
     ecdhCurve: opt(str('"auto" or groups, e.g. X25519:prime256v1')),
+    sessionTickets: opt({ kind: "boolean" }),
+    sessionTicketKeys: opt({ kind: "array", items: str("a file path"), minItems: 1 }),
     extraCertificates: opt({
       kind: "array",
       items: {
@@ -198,6 +200,8 @@ export interface RawTls {
   passwordFile?: string;
   ciphersuites?: string;
   ecdhCurve?: string;
+  sessionTickets?: boolean;
+  sessionTicketKeys?: string[];
   rejectInHandshake?: boolean;
 }
 export interface RawRule {

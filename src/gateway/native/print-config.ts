@@ -112,6 +112,10 @@ function listener(s: ServerConfig): Record<string, unknown> {
       sessionTimeout: `${t.sessionTimeoutSeconds}s`,
       ...(t.passwordFile ? { passwordFile: t.passwordFile.path } : {}),
       ...(t.ciphersuites ? { ciphersuites: t.ciphersuites } : {}),
+      ...(t.sessionTickets === false ? { sessionTickets: false } : {}),
+      ...(t.sessionTicketKeys && t.sessionTicketKeys.length > 0
+        ? { sessionTicketKeys: t.sessionTicketKeys.map((k) => k.path) }
+        : {}),
       ...(t.ecdhCurve && t.ecdhCurve !== "auto" ? { ecdhCurve: t.ecdhCurve } : {}),
       ...(t.extraCertificates && t.extraCertificates.length > 0
         ? {
