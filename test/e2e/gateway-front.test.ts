@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { execFile, spawn } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import { connect, type Socket } from "node:net";
 import { join } from "node:path";
 import { type TestContext, test } from "node:test";
@@ -9,6 +9,7 @@ import { loadNginxGateway } from "../../src/gateway/nginx/load.ts";
 import { PP2_SIGNATURE } from "../../src/gateway/proxy-protocol/constants.ts";
 import { type RunningGateway, startGateway } from "../../src/gateway/server.ts";
 import { runMtls } from "../helpers/cli.ts";
+import { freePort } from "../helpers/net.ts";
 import { startNginx } from "../helpers/nginx.ts";
 import { makeOpensslPki, type OpensslPki } from "../helpers/openssl-pki.ts";
 import { requirePeer } from "../helpers/peers.ts";
@@ -295,4 +296,45 @@ test("an allow list admits only the listed JA3 and refuses openssl s_client", as
   const s = await run(openssl, ["s_client", "-connect", `127.0.0.1:${ours.port}`, "-brief"]);
   assert.match(s.out, /alert handshake failure/);
   assert.ok(ours.log.some((l) => l.includes("access forbidden by rule (mtls_ja3_allow ")));
+});
+
+const STREAM_MODULE = "/usr/lib/nginx/modules/ngx_stream_module.so";
+
+test("behind nginx 1.22's stream proxy_protocol, $proxy_protocol_addr and _port are curl's and $ssl_ja4 is curl's own", async (t) => {
+  if (!existsSync(STREAM_MODULE)) {
+    t.skip(`nginx's stream module is not installed (${STREAM_MODULE})`);
+    return;
+  }
+  const dir = tempDir(t);
+  const pki = makeOpensslPki(dir);
+  const ours = await startOurs(
+    t,
+    dir,
+    (listen) =>
+      `server {\n  listen ${listen} ssl proxy_protocol;\n  ${tlsBlock(pki)}\n  location / { return 200 "$proxy_protocol_addr $proxy_protocol_port $proxy_protocol_server_addr $proxy_protocol_server_port $remote_addr $ssl_ja4"; }\n}\n`,
+  );
+  const direct = await startOurs(
+    t,
+    dir,
+    (listen) =>
+      `server {\n  listen ${listen} ssl;\n  ${tlsBlock(pki)}\n  location / { return 200 "$ssl_ja4"; }\n}\n`,
+  );
+  const streamPort = await freePort();
+  const ng = await startNginx(t, {
+    dir,
+    http: "",
+    ports: [streamPort],
+    main: `load_module ${STREAM_MODULE};\nstream {\n  server {\n    listen 127.0.0.1:${streamPort};\n    proxy_pass 127.0.0.1:${ours.port};\n    proxy_protocol on;\n  }\n}\n`,
+  });
+  if (!ng) return;
+  const r = await run("curl", ["-sk", "-w", " %{local_port}", `https://localhost:${streamPort}/`]);
+  assert.equal(r.code, 0, r.out);
+  const [addr, port, serverAddr, serverPort, remote, ja4, curlPort] = r.out.split(" ");
+  assert.equal(addr, "127.0.0.1");
+  assert.equal(port, curlPort);
+  assert.equal(serverAddr, "127.0.0.1");
+  assert.equal(serverPort, String(streamPort));
+  assert.equal(remote, "127.0.0.1");
+  const own = await run("curl", ["-sk", `https://localhost:${direct.port}/`]);
+  assert.equal(ja4, own.out);
 });
