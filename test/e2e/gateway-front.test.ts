@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { execFile, spawn } from "node:child_process";
-import { existsSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { connect, type Socket } from "node:net";
 import { join } from "node:path";
 import { type TestContext, test } from "node:test";
@@ -337,4 +337,37 @@ test("behind nginx 1.22's stream proxy_protocol, $proxy_protocol_addr and _port 
   assert.equal(remote, "127.0.0.1");
   const own = await run("curl", ["-sk", `https://localhost:${direct.port}/`]);
   assert.equal(ja4, own.out);
+});
+
+test("in strict mode (mtls_reject_in_handshake) the front's variables still reach the request", async (t) => {
+  const dir = tempDir(t);
+  const pki = makeOpensslPki(dir);
+  const ours = await startOurs(
+    t,
+    dir,
+    (listen) =>
+      `server {\n  listen ${listen} ssl proxy_protocol;\n  ${tlsBlock(pki)}\n  ssl_client_certificate ${pki.caCert};\n  ssl_verify_client on;\n  mtls_reject_in_handshake on;\n  location / { return 200 "$proxy_protocol_addr $ssl_ja4 $ssl_client_s_dn"; }\n}\n`,
+  );
+  const body = await new Promise<string>((resolve, reject) => {
+    const raw = connect({ host: "127.0.0.1", port: ours.port }, () => {
+      raw.write("PROXY TCP4 192.0.2.1 198.51.100.2 51000 443\r\n");
+      const s = tlsConnect({
+        socket: raw,
+        rejectUnauthorized: false,
+        servername: "localhost",
+        cert: readFileSync(pki.clientCert),
+        key: readFileSync(pki.clientKey),
+      });
+      let data = "";
+      s.on("secureConnect", () =>
+        s.write("GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"),
+      );
+      s.on("data", (c: Buffer) => {
+        data += c.toString();
+      });
+      s.on("error", reject);
+      s.on("close", () => resolve(data.slice(data.indexOf("\r\n\r\n") + 4)));
+    });
+  });
+  assert.match(body, /^192\.0\.2\.1 t1[23]d\d{4}00_[0-9a-f]{12}_[0-9a-f]{12} CN=client-1$/);
 });
