@@ -46,6 +46,8 @@ export const ErrorCode = {
   CAPTURE: "MTLS_CAPTURE",
   /** A certificate that does not verify (chain, time, purpose, name or revocation). */
   PKI_VERIFY: "MTLS_PKI_VERIFY",
+  /** An OCSP response that is malformed, stale, unauthorized or answers another question. */
+  OCSP: "MTLS_OCSP",
 } as const;
 
 /** One of the {@link ErrorCode} values. */

@@ -130,9 +130,11 @@ export class ConnectionDissector {
     let records: TlsRecord[];
     const atBoundary = half.records.buffered === 0;
     try {
-      // A copy: the framer keeps a partial record by reference, and `rest` is a view into a
-      // capture chunk (up to 1 MiB) that must not stay pinned by an idle connection.
-      records = half.records.push(rest.slice());
+      // `rest` is a view into a capture chunk (up to 1 MiB) that must not stay pinned by an
+      // idle connection: the framer copies the bytes of a record left unfinished (own()),
+      // and the records returned are views that live only as long as their events.
+      records = half.records.push(rest);
+      half.records.own();
     } catch (e) {
       if (!(e instanceof ParseError)) throw e;
       half.broken = true;
@@ -268,6 +270,7 @@ export class ConnectionDissector {
     let messages: ReturnType<HandshakeFramer["push"]>;
     try {
       messages = half.handshakes.push(fragment);
+      half.handshakes.own();
     } catch (e) {
       if (!(e instanceof ParseError)) throw e;
       half.broken = true;

@@ -5,6 +5,7 @@
  */
 import type { Extension } from "../tls/extensions.ts";
 import { cipherSuiteName, groupName, signatureSchemeName, versionName } from "../tls/names.ts";
+import { shareFieldValue } from "./field-json.ts";
 import type { FieldTree, FieldValue } from "./field-tree.ts";
 
 /** ECPointFormat names (RFC 8422 §5.1.2). */
@@ -77,9 +78,17 @@ export function latin1(b: Uint8Array): string {
   return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("latin1");
 }
 
+/** Version display strings made so far. */
+const VERSION_NAMES = new Map<number, string>();
+
 /** Version display string: `TLS 1.2 (0x0303)`. */
 export function version(v: number): string {
-  return `${versionName(v)} (${code(v)})`;
+  let s = VERSION_NAMES.get(v);
+  if (s === undefined) {
+    s = `${versionName(v)} (${code(v)})`;
+    if (VERSION_NAMES.size < CACHE_SIZE) VERSION_NAMES.set(v, s);
+  }
+  return s;
 }
 
 /** Hex of bytes, or `(empty)`. */
@@ -92,7 +101,7 @@ function extensionValue(e: Extension): FieldValue {
   const key = `${e.type} ${latin1(e.data)}`;
   let value = extensionCache.get(key);
   if (value === undefined) {
-    value = decodeExtension(e);
+    value = shareFieldValue(decodeExtension(e));
     if (extensionCache.size >= CACHE_SIZE) extensionCache.clear();
     extensionCache.set(key, value);
   }

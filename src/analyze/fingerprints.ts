@@ -32,25 +32,34 @@ export interface Fingerprint {
 const HASH_CACHE_SIZE = 4096;
 const hashes = new Map<string, string>();
 
-function cached(key: string, compute: () => string): string {
-  const hit = hashes.get(key);
-  if (hit !== undefined) return hit;
-  const value = compute();
+function remember(key: string, value: string): string {
   if (hashes.size >= HASH_CACHE_SIZE) hashes.clear();
   hashes.set(key, value);
   return value;
 }
 
 function md5(s: string): string {
-  return cached(`md5 ${s}`, () => createHash("md5").update(s).digest("hex"));
+  const key = `md5 ${s}`;
+  return hashes.get(key) ?? remember(key, createHash("md5").update(s).digest("hex"));
 }
 
 function sha12(s: string): string {
-  return cached(`sha ${s}`, () => createHash("sha256").update(s).digest("hex").slice(0, 12));
+  const key = `sha ${s}`;
+  return (
+    hashes.get(key) ?? remember(key, createHash("sha256").update(s).digest("hex").slice(0, 12))
+  );
 }
 
+/** Four-digit hex texts, made once each. */
+const HEX4: string[] = [];
+
 function hex4(v: number): string {
-  return v.toString(16).padStart(4, "0");
+  let text = HEX4[v];
+  if (text === undefined) {
+    text = v.toString(16).padStart(4, "0");
+    HEX4[v] = text;
+  }
+  return text;
 }
 
 function extension(list: readonly Extension[], type: number): Extension | undefined {
@@ -69,20 +78,46 @@ function extension(list: readonly Extension[], type: number): Extension | undefi
  * ```
  */
 export function ja3(hello: ClientHello): Fingerprint {
-  const keep = (v: number) => !isGrease(v);
-  const groups = extension(hello.extensions, EXT_SUPPORTED_GROUPS)?.value;
-  const formats = extension(hello.extensions, EXT_EC_POINT_FORMATS)?.value;
-  const raw = [
-    String(hello.legacy_version),
-    hello.cipher_suites.filter(keep).join("-"),
-    hello.extensions
-      .map((e) => e.type)
-      .filter(keep)
-      .join("-"),
-    groups?.kind === "supported_groups" ? groups.named_group_list.filter(keep).join("-") : "",
-    formats?.kind === "ec_point_formats" ? formats.ec_point_format_list.join("-") : "",
-  ].join(",");
+  let groups: string | undefined;
+  let formats: string | undefined;
+  let types = "";
+  // The first extension of a type counts (as extension() finds it).
+  for (const e of hello.extensions) {
+    if (!isGrease(e.type)) types += types.length > 0 ? `-${e.type}` : `${e.type}`;
+    const v = e.value;
+    if (e.type === EXT_SUPPORTED_GROUPS && groups === undefined) {
+      groups = v?.kind === "supported_groups" ? joinKept(v.named_group_list, "-", String) : "";
+    } else if (e.type === EXT_EC_POINT_FORMATS && formats === undefined) {
+      formats = v?.kind === "ec_point_formats" ? v.ec_point_format_list.join("-") : "";
+    }
+  }
+  const raw = `${hello.legacy_version},${joinKept(hello.cipher_suites, "-", String)},${types},${groups ?? ""},${formats ?? ""}`;
   return { hash: md5(raw), raw };
+}
+
+/**
+ * 16-bit values as four-digit hex, sorted and comma-joined (numeric order is the order of
+ * the fixed-width lowercase texts).
+ */
+function sortedHex(values: readonly number[]): string {
+  const sorted = Uint16Array.from(values).sort();
+  let s = "";
+  for (const v of sorted) s += s.length > 0 ? `,${hex4(v)}` : hex4(v);
+  return s;
+}
+
+/** The values that are not GREASE, formatted and joined. */
+function joinKept(
+  list: readonly number[],
+  separator: string,
+  format: (v: number) => string,
+): string {
+  let s = "";
+  for (const v of list) {
+    if (isGrease(v)) continue;
+    s += s.length > 0 ? separator + format(v) : format(v);
+  }
+  return s;
 }
 
 /**
@@ -170,26 +205,21 @@ function count2(n: number): string {
  */
 export function ja4(hello: ClientHello, options: { readonly quic?: boolean } = {}): Fingerprint {
   const exts = hello.extensions.filter((e) => !isGrease(e.type));
-  const ciphers = hello.cipher_suites.filter((v) => !isGrease(v));
+  const ciphers: number[] = [];
+  for (const v of hello.cipher_suites) if (!isGrease(v)) ciphers.push(v);
   const sv = extension(exts, EXT_SUPPORTED_VERSIONS)?.value;
   const offered = sv?.kind === "supported_versions" ? sv.versions.filter((v) => !isGrease(v)) : [];
   const version = offered.length > 0 ? Math.max(...offered) : hello.legacy_version;
   const sni = extension(exts, EXT_SERVER_NAME) ? "d" : "i";
   const prefix = `${options.quic ? "q" : "t"}${versionLabel(version)}${sni}${count2(ciphers.length)}${count2(exts.length)}${alpnLabel(extension(exts, EXT_ALPN))}`;
-  const cipherList = ciphers.map(hex4).sort().join(",");
-  const extList = exts
-    .map((e) => e.type)
-    .filter((t) => t !== EXT_SERVER_NAME && t !== EXT_ALPN)
-    .map(hex4)
-    .sort()
-    .join(",");
+  const cipherList = sortedHex(ciphers);
+  const types: number[] = [];
+  for (const e of exts) if (e.type !== EXT_SERVER_NAME && e.type !== EXT_ALPN) types.push(e.type);
+  const extList = sortedHex(types);
   const sig = extension(exts, EXT_SIGNATURE_ALGORITHMS)?.value;
   const sigList =
     sig?.kind === "signature_algorithms"
-      ? sig.supported_signature_algorithms
-          .filter((v) => !isGrease(v))
-          .map(hex4)
-          .join(",")
+      ? joinKept(sig.supported_signature_algorithms, ",", hex4)
       : "";
   const extPart = sigList.length > 0 ? `${extList}_${sigList}` : extList;
   const cipherHash = cipherList.length > 0 ? sha12(cipherList) : "000000000000";

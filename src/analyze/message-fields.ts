@@ -22,6 +22,7 @@ import {
 
 export { extensionFields } from "./extension-fields.ts";
 
+import { fieldJson, shareFieldValue } from "./field-json.ts";
 import type { FieldTree, FieldValue } from "./field-tree.ts";
 
 export type { FieldTree, FieldValue } from "./field-tree.ts";
@@ -63,26 +64,34 @@ export function messageFields(message: HandshakeMessage): FieldTree {
   if (!STABLE_MESSAGES.has(message.type) || message.raw.length > 65536) return fieldsOf(message);
   const hit = messageCache.get(message.raw);
   if (hit) return hit;
-  const fields = messageCache.set(message.raw, fieldsOf(message));
-  sharedJson.set(fields, "");
-  return fields;
+  return messageCache.set(message.raw, shareFieldValue(fieldsOf(message)));
 }
 
-/** Serialisations of shared field trees ("" until first asked). */
-const sharedJson = new WeakMap<FieldTree, string>();
-
 /**
- * `JSON.stringify(fields)`, remembered for the trees {@link messageFields} shares between
- * connections (a server's Certificate is serialised once per capture, not per connection).
+ * `JSON.stringify(fields)`, reusing the text of the parts {@link messageFields} shares
+ * between connections (a server's Certificate is serialised once per capture, not per
+ * connection; so are a client's cipher suites and extension values).
  * @param fields a tree from {@link messageFields}
  * @returns its JSON text
  */
 export function fieldsJson(fields: FieldTree): string {
-  const known = sharedJson.get(fields);
-  if (known) return known;
-  const text = JSON.stringify(fields);
-  if (known !== undefined) sharedJson.set(fields, text);
-  return text;
+  return fieldJson(fields);
+}
+
+/** Display lists of `cipher_suites`, shared between ClientHellos offering the same list. */
+const suiteLists = new Map<string, readonly FieldValue[]>();
+
+function cipherSuites(list: readonly number[]): readonly FieldValue[] {
+  if (list.length > 512) return list.map(suite);
+  let key = "";
+  for (const v of list) key += String.fromCharCode(v);
+  let names = suiteLists.get(key);
+  if (names === undefined) {
+    names = shareFieldValue(list.map(suite));
+    if (suiteLists.size >= CACHE_SIZE) suiteLists.clear();
+    suiteLists.set(key, names);
+  }
+  return names;
 }
 
 /**
@@ -108,7 +117,7 @@ function fieldsOf(message: HandshakeMessage): FieldTree {
         legacy_version: version(message.legacy_version),
         random: hex(message.random),
         legacy_session_id: bytesOrEmpty(message.legacy_session_id),
-        cipher_suites: message.cipher_suites.map(suite),
+        cipher_suites: cipherSuites(message.cipher_suites),
         legacy_compression_methods: message.legacy_compression_methods.map((m) =>
           m === 0 ? "null (0)" : `${m}`,
         ),

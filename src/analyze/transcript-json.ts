@@ -19,8 +19,16 @@ export function endpointString(e: Endpoint | undefined): string | null {
   return e.address.includes(":") ? `[${e.address}]:${e.port}` : `${e.address}:${e.port}`;
 }
 
+/** `0x0303` texts of record versions (a handful per capture). */
+const HEX4 = new Map<number, string>();
+
 function hex4(v: number): string {
-  return `0x${v.toString(16).padStart(4, "0")}`;
+  let text = HEX4.get(v);
+  if (text === undefined) {
+    text = `0x${v.toString(16).padStart(4, "0")}`;
+    if (HEX4.size < 1024) HEX4.set(v, text);
+  }
+  return text;
 }
 
 /**
@@ -30,6 +38,25 @@ function hex4(v: number): string {
  * @see docs/analyzer/json-schema.md
  */
 export function transcriptJson(t: Transcript): Record<string, unknown> {
+  return {
+    ...connectionJson(t),
+    messages: t.messages.map((m) => ({
+      frame: m.frame,
+      ...(m.count > 1 ? { lastFrame: m.lastFrame, count: m.count } : {}),
+      from: m.from,
+      kind: m.kind,
+      type: m.name,
+      length: m.length,
+      recordVersion: hex4(m.recordVersion),
+      decrypted: m.decrypted,
+      ...(m.fields ? { fields: m.fields } : {}),
+    })),
+    ...(t.messagesNotListed > 0 ? { messagesNotListed: t.messagesNotListed } : {}),
+  };
+}
+
+/** The members of {@link transcriptJson} before `messages`, in schema order. */
+function connectionJson(t: Transcript): Record<string, unknown> {
   const s = t.summary;
   const v = mtlsVerdict(t);
   return {
@@ -55,18 +82,6 @@ export function transcriptJson(t: Transcript): Record<string, unknown> {
     outcome: v.outcome,
     reason: v.reason,
     diagnosis: s.diagnosis ?? null,
-    messages: t.messages.map((m) => ({
-      frame: m.frame,
-      ...(m.count > 1 ? { lastFrame: m.lastFrame, count: m.count } : {}),
-      from: m.from,
-      kind: m.kind,
-      type: m.name,
-      length: m.length,
-      recordVersion: hex4(m.recordVersion),
-      decrypted: m.decrypted,
-      ...(m.fields ? { fields: m.fields } : {}),
-    })),
-    ...(t.messagesNotListed > 0 ? { messagesNotListed: t.messagesNotListed } : {}),
   };
 }
 
@@ -101,27 +116,39 @@ export class TranscriptJsonWriter {
 }
 
 /**
- * One JSON line, equal to `JSON.stringify(transcriptJson(t))` but serialising shared field
- * trees once per capture (see {@link fieldsJson}).
+ * One JSON line, byte for byte `JSON.stringify(transcriptJson(t))`, written directly: the
+ * message entries are formatted without building their objects, and shared field trees are
+ * serialised once per capture (see {@link fieldsJson}).
  * @param t the transcript
  * @returns the line, without a newline
  */
 export function transcriptJsonLine(t: Transcript): string {
-  const { messages, messagesNotListed, ...top } = transcriptJson(t) as {
-    messages: { fields?: Record<string, unknown> }[];
-    messagesNotListed?: number;
-  } & Record<string, unknown>;
-  let s = JSON.stringify(top).slice(0, -1);
-  s += ',"messages":[';
-  for (const [i, m] of messages.entries()) {
-    const { fields, ...meta } = m;
-    const head = JSON.stringify(meta);
-    s += i > 0 ? "," : "";
-    s += fields ? `${head.slice(0, -1)},"fields":${fieldsJson(fields as never)}}` : head;
+  let s = JSON.stringify(connectionJson(t));
+  s = `${s.slice(0, -1)},"messages":[`;
+  const messages = t.messages;
+  for (let i = 0; i < messages.length; i++) {
+    const m = messages[i]!;
+    if (i > 0) s += ",";
+    s += `{"frame":${m.frame}`;
+    if (m.count > 1) s += `,"lastFrame":${m.lastFrame},"count":${m.count}`;
+    s += `,"from":"${m.from}","kind":"${m.kind}","type":${nameJson(m.name)},"length":${m.length},"recordVersion":"${hex4(m.recordVersion)}","decrypted":${m.decrypted}`;
+    s += m.fields ? `,"fields":${fieldsJson(m.fields)}}` : "}";
   }
   s += "]";
-  if (messagesNotListed !== undefined) s += `,"messagesNotListed":${messagesNotListed}`;
+  if (t.messagesNotListed > 0) s += `,"messagesNotListed":${t.messagesNotListed}`;
   return `${s}}`;
+}
+
+/** JSON texts of message names (a few dozen distinct ones per capture). */
+const NAME_JSON = new Map<string, string>();
+
+function nameJson(name: string): string {
+  let text = NAME_JSON.get(name);
+  if (text === undefined) {
+    text = JSON.stringify(name);
+    if (NAME_JSON.size < 1024) NAME_JSON.set(name, text);
+  }
+  return text;
 }
 
 function lines(ts: readonly Transcript[]): string {

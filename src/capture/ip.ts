@@ -73,8 +73,10 @@ function decodeIpv4(data: Uint8Array): IpPacket {
   r.u8(); // TTL
   const protocol = r.u8();
   r.u16(); // checksum
-  const src = r.bytesView(4, "IPv4 source").join(".");
-  const dst = r.bytesView(4, "IPv4 destination").join(".");
+  r.skip(4, "IPv4 source");
+  r.skip(4, "IPv4 destination");
+  const src = ipv4Text(data, 12);
+  const dst = ipv4Text(data, 16);
   r.skip(ihl - 20, "IPv4 options");
   // totalLength 0 happens with TCP segmentation offload captures: take what was captured.
   const end = totalLength === 0 ? data.length : Math.min(totalLength, data.length);
@@ -95,6 +97,26 @@ function decodeIpv4(data: Uint8Array): IpPacket {
     truncated: totalLength > data.length,
     raw: data.subarray(0, ihl),
   };
+}
+
+/** Dotted-quad texts of the addresses seen lately, by address (most captures have few). */
+const IPV4_TEXT = new Map<number, string>();
+const IPV4_TEXT_MAX = 4096;
+
+/** The dotted-quad text of the IPv4 address at `at` (4 bytes present). */
+function ipv4Text(data: Uint8Array, at: number): string {
+  const a = data[at]!;
+  const b = data[at + 1]!;
+  const c = data[at + 2]!;
+  const d = data[at + 3]!;
+  const key = ((a << 24) | (b << 16) | (c << 8) | d) >>> 0;
+  let text = IPV4_TEXT.get(key);
+  if (text === undefined) {
+    text = `${a}.${b}.${c}.${d}`;
+    if (IPV4_TEXT.size >= IPV4_TEXT_MAX) IPV4_TEXT.clear();
+    IPV4_TEXT.set(key, text);
+  }
+  return text;
 }
 
 function decodeIpv6(data: Uint8Array): IpPacket {

@@ -278,6 +278,9 @@ function integerFlag(name: string, value: string, max: number): number {
   return n;
 }
 
+/** Capture bytes fed to the analyzer at a time, in bytes (64 KiB). */
+const BATCH_BYTES = 64 * 1024;
+
 async function analyzeFile(
   file: string,
   format: Format,
@@ -339,8 +342,13 @@ async function analyzeFile(
       read = n;
     })) {
       io.progress?.update(read);
-      // A plain Uint8Array view: its subarray() is cheaper than Buffer's.
-      handle(analyzer.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength)));
+      // A plain Uint8Array view: its subarray() is cheaper than Buffer's. Fed in slices of
+      // at most BATCH_BYTES so the events of one slice die young (a whole 1 MiB read's events
+      // outlived the young generation and grew the heap).
+      const bytes = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+      for (let at = 0; at < bytes.length; at += BATCH_BYTES) {
+        handle(analyzer.push(bytes.subarray(at, at + BATCH_BYTES)));
+      }
     }
     io.progress?.clear();
     handle(analyzer.finish());

@@ -93,6 +93,32 @@ export type SessionCacheConfig =
   /** `shared:NAME:SIZE`: a named cache of `bytes` bytes. */
   | { readonly kind: "shared"; readonly name: string; readonly bytes: number };
 
+/**
+ * OCSP checking of client certificates: nginx's `ssl_ocsp`, `ssl_ocsp_responder`,
+ * `ssl_ocsp_cache`, and mtlskit's `mtls_ocsp_mode` (native YAML: `tls.ocsp`).
+ */
+export interface OcspConfig {
+  /** `leaf`: the client's certificate only; `chain` (`ssl_ocsp on`): every certificate below the trust anchor. */
+  readonly mode: "leaf" | "chain";
+  /** `ssl_ocsp_responder`: used instead of the certificate's Authority Information Access URL. */
+  readonly responder?: string;
+  /** `mtls_ocsp_mode`: with no usable answer, accept with a warning (`soft`) or refuse (`hard`, nginx). */
+  readonly failure: "soft" | "hard";
+  /** Answers kept until their nextUpdate; 0 keeps none (nginx's `ssl_ocsp_cache off` default). */
+  readonly cacheEntries: number;
+  /** `ssl_ocsp_cache shared:NAME:SIZE`: the zone's name (nginx mode). */
+  readonly cacheName?: string;
+  /** Responder exchange timeout in ms; default 5000. */
+  readonly timeoutMs?: number;
+  /** Lifetime of a cached answer without nextUpdate, in ms; default 3600000. */
+  readonly defaultTtlMs?: number;
+  /** Send a nonce (RFC 8954); default true. */
+  readonly nonce?: boolean;
+  /** Allowed clock difference with the responder, in ms; default 300000. */
+  readonly clockSkewMs?: number;
+  readonly location?: SourceLocation;
+}
+
 /** One `ssl_certificate` with the `ssl_certificate_key` written in the same position. */
 export interface CertificatePair {
   readonly certificate: FileRef;
@@ -119,6 +145,8 @@ export interface ServerTlsConfig {
   readonly verifyDepth?: number;
   /** CRLs (PEM) checked for every certificate of the client's chain (`ssl_crl`). */
   readonly crl?: FileRef;
+  /** OCSP checking of client certificates; absent: off (`ssl_ocsp off`). */
+  readonly ocsp?: OcspConfig;
   readonly sessionCache: SessionCacheConfig;
   readonly sessionTimeoutSeconds: number;
   /** Enabled protocols, oldest first; always a contiguous range. */

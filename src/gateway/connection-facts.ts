@@ -87,7 +87,7 @@ const chains = new WeakMap<TLSSocket, Uint8Array[]>();
  * that a later `getPeerCertificate(true)` reports (only the leaf remains), so the gateway
  * never calls it and reads everything from `getPeerCertificate(true)`, once per socket.
  */
-function peerChain(socket: TLSSocket): Uint8Array[] {
+export function peerChain(socket: TLSSocket): Uint8Array[] {
   const hit = chains.get(socket);
   if (hit) return hit;
   const out: Uint8Array[] = [];

@@ -84,7 +84,7 @@ export function clientVerdict(mode: VerifyClient, state: ClientCertState): Clien
       return {
         kind: "reject",
         status: NGX_HTTPS_CERT_ERROR,
-        logMessage: `client SSL certificate verify error: (${verifyErrorLabel(state.error)}) while reading client request headers`,
+        logMessage: `client SSL certificate verify error: ${verifyErrorLabel(state.error)} while reading client request headers`,
       };
     default: {
       const never: never = mode;
@@ -93,9 +93,12 @@ export function clientVerdict(mode: VerifyClient, state: ClientCertState): Clien
   }
 }
 
-/** nginx's `%l:%s` of a verify error: `20:unable to get local issuer certificate`. */
+/**
+ * nginx's `(%l:%s)` of a verify error: `(20:unable to get local issuer certificate)`; an
+ * OCSP result is not an `X509_V_ERR` code and nginx logs its text alone (`certificate revoked`).
+ */
 function verifyErrorLabel(code: string | undefined): string {
-  if (!code) return "28:certificate rejected";
+  if (!code) return "(28:certificate rejected)";
   const n = VERIFY_ERROR_NUMBER[code];
-  return `${n ?? "?"}:${verifyErrorText(code)}`;
+  return n === undefined ? verifyErrorText(code) : `(${n}:${verifyErrorText(code)})`;
 }

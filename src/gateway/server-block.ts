@@ -36,6 +36,8 @@ import type { ErrorLog } from "./error-log.ts";
 import { errorPage, hasErrorPage } from "./error-page.ts";
 import { identityHeaders, isIdentityHeader } from "./identity-headers.ts";
 import type { GatewayMetrics } from "./metrics.ts";
+import { createConnectionOcsp } from "./ocsp/connection-ocsp.ts";
+import { ocspMetricsFor } from "./ocsp/ocsp-metrics.ts";
 import { type ClientCertState, clientVerdict } from "./policy.ts";
 import type { ForwardHeaders, Upstream } from "./upstream.ts";
 import {
@@ -102,8 +104,17 @@ export function createServerBlock(config: ServerConfig, options: ServerBlockOpti
   const templates = config.locations.map(compiledHeaders);
   const locationReturns = config.locations.map((l) => compiledReturn(l.return));
   const serverReturn = compiledReturn(config.return);
+  const depthCheck = verifyDepthCheck(config.tls.verifyDepth ?? DEFAULT_VERIFY_DEPTH);
+  const ocsp = config.tls.ocsp
+    ? createConnectionOcsp(config.tls.ocsp, {
+        log,
+        base: depthCheck,
+        ...(options.metrics ? { metrics: ocspMetricsFor(options.metrics.registry) } : {}),
+        ...(options.now ? { now: options.now } : {}),
+      })
+    : undefined;
   const facts: ConnectionFactsOptions = {
-    verify: verifyDepthCheck(config.tls.verifyDepth ?? DEFAULT_VERIFY_DEPTH),
+    verify: ocsp ? ocsp.verify : depthCheck,
     ...(options.now ? { now: options.now } : {}),
   };
   const regexes = config.locations.map((l) =>
@@ -214,6 +225,12 @@ export function createServerBlock(config: ServerConfig, options: ServerBlockOpti
 
   const handle = (req: IncomingMessage, res: ServerResponse, cid: number): void => {
     const socket = req.socket as TLSSocket;
+    // OCSP (ssl_ocsp): once per connection, before its first request is answered.
+    const checking = ocsp?.pending(socket, cid);
+    if (checking) {
+      void checking.then(() => handle(req, res, cid));
+      return;
+    }
     const logged = logAccess(req, res, cid);
     const metrics = options.metrics;
     const sent = Date.now();
@@ -316,6 +333,7 @@ export function createServerBlock(config: ServerConfig, options: ServerBlockOpti
     sendPage,
     close: async () => {
       await Promise.all(upstreams.map((u) => u?.close()));
+      await ocsp?.close();
       await log.close();
       await options.accessLog?.close();
     },

@@ -250,7 +250,10 @@ export async function startGateway(
         ),
       );
       tracker.track(s);
-      if (options.ticketKeys) s.setTicketKeys(options.ticketKeys);
+      // A configured ssl_session_ticket_key wins over the cluster's shared random keys.
+      if (options.ticketKeys && !current.servers[mainIndex]?.tls.ticketKeys) {
+        s.setTicketKeys(options.ticketKeys);
+      }
       const limits = resumable ? sessionStoreOptions(main.config) : undefined;
       const store: SessionCache | undefined = limits
         ? (options.sessionCache?.(String(servers.length), limits) ?? new SessionStore(limits))
@@ -280,8 +283,12 @@ export async function startGateway(
         for (const [k, i] of group.blocks.entries()) {
           if (i !== mainIndex) contexts[k] = createSecureContext(tlsOptions(i));
         }
-        // Sessions made under the old trust must not resume: new ticket keys, empty cache.
-        s.setTicketKeys(ticketKeys ?? randomBytes(48));
+        // Sessions made under the old trust must not resume: new ticket keys, empty cache
+        // (a configured ssl_session_ticket_key is kept: the session ID context covers the
+        // CA and CRL contents, so a changed trust still resumes nothing).
+        s.setTicketKeys(
+          current.servers[mainIndex]?.tls.ticketKeys ?? ticketKeys ?? randomBytes(48),
+        );
         store?.clear();
       });
       s.on("tlsClientError", (e: Error & { code?: string }, socket: TLSSocket) => {

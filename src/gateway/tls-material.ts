@@ -13,6 +13,7 @@ import { sameKeyTypeWarnings } from "./certificate-slots.ts";
 import type { FileRef, GatewayConfig, LocationConfig, ServerConfig } from "./config.ts";
 import type { Diagnostic } from "./diagnostic.ts";
 import { decryptKey, isEncryptedKey, parsePasswordFile } from "./key-passphrases.ts";
+import { nodeTicketKey } from "./ticket-keys.ts";
 
 /** PEM bytes for one TLS endpoint. */
 export interface PemMaterial {
@@ -26,6 +27,8 @@ export interface PemMaterial {
   readonly crl?: Buffer;
   /** Further certificate chains and their keys (PEM), server side only, in config order. */
   readonly extra?: readonly { readonly cert: Buffer; readonly key: Buffer }[];
+  /** Node's 48-byte ticket key from the first `ssl_session_ticket_key` file, server side only. */
+  readonly ticketKeys?: Buffer;
 }
 
 /** What one server block needs: its own material, and one entry per location. */
@@ -198,6 +201,19 @@ export function loadTlsMaterial(
       ...(k ? { key: k.pem } : {}),
     };
   };
+  const ticketKey = (ref: FileRef): Buffer | undefined => {
+    const bytes = read(ref, "ssl_session_ticket_key");
+    if (!bytes) return undefined;
+    const k = nodeTicketKey(bytes);
+    if (k.ok) return k.key;
+    report(
+      ErrorCode.CONFIG_INVALID,
+      `Cannot load ${ref.setting ?? "ssl_session_ticket_key"} ${ref.path}: ${k.reason}`,
+      ref,
+      "make one with `openssl rand 80 > ticket.key` (nginx reads 48- or 80-byte keys)",
+    );
+    return undefined;
+  };
   const passwordFile = (ref: FileRef): Passwords | undefined => {
     const bytes = read(ref, "ssl_password_file");
     if (!bytes) return undefined;
@@ -244,6 +260,7 @@ export function loadTlsMaterial(
         ? Buffer.concat(caParts.flatMap((b) => [b, Buffer.from("\n")]))
         : caParts[0];
     const crl = s.tls.crl ? crls(s.tls.crl) : undefined;
+    const ticketKeys = (s.tls.sessionTicketKeys ?? []).map(ticketKey)[0];
     const upstreams = s.locations.map((l): PemMaterial => {
       const u = l.upstreamTls;
       const { leaf: _, ...p } = pair(u.certificate, u.certificateKey, [
@@ -262,6 +279,7 @@ export function loadTlsMaterial(
         ...(ca ? { ca } : {}),
         ...(crl ? { crl } : {}),
         ...(extra.length > 0 ? { extra } : {}),
+        ...(ticketKeys ? { ticketKeys } : {}),
       },
       upstreams,
     };

@@ -7,7 +7,7 @@
  * Source: nginx `ngx_http_ssl_module` (1.22); Node `tls.createSecureContext` options.
  * @module
  */
-import { createHash } from "node:crypto";
+import { constants, createHash } from "node:crypto";
 import { DEFAULT_CIPHERS as NODE_DEFAULT_CIPHERS, type SecureVersion } from "node:tls";
 import { DEFAULT_ECDH_CURVE, type ServerConfig, type TlsProtocol } from "./config.ts";
 import type { PemMaterial } from "./tls-material.ts";
@@ -59,7 +59,11 @@ export function secureOptions(server: ServerConfig, pem: PemMaterial, index: num
     sessionTimeout: tls.sessionTimeoutSeconds,
     // Per block; note Node applies it to the listener's default context only (see
     // sameClientTrust for what actually keeps sessions from crossing blocks).
-    sessionIdContext: sessionIdContext(server, index),
+    sessionIdContext: sessionIdContext(server, index, pem),
+    // ssl_session_ticket_key: the first key encrypts and decrypts (Node keeps one).
+    ...(pem.ticketKeys ? { ticketKeys: pem.ticketKeys } : {}),
+    // ssl_session_tickets off (TLS 1.3 then issues stateful tickets, as OpenSSL does for nginx).
+    ...(tls.sessionTickets === false ? { secureOptions: constants.SSL_OP_NO_TICKET } : {}),
   };
 }
 
@@ -78,10 +82,26 @@ export function sameClientTrust(servers: readonly (ServerConfig | undefined)[]):
   return servers.every((s) => key(s) === key(servers[0]));
 }
 
-function sessionIdContext(server: ServerConfig, index: number): string {
+/**
+ * The block's session ID context: OpenSSL resumes a session (ID or ticket, TLS 1.2 and
+ * 1.3) only where it matches. It covers the client trust — mode, depth, CA and CRL
+ * *contents* — so a ticket from another gateway sharing `ssl_session_ticket_key` but
+ * trusting other CAs (even under the same file names) gets a full handshake.
+ */
+function sessionIdContext(server: ServerConfig, index: number, pem: PemMaterial): string {
+  const t = server.tls;
+  const digest = (b: Buffer | undefined) => (b ? createHash("sha256").update(b).digest("hex") : "");
   return createHash("sha256")
     .update(
-      `${index}\0${server.serverNames.join(",")}\0${server.tls.clientCertificate?.path ?? ""}`,
+      [
+        index,
+        server.serverNames.join(","),
+        t.clientCertificate?.path ?? "",
+        t.verifyClient,
+        t.verifyDepth ?? 1,
+        digest(pem.ca),
+        digest(pem.crl),
+      ].join("\0"),
     )
     .digest("hex")
     .slice(0, 32);

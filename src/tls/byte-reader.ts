@@ -7,6 +7,10 @@ import { ParseError } from "../errors.ts";
  * Two promises, pinned by tests: reads return views into the original buffer, never
  * copies; a read that fails throws {@link ParseError} and consumes nothing.
  *
+ * Integers are read by indexing the `Uint8Array`, not through a `DataView`: a reader is
+ * made per vector, and creating a `DataView` for each was the largest single cost of
+ * dissecting a large capture. Error texts are built only when a read fails.
+ *
  * @example
  * ```ts
  * const r = new ByteReader(bytes);
@@ -16,7 +20,6 @@ import { ParseError } from "../errors.ts";
  */
 export class ByteReader {
   readonly bytes: Uint8Array;
-  readonly #view: DataView;
   /** Offset of `bytes[0]` within the outermost unit, for error offsets. */
   readonly base: number;
   #pos = 0;
@@ -27,7 +30,6 @@ export class ByteReader {
    */
   constructor(bytes: Uint8Array, base = 0) {
     this.bytes = bytes;
-    this.#view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.base = base;
   }
 
@@ -60,33 +62,40 @@ export class ByteReader {
 
   /** Reads an unsigned 8-bit integer. @throws {ParseError} at end of input */
   u8(what = "uint8"): number {
-    return this.#view.getUint8(this.#need(1, what));
+    return this.bytes[this.#need(1, what)]!;
   }
 
   /** Reads a big-endian unsigned 16-bit integer. @throws {ParseError} */
   u16(what = "uint16"): number {
-    return this.#view.getUint16(this.#need(2, what));
+    const at = this.#need(2, what);
+    return (this.bytes[at]! << 8) | this.bytes[at + 1]!;
   }
 
   /** Reads a big-endian unsigned 24-bit integer. @throws {ParseError} */
   u24(what = "uint24"): number {
     const at = this.#need(3, what);
-    return (this.#view.getUint8(at) << 16) | this.#view.getUint16(at + 1);
+    const b = this.bytes;
+    return (b[at]! << 16) | (b[at + 1]! << 8) | b[at + 2]!;
   }
 
   /** Reads a big-endian unsigned 32-bit integer. @throws {ParseError} */
   u32(what = "uint32"): number {
-    return this.#view.getUint32(this.#need(4, what));
+    const at = this.#need(4, what);
+    const b = this.bytes;
+    return ((b[at]! << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!) >>> 0;
   }
 
   /** Reads a little-endian unsigned 16-bit integer. @throws {ParseError} */
   u16le(what = "uint16"): number {
-    return this.#view.getUint16(this.#need(2, what), true);
+    const at = this.#need(2, what);
+    return this.bytes[at]! | (this.bytes[at + 1]! << 8);
   }
 
   /** Reads a little-endian unsigned 32-bit integer. @throws {ParseError} */
   u32le(what = "uint32"): number {
-    return this.#view.getUint32(this.#need(4, what), true);
+    const at = this.#need(4, what);
+    const b = this.bytes;
+    return (b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16) | (b[at + 3]! << 24)) >>> 0;
   }
 
   /** Returns a view of the next `n` bytes. @throws {ParseError} */
@@ -113,24 +122,19 @@ export class ByteReader {
    */
   vector(lengthBytes: 1 | 2 | 3 | 4, what = "vector"): ByteReader {
     const start = this.#pos;
-    const length =
-      lengthBytes === 1
-        ? this.u8(`${what} length`)
-        : lengthBytes === 2
-          ? this.u16(`${what} length`)
-          : lengthBytes === 3
-            ? this.u24(`${what} length`)
-            : this.u32(`${what} length`);
-    const available = this.remaining;
+    const b = this.bytes;
+    if (lengthBytes > b.length - start) this.#need(lengthBytes, `${what} length`); // throws
+    let length = 0;
+    for (let i = 0; i < lengthBytes; i++) length = length * 256 + b[start + i]!;
+    const bodyAt = start + lengthBytes;
+    const available = b.length - bodyAt;
     if (length > available) {
-      this.#pos = start;
       throw new ParseError(
         `Cannot read ${what}: length ${length} exceeds the ${available} bytes remaining`,
         this.base + start,
       );
     }
-    const bodyAt = this.#pos;
-    this.#pos += length;
-    return new ByteReader(this.bytes.subarray(bodyAt, bodyAt + length), this.base + bodyAt);
+    this.#pos = bodyAt + length;
+    return new ByteReader(b.subarray(bodyAt, bodyAt + length), this.base + bodyAt);
   }
 }

@@ -28,6 +28,23 @@ describe("HandshakeFramer", () => {
     assert.equal(hs.buffered, 0);
   });
 
+  test("own() copies an unfinished message, so the pushed fragments can be overwritten", () => {
+    const records = new RecordFramer().push(loadStream(SCENARIOS.fragmented, "server"));
+    const fragments = plaintextHandshakeFragments(records);
+    const reference = new HandshakeFramer();
+    const expected = fragments.flatMap((f) => reference.push(f)).map((m) => [...m.raw]);
+    const hs = new HandshakeFramer();
+    const got: number[][] = [];
+    for (const f of fragments) {
+      const scratch = f.slice();
+      got.push(...hs.push(scratch).map((m) => [...m.raw]));
+      hs.own();
+      scratch.fill(0xee); // the caller reuses its buffer
+    }
+    assert.deepEqual(got, expected);
+    assert.equal(hs.buffered, 0);
+  });
+
   test("reassembles Certificate messages fragmented over 512-byte records", () => {
     const records = new RecordFramer().push(loadStream(SCENARIOS.fragmented, "server"));
     const hs = new HandshakeFramer();

@@ -56,6 +56,8 @@ export class HandshakeFramer {
   #pendingSize = 0;
   #consumed = 0;
   #error: ParseError | undefined;
+  /** The last entry of `#pending` is a view of the caller's fragment (see {@link HandshakeFramer.own}). */
+  #borrowed = false;
 
   /** @param options `maxMessageSize` in bytes, default 2^24 - 1 */
   constructor(options: HandshakeFramerOptions = {}) {
@@ -87,6 +89,7 @@ export class HandshakeFramer {
         if (data.length === 0) return out;
         this.#pending.push(data);
         this.#pendingSize += data.length;
+        this.#borrowed = true;
         // Copy only once the whole pending message is here (linear, not quadratic).
         if (this.#pendingSize < HANDSHAKE_HEADER_SIZE) return out;
         const header = concat(this.#pending, HANDSHAKE_HEADER_SIZE);
@@ -96,6 +99,7 @@ export class HandshakeFramer {
         data = concat(this.#pending, this.#pendingSize);
         this.#pending = [];
         this.#pendingSize = 0;
+        this.#borrowed = false;
       }
       while (data.length - pos >= HANDSHAKE_HEADER_SIZE) {
         const msgType = data[pos]!;
@@ -115,8 +119,21 @@ export class HandshakeFramer {
     if (pos < data.length) {
       this.#pending = [data.subarray(pos)];
       this.#pendingSize = data.length - pos;
+      this.#borrowed = data === fragment;
     }
     return out;
+  }
+
+  /**
+   * Copies the bytes kept of an unfinished message out of the fragment last pushed, so the
+   * caller may release it. Call it after each {@link HandshakeFramer.push}: then only the
+   * bytes of messages that span records are copied, each once.
+   */
+  own(): void {
+    if (!this.#borrowed) return;
+    this.#borrowed = false;
+    const last = this.#pending.length - 1;
+    if (last >= 0) this.#pending[last] = this.#pending[last]!.slice();
   }
 
   #check(msgType: number, length: number): void {

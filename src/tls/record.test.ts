@@ -94,6 +94,27 @@ describe("RecordFramer", () => {
     assert.equal(first!.raw.buffer, bytes.buffer);
   });
 
+  test("own() copies only an unfinished record, so the pushed chunk can be overwritten", () => {
+    const bytes = loadStream(SCENARIOS.tls13, "server");
+    const whole = new RecordFramer().push(bytes);
+    const framer = new RecordFramer();
+    const got: number[][] = [];
+    const scratch = new Uint8Array(1000);
+    for (let at = 0; at < bytes.length; at += scratch.length) {
+      const piece = bytes.subarray(at, at + scratch.length);
+      scratch.set(piece);
+      const records = framer.push(scratch.subarray(0, piece.length));
+      got.push(...records.map((r) => [...r.raw]));
+      framer.own();
+      scratch.fill(0xee); // the caller reuses its buffer
+    }
+    assert.deepEqual(
+      got,
+      whole.map((r) => [...r.raw]),
+    );
+    assert.equal(framer.buffered, 0);
+  });
+
   test("reports a bad header with its offset in the stream and stays failed", () => {
     const good = loadStream(SCENARIOS.tls12, "client");
     const first = readRecord(good)!;

@@ -156,6 +156,8 @@ export class RecordFramer {
   #buffered = 0;
   #consumed = 0;
   #error: ParseError | undefined;
+  /** The last chunk pushed is still the caller's (see {@link RecordFramer.own}). */
+  #borrowed = false;
 
   /** Bytes received but not yet returned as part of a record. */
   get buffered(): number {
@@ -178,6 +180,7 @@ export class RecordFramer {
     if (chunk.length > 0) {
       this.#chunks.push(chunk);
       this.#buffered += chunk.length;
+      this.#borrowed = true;
     }
     const out: TlsRecord[] = [];
     try {
@@ -194,6 +197,22 @@ export class RecordFramer {
       throw e;
     }
     return out;
+  }
+
+  /**
+   * Copies the bytes kept of an unfinished record out of the chunk last pushed, so the
+   * caller may reuse or release it (a view into a large capture buffer is not pinned by an
+   * idle connection). Call it after each {@link RecordFramer.push}: then only the bytes of
+   * records that span pushes are ever copied, each once.
+   */
+  own(): void {
+    if (!this.#borrowed) return;
+    this.#borrowed = false;
+    if (this.#buffered === 0) return;
+    const last = this.#chunks.length - 1;
+    const from = last === this.#first ? this.#head : 0;
+    this.#chunks[last] = this.#chunks[last]!.slice(from);
+    if (last === this.#first) this.#head = 0;
   }
 
   #next(): TlsRecord | null {

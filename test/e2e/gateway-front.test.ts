@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { type TestContext, test } from "node:test";
 import { connect as tlsConnect } from "node:tls";
 import { loadNginxGateway } from "../../src/gateway/nginx/load.ts";
-import { PROXY_V2_SIGNATURE } from "../../src/gateway/proxy-protocol/decode.ts";
+import { PP2_SIGNATURE } from "../../src/gateway/proxy-protocol/constants.ts";
 import { type RunningGateway, startGateway } from "../../src/gateway/server.ts";
 import { runMtls } from "../helpers/cli.ts";
 import { startNginx } from "../helpers/nginx.ts";
@@ -74,14 +74,7 @@ function sendThroughProxy(port: number, header: Uint8Array | string): Promise<st
 /** A v2 header by hand (the test does not use the gateway's code to write it). */
 function v2(verCmd: number, fam: number, body: readonly number[]): Uint8Array {
   const b = Uint8Array.from(body);
-  return Uint8Array.from([
-    ...PROXY_V2_SIGNATURE,
-    verCmd,
-    fam,
-    b.length >> 8,
-    b.length & 0xff,
-    ...b,
-  ]);
+  return Uint8Array.from([...PP2_SIGNATURE, verCmd, fam, b.length >> 8, b.length & 0xff, ...b]);
 }
 
 const HEADERS: readonly [string, Uint8Array | string][] = [

@@ -4,13 +4,15 @@ import { spawn } from "node:child_process";
  * Runs `openssl s_client` with stdin closed (it quits after the handshake and any reply),
  * asynchronously so an in-process gateway keeps answering.
  * @param args - s_client arguments after `s_client`, e.g. `["-connect", "127.0.0.1:8443"]`
- * @param input - bytes to send after the handshake; default none
+ * @param input - bytes to send after the handshake (then it waits for the server to close); default none
  * @returns stdout and stderr together
  * @example const out = await sClient(["-connect", `127.0.0.1:${port}`, "-showcerts"]);
  */
 export function sClient(args: readonly string[], input?: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn("openssl", ["s_client", ...args], {
+    // With input, -ign_eof waits for the server to close instead of quitting at stdin's end.
+    const extra = input === undefined ? [] : ["-ign_eof"];
+    const child = spawn("openssl", ["s_client", ...extra, ...args], {
       stdio: [input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
     });
     let out = "";

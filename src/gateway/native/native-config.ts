@@ -37,6 +37,7 @@ import type { Diagnostic } from "../diagnostic.ts";
 import { JA3_HASH_RE } from "../fingerprint-rules.ts";
 import { compileTemplate } from "../variables.ts";
 import { nativeAuthorize } from "./native-authorize.ts";
+import { nativeOcsp } from "./native-ocsp.ts";
 import { NATIVE_SCHEMA, type RawConfig, URL_RE } from "./native-schema.ts";
 import { tlsGroups } from "./native-tls-extras.ts";
 import { validate } from "./schema.ts";
@@ -154,6 +155,14 @@ export function parseNativeConfig(text: string, options: { readonly file: string
         "name the CA that issues client certificates",
       );
     }
+    const ocsp = nativeOcsp(t.ocsp, where(`${p}.tls.ocsp`));
+    if (ocsp && verifyClient === "optional_no_ca") {
+      error(
+        `${p}.tls.ocsp`,
+        'is incompatible with clientAuth "optional_no_ca" (as nginx\'s ssl_ocsp)',
+        'use clientAuth "optional", or drop ocsp',
+      );
+    }
     if (t.rejectInHandshake && clientAuth !== "require") {
       error(
         `${p}.tls.rejectInHandshake`,
@@ -248,6 +257,7 @@ export function parseNativeConfig(text: string, options: { readonly file: string
         ...(t.clientCa ? { clientCertificate: ref(t.clientCa, `${p}.tls.clientCa`) } : {}),
         ...(t.trustedCa ? { trustedCertificate: ref(t.trustedCa, `${p}.tls.trustedCa`) } : {}),
         ...(t.crl ? { crl: ref(t.crl, `${p}.tls.crl`) } : {}),
+        ...(ocsp ? { ocsp } : {}),
         verifyClient,
         verifyDepth: t.verifyDepth ?? 1,
         sessionCache:
@@ -260,6 +270,14 @@ export function parseNativeConfig(text: string, options: { readonly file: string
         preferServerCiphers: t.preferServerCiphers ?? false,
         ...(t.passwordFile ? { passwordFile: ref(t.passwordFile, `${p}.tls.passwordFile`) } : {}),
         ...tlsGroups(t, `${p}.tls`, error),
+        ...(t.sessionTickets === false ? { sessionTickets: false } : {}),
+        ...(t.sessionTicketKeys
+          ? {
+              sessionTicketKeys: t.sessionTicketKeys.map((k, ki) =>
+                ref(k, `${p}.tls.sessionTicketKeys[${ki}]`),
+              ),
+            }
+          : {}),
         ...(t.extraCertificates && t.extraCertificates.length > 0
           ? {
               extraCertificates: t.extraCertificates.map((x, xi) => ({

@@ -6,6 +6,7 @@
  */
 import { LOG_LEVELS, type LocationConfig, type TlsProtocol } from "../config.ts";
 import { JA3_HASH_RE, JA4_RE } from "../fingerprint-rules.ts";
+import { OCSP_SCHEMA, type RawOcsp } from "./native-ocsp.ts";
 import type { Field, Schema } from "./schema.ts";
 
 const str = (expected?: string, pattern?: RegExp): Schema => ({
@@ -34,6 +35,7 @@ const TLS: Schema = {
     clientCa: opt(str("a file path")),
     trustedCa: opt(str("a file path")),
     crl: opt(str("a file path")),
+    ocsp: opt(OCSP_SCHEMA),
     verifyDepth: opt({ kind: "integer", min: 0, max: 100 }),
     protocols: opt({
       kind: "array",
@@ -48,6 +50,8 @@ const TLS: Schema = {
     passwordFile: opt(str("a file path")),
     ciphersuites: opt(str("TLS 1.3 suites, e.g. TLS_AES_256_GCM_SHA384:TLS_AES_128_GCM_SHA256")),
     ecdhCurve: opt(str('"auto" or groups, e.g. X25519:prime256v1')),
+    sessionTickets: opt({ kind: "boolean" }),
+    sessionTicketKeys: opt({ kind: "array", items: str("a file path"), minItems: 1 }),
     extraCertificates: opt({
       kind: "array",
       items: {
@@ -184,6 +188,7 @@ export interface RawTls {
   clientCa?: string;
   trustedCa?: string;
   crl?: string;
+  ocsp?: RawOcsp;
   verifyDepth?: number;
   protocols?: TlsProtocol[];
   ciphers?: string;
@@ -195,6 +200,8 @@ export interface RawTls {
   passwordFile?: string;
   ciphersuites?: string;
   ecdhCurve?: string;
+  sessionTickets?: boolean;
+  sessionTicketKeys?: string[];
   rejectInHandshake?: boolean;
 }
 export interface RawRule {

@@ -71,3 +71,13 @@ test("ssl_conf_command Ciphersuites and ssl_ecdh_curve round-trip as tls.ciphers
     ['listeners[0].tls.ecdhCurve: "nope" is not a group OpenSSL knows'],
   );
 });
+
+test("ssl_session_tickets and ssl_session_ticket_key round-trip as tls.sessionTickets and tls.sessionTicketKeys", () => {
+  const { b, yaml } = roundTrip(`    ssl_session_tickets off;
+    ssl_session_ticket_key t1.key;
+    ssl_session_ticket_key t2.key;`);
+  assert.equal(b.tls.sessionTickets, false);
+  assert.deepEqual(paths(b.tls.sessionTicketKeys), ["/p/t1.key", "/p/t2.key"]);
+  assert.equal(b.tls.sessionTicketKeys?.[1]?.setting, "listeners[0].tls.sessionTicketKeys[1]");
+  assert.match(yaml, /sessionTickets: false/);
+});

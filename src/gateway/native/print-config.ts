@@ -7,6 +7,7 @@
  */
 import { stringify } from "yaml";
 import type { AuthorizeRule, GatewayConfig, LocationConfig, ServerConfig } from "../config.ts";
+import { printOcsp } from "./native-ocsp.ts";
 
 /** A rule as native YAML: the same keys, without its source location. */
 function rule(r: AuthorizeRule): Record<string, unknown> {
@@ -100,6 +101,7 @@ function listener(s: ServerConfig): Record<string, unknown> {
       ...(t.clientCertificate ? { clientCa: t.clientCertificate.path } : {}),
       ...(t.trustedCertificate ? { trustedCa: t.trustedCertificate.path } : {}),
       ...(t.crl ? { crl: t.crl.path } : {}),
+      ...(t.ocsp ? { ocsp: printOcsp(t.ocsp) } : {}),
       ...(t.verifyDepth !== undefined && t.verifyDepth !== 1 ? { verifyDepth: t.verifyDepth } : {}),
       // Native mode allows TLS 1.2 and 1.3 only.
       protocols: t.protocols.filter((p) => p === "TLSv1.2" || p === "TLSv1.3"),
@@ -110,6 +112,10 @@ function listener(s: ServerConfig): Record<string, unknown> {
       sessionTimeout: `${t.sessionTimeoutSeconds}s`,
       ...(t.passwordFile ? { passwordFile: t.passwordFile.path } : {}),
       ...(t.ciphersuites ? { ciphersuites: t.ciphersuites } : {}),
+      ...(t.sessionTickets === false ? { sessionTickets: false } : {}),
+      ...(t.sessionTicketKeys && t.sessionTicketKeys.length > 0
+        ? { sessionTicketKeys: t.sessionTicketKeys.map((k) => k.path) }
+        : {}),
       ...(t.ecdhCurve && t.ecdhCurve !== "auto" ? { ecdhCurve: t.ecdhCurve } : {}),
       ...(t.extraCertificates && t.extraCertificates.length > 0
         ? {

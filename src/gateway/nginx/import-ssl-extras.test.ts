@@ -64,3 +64,25 @@ test("ssl_conf_command takes exactly two arguments", () => {
   assert.equal(errors(r).length, 1);
   assert.match(errors(r)[0] ?? "", /^\/etc\/gw\/gw.conf:7:5 /);
 });
+
+test("ssl_session_tickets off and repeated ssl_session_ticket_key: all keys kept in order, later ones warned about", () => {
+  const r = imp(`    ssl_session_tickets off;
+    ssl_session_ticket_key current.key;
+    ssl_session_ticket_key previous.key;`);
+  assert.deepEqual(errors(r), []);
+  const tls = r.config?.servers[0]?.tls;
+  assert.equal(tls?.sessionTickets, false);
+  assert.deepEqual(
+    tls?.sessionTicketKeys?.map((k) => k.path),
+    ["/etc/gw/current.key", "/etc/gw/previous.key"],
+  );
+  const w = r.diagnostics.find((d) => d.message.includes("previous.key"));
+  assert.equal(
+    `${w?.severity} ${w?.location?.line}:${w?.location?.column} ${w?.message}`,
+    'warning 9:5 Directive "ssl_session_ticket_key previous.key" will not decrypt tickets: Node keeps one ticket key, the first (current.key)',
+  );
+  assert.equal(imp("").config?.servers[0]?.tls.sessionTickets, undefined);
+  assert.deepEqual(errors(imp("    ssl_session_tickets maybe;")), [
+    '/etc/gw/gw.conf:7:25 Invalid value for "ssl_session_tickets": "maybe", expecting "on" or "off" | undefined',
+  ]);
+});

@@ -1,15 +1,18 @@
 /**
  * The server-side TLS directives of issue 5 that tune OpenSSL rather than name files:
  * `ssl_conf_command Ciphersuites LIST` (the one `ssl_conf_command` mtlskit implements),
- * `ssl_ecdh_curve`.
+ * `ssl_ecdh_curve`, `ssl_session_tickets`, `ssl_session_ticket_key` (repeatable: only the
+ * first is used, see `ticket-keys.ts`).
  *
  * Source: nginx `ngx_http_ssl_module` docs (1.22): `ssl_conf_command` (1.19.4),
- * `ssl_ecdh_curve` (default `auto`).
+ * `ssl_ecdh_curve` (default `auto`), `ssl_session_tickets` (default on),
+ * `ssl_session_ticket_key`.
  * @module
  */
 import type { ServerTlsConfig } from "../config.ts";
 import { ciphersuitesProblem, ecdhCurveProblem, TLS13_CIPHERSUITES } from "../tls-groups.ts";
 import { one } from "./check.ts";
+import { flag } from "./import-location.ts";
 import type { Directive } from "./parser.ts";
 import type { ValueContext } from "./values.ts";
 
@@ -27,10 +30,14 @@ const CONF_COMMAND_HINTS: Readonly<Record<string, string>> = {
 };
 
 /** The fields of {@link ServerTlsConfig} these directives set. */
-export type SslExtras = Pick<ServerTlsConfig, "ciphersuites" | "ecdhCurve">;
+export type SslExtras = Pick<
+  ServerTlsConfig,
+  "ciphersuites" | "ecdhCurve" | "sessionTickets" | "sessionTicketKeys"
+>;
 
 /**
- * Reads `ssl_conf_command` and `ssl_ecdh_curve` of a server block.
+ * Reads `ssl_conf_command`, `ssl_ecdh_curve`, `ssl_session_tickets` and
+ * `ssl_session_ticket_key` of a server block.
  * @param cx the importer's context
  * @param byName the block's directives by name (from `collect`)
  * @returns the settings written (absent ones keep their defaults)
@@ -78,7 +85,21 @@ export function importSslExtras(cx: ValueContext, byName: Map<string, Directive[
       ecdhCurve = curveT.value;
     }
   }
+  const ticketsD = one(byName, "ssl_session_tickets");
+  const sessionTickets = ticketsD ? flag(cx, ticketsD, true) : true;
+  const keyDs = byName.get("ssl_session_ticket_key") ?? [];
+  const sessionTicketKeys = keyDs.flatMap((d) => (d.args[0] ? [cx.path(d.args[0])] : []));
+  for (const d of keyDs.slice(1)) {
+    cx.report(
+      "warning",
+      `Directive "ssl_session_ticket_key ${d.args[0]?.value}" will not decrypt tickets: Node keeps one ticket key, the first (${keyDs[0]?.args[0]?.value})`,
+      "tickets made under this key get a full handshake; see NGINX-COMPAT.md (session tickets)",
+      d.nameToken,
+    );
+  }
   return {
+    ...(!sessionTickets ? { sessionTickets } : {}),
+    ...(sessionTicketKeys.length > 0 ? { sessionTicketKeys } : {}),
     ...(ciphersuites !== undefined ? { ciphersuites } : {}),
     ...(ecdhCurve !== undefined ? { ecdhCurve } : {}),
   };

@@ -55,6 +55,7 @@ import {
   upstreamTls,
 } from "./import-location.ts";
 import { type LogEscape, parseLogFormat, resolveAccessLog } from "./import-log.ts";
+import { importOcsp } from "./import-ocsp.ts";
 import { importShutdownTimeout } from "./import-process.ts";
 import { importSslExtras } from "./import-ssl-extras.ts";
 import { importUpstream } from "./import-upstream.ts";
@@ -305,6 +306,10 @@ function importServer(cx: ValueContext, server: Directive): ServerConfig | undef
   const verifyClient = verifyDirective ? parseVerifyClient(cx, verifyDirective) : "off";
   const trustedCertificate = fileOf("ssl_trusted_certificate");
   const crl = fileOf("ssl_crl");
+  const ocsp = importOcsp(cx, byName, {
+    mode: verifyClient,
+    ...(verifyDirective ? { directive: verifyDirective } : {}),
+  });
   const passwordFile = fileOf("ssl_password_file");
   const depthD = one(byName, "ssl_verify_depth");
   let verifyDepth = DEFAULT_VERIFY_DEPTH;
@@ -406,6 +411,7 @@ function importServer(cx: ValueContext, server: Directive): ServerConfig | undef
       ...(trustedCertificate ? { trustedCertificate } : {}),
       verifyDepth,
       ...(crl ? { crl } : {}),
+      ...(ocsp ? { ocsp } : {}),
       sessionCache: cacheD ? parseSessionCache(cx, cacheD) : { kind: "none" },
       sessionTimeoutSeconds: timeoutD
         ? parseSessionTimeout(cx, timeoutD)

@@ -2,20 +2,14 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
 import { ParseError } from "../../errors.ts";
-import {
-  decodeProxyHeader,
-  formatIpv6,
-  isIpv4,
-  isIpv6,
-  PROXY_V2_SIGNATURE,
-  type ProxyDecodeResult,
-} from "./decode.ts";
+import { PP2_SIGNATURE } from "./constants.ts";
+import { decodeProxyHeader, formatIpv6, isIpv4, isIpv6, type ProxyDecodeResult } from "./decode.ts";
 
 const ascii = (s: string) => new TextEncoder().encode(s);
 
 function v2(verCmd: number, fam: number, body: readonly number[]): Uint8Array {
   return Uint8Array.from([
-    ...PROXY_V2_SIGNATURE,
+    ...PP2_SIGNATURE,
     verCmd,
     fam,
     body.length >> 8,

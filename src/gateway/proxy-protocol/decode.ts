@@ -23,29 +23,10 @@
  * @module
  */
 import { ParseError } from "../../errors.ts";
+import { PP1_MAX_LENGTH, PP1_PREFIX, PP2_HEADER_LENGTH, PP2_SIGNATURE } from "./constants.ts";
 
-/** Longest version 1 header, CRLF included, in bytes (proxy-protocol.txt §2.1). */
-export const PROXY_V1_MAX_SIZE = 107;
-/** Size of the fixed version 2 header (signature, ver_cmd, fam, len), in bytes. */
-export const PROXY_V2_HEADER_SIZE = 16;
 /** Longest version 2 header: the fixed part plus a 16-bit `len`, in bytes. */
-export const PROXY_V2_MAX_SIZE = PROXY_V2_HEADER_SIZE + 0xffff;
-/** The version 2 signature (proxy-protocol.txt §2.2). */
-export const PROXY_V2_SIGNATURE: Readonly<Uint8Array> = Uint8Array.of(
-  0x0d,
-  0x0a,
-  0x0d,
-  0x0a,
-  0x00,
-  0x0d,
-  0x0a,
-  0x51,
-  0x55,
-  0x49,
-  0x54,
-  0x0a,
-);
-const V1_PREFIX = "PROXY ";
+export const PROXY_V2_MAX_SIZE = PP2_HEADER_LENGTH + 0xffff;
 
 /**
  * Address family and transport, in version 1's words where it has one (`TCP4`, `TCP6`,
@@ -116,8 +97,8 @@ export type ProxyDecodeResult =
 export function decodeProxyHeader(bytes: Uint8Array): ProxyDecodeResult {
   const first = bytes[0];
   if (first === undefined) return { kind: "more", needed: 1 };
-  if (first === PROXY_V2_SIGNATURE[0]) return decodeV2(bytes);
-  if (first === V1_PREFIX.charCodeAt(0)) return decodeV1(bytes);
+  if (first === PP2_SIGNATURE[0]) return decodeV2(bytes);
+  if (first === PP1_PREFIX.charCodeAt(0)) return decodeV1(bytes);
   throw new ParseError(
     `Invalid PROXY protocol header: first byte 0x${hex2(first)}, expected "P" (v1) or 0x0d (v2 signature)`,
     0,
@@ -129,17 +110,17 @@ function hex2(b: number): string {
 }
 
 function decodeV1(bytes: Uint8Array): ProxyDecodeResult {
-  const limit = Math.min(bytes.length, PROXY_V1_MAX_SIZE);
-  for (let i = 0; i < Math.min(limit, V1_PREFIX.length); i++) {
-    if (bytes[i] !== V1_PREFIX.charCodeAt(i)) {
+  const limit = Math.min(bytes.length, PP1_MAX_LENGTH);
+  for (let i = 0; i < Math.min(limit, PP1_PREFIX.length); i++) {
+    if (bytes[i] !== PP1_PREFIX.charCodeAt(i)) {
       throw new ParseError(
-        `Invalid PROXY protocol v1 header: byte 0x${hex2(bytes[i] ?? 0)}, expected "${V1_PREFIX[i]}" of "PROXY "`,
+        `Invalid PROXY protocol v1 header: byte 0x${hex2(bytes[i] ?? 0)}, expected "${PP1_PREFIX[i]}" of "PROXY "`,
         i,
       );
     }
   }
   let cr = -1;
-  for (let i = V1_PREFIX.length; i < limit; i++) {
+  for (let i = PP1_PREFIX.length; i < limit; i++) {
     const b = bytes[i] as number;
     if (b === 0x0d) {
       cr = i;
@@ -153,10 +134,10 @@ function decodeV1(bytes: Uint8Array): ProxyDecodeResult {
     }
   }
   if (cr < 0) {
-    if (bytes.length >= PROXY_V1_MAX_SIZE) {
+    if (bytes.length >= PP1_MAX_LENGTH) {
       throw new ParseError(
-        `Invalid PROXY protocol v1 header: no CRLF in the first ${PROXY_V1_MAX_SIZE} bytes, expected at most ${PROXY_V1_MAX_SIZE} bytes`,
-        PROXY_V1_MAX_SIZE - 1,
+        `Invalid PROXY protocol v1 header: no CRLF in the first ${PP1_MAX_LENGTH} bytes, expected at most ${PP1_MAX_LENGTH} bytes`,
+        PP1_MAX_LENGTH - 1,
       );
     }
     return { kind: "more", needed: bytes.length + 1 };
@@ -170,7 +151,7 @@ function decodeV1(bytes: Uint8Array): ProxyDecodeResult {
   }
   const size = cr + 2;
   const raw = bytes.subarray(0, size);
-  const line = String.fromCharCode(...bytes.subarray(V1_PREFIX.length, cr));
+  const line = String.fromCharCode(...bytes.subarray(PP1_PREFIX.length, cr));
   if (line.startsWith("UNKNOWN")) {
     return {
       kind: "header",
@@ -183,17 +164,17 @@ function decodeV1(bytes: Uint8Array): ProxyDecodeResult {
   if (proto !== "TCP4" && proto !== "TCP6") {
     throw new ParseError(
       `Invalid PROXY protocol v1 header: protocol "${clip(proto ?? "")}", expected TCP4, TCP6 or UNKNOWN`,
-      V1_PREFIX.length,
+      PP1_PREFIX.length,
     );
   }
   if (fields.length !== 5) {
     throw new ParseError(
       `Invalid PROXY protocol v1 header: ${fields.length - 1} fields after ${proto}, expected 4 separated by single spaces (source, destination, source port, destination port)`,
-      V1_PREFIX.length + proto.length,
+      PP1_PREFIX.length + proto.length,
     );
   }
   const valid = proto === "TCP4" ? isIpv4 : isIpv6;
-  let at = V1_PREFIX.length + proto.length + 1;
+  let at = PP1_PREFIX.length + proto.length + 1;
   for (const [what, value] of [
     ["source address", src],
     ["destination address", dst],
@@ -247,25 +228,25 @@ const V2_FAMILIES: Readonly<Record<number, { family: ProxyFamily; addressBytes: 
 };
 
 function decodeV2(bytes: Uint8Array): ProxyDecodeResult {
-  const sig = Math.min(bytes.length, PROXY_V2_SIGNATURE.length);
+  const sig = Math.min(bytes.length, PP2_SIGNATURE.length);
   for (let i = 0; i < sig; i++) {
-    if (bytes[i] !== PROXY_V2_SIGNATURE[i]) {
+    if (bytes[i] !== PP2_SIGNATURE[i]) {
       throw new ParseError(
-        `Invalid PROXY protocol v2 header: signature byte ${i} is 0x${hex2(bytes[i] ?? 0)}, expected 0x${hex2(PROXY_V2_SIGNATURE[i] ?? 0)}`,
+        `Invalid PROXY protocol v2 header: signature byte ${i} is 0x${hex2(bytes[i] ?? 0)}, expected 0x${hex2(PP2_SIGNATURE[i] ?? 0)}`,
         i,
       );
     }
   }
-  if (bytes.length < PROXY_V2_HEADER_SIZE) {
+  if (bytes.length < PP2_HEADER_LENGTH) {
     // Check what we have of ver_cmd early so garbage fails before the rest arrives.
     if (bytes.length > 12) checkVerCmd(bytes[12] as number);
-    return { kind: "more", needed: PROXY_V2_HEADER_SIZE };
+    return { kind: "more", needed: PP2_HEADER_LENGTH };
   }
   const verCmd = bytes[12] as number;
   checkVerCmd(verCmd);
   const fam = bytes[13] as number;
   const len = ((bytes[14] as number) << 8) | (bytes[15] as number);
-  const size = PROXY_V2_HEADER_SIZE + len;
+  const size = PP2_HEADER_LENGTH + len;
   const local = (verCmd & 0x0f) === 0x0;
   const spec = V2_FAMILIES[fam];
   if (!spec && !local) {
@@ -283,8 +264,8 @@ function decodeV2(bytes: Uint8Array): ProxyDecodeResult {
   }
   if (bytes.length < size) return { kind: "more", needed: size };
   const raw = bytes.subarray(0, size);
-  const block = raw.subarray(PROXY_V2_HEADER_SIZE, PROXY_V2_HEADER_SIZE + addressBytes);
-  const tlvs = local ? [] : readTlvs(raw, PROXY_V2_HEADER_SIZE + addressBytes);
+  const block = raw.subarray(PP2_HEADER_LENGTH, PP2_HEADER_LENGTH + addressBytes);
+  const tlvs = local ? [] : readTlvs(raw, PP2_HEADER_LENGTH + addressBytes);
   const family = local ? (spec?.family ?? "UNKNOWN") : (spec as { family: ProxyFamily }).family;
   const addresses = local ? undefined : ipAddresses(family, block);
   return {
