@@ -181,6 +181,10 @@ async function runGateway(flags: GatewayFlags, out: Output): Promise<void> {
     const host = a.host.includes(":") ? `[${a.host}]` : a.host;
     stdout(`mtls: gateway listening on https://${host}:${a.port}\n`);
   }
+  for (const a of gw.streamAddresses) {
+    const host = a.host.includes(":") ? `[${a.host}]` : a.host;
+    stdout(`mtls: stream proxy listening on tls://${host}:${a.port}\n`);
+  }
   if (gw.admin) {
     const host = gw.admin.host.includes(":") ? `[${gw.admin.host}]` : gw.admin.host;
     stdout(`mtls: admin listening on http://${host}:${gw.admin.port}\n`);

@@ -333,9 +333,14 @@ export async function startGateway(
       for (const r of reloaders) r();
       streams?.reload(next);
     },
-    drain(drainOptions) {
+    async drain(drainOptions) {
       closing = true;
-      return tracker.drain(drainOptions);
+      // L4 connections drain beside the HTTP ones (the result counts the HTTP side).
+      const [result] = await Promise.all([
+        tracker.drain(drainOptions),
+        streams?.drain(drainOptions),
+      ]);
+      return result;
     },
     close: closeAll,
   };

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import {
   type AddressInfo,
   createServer as createTcpServer,
@@ -25,6 +25,7 @@ import type {
   ProxyProtocolVersion,
   StreamServerConfig,
 } from "../../src/gateway/l4/stream-config.ts";
+import { loadNginxGateway } from "../../src/gateway/nginx/load.ts";
 import { startGateway } from "../../src/gateway/server.ts";
 import { freePort } from "../helpers/net.ts";
 import { startNginx } from "../helpers/nginx.ts";
@@ -100,6 +101,8 @@ async function tcpServer(
   const sockets = new Set<Socket>();
   server.on("connection", (s) => {
     sockets.add(s);
+    // A proxy that closes without reading the echo resets the connection: not a failure here.
+    s.on("error", () => {});
     s.on("close", () => sockets.delete(s));
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
@@ -118,6 +121,7 @@ function exchange(
   port: number,
   data: string,
   cert: { cert?: string; key?: string } = { cert: pki.clientCert, key: pki.clientKey },
+  mode: { readonly endAfterAnswer?: boolean } = {},
 ): Promise<{ answer: string; socket: TLSSocket; localPort: number; error?: Error }> {
   return new Promise((resolve) => {
     const options: ConnectionOptions & { allowHalfOpen: boolean } = {
@@ -135,15 +139,26 @@ function exchange(
     let localPort = 0;
     socket.on("secureConnect", () => {
       localPort = socket.localPort ?? 0;
-      socket.end(data);
+      if (mode.endAfterAnswer) socket.write(data);
+      else socket.end(data);
     });
     socket.on("data", (c: Buffer) => {
       answer += c.toString("latin1");
+      if (mode.endAfterAnswer && answer.length >= data.length) socket.end();
     });
     socket.on("error", (e) => {
       error = e;
     });
-    socket.on("close", () => resolve({ answer, socket, localPort, ...(error ? { error } : {}) }));
+    // The server's end is the end of the exchange (the socket is half-open otherwise).
+    socket.on("end", () => socket.end());
+    const timer = setTimeout(() => {
+      answer += "<timeout>";
+      socket.destroy();
+    }, 10_000);
+    socket.on("close", () => {
+      clearTimeout(timer);
+      resolve({ answer, socket, localPort, ...(error ? { error } : {}) });
+    });
   });
 }
 
@@ -471,3 +486,133 @@ function run(
     });
   });
 }
+
+describe("the same stream server in nginx 1.22 and in mtls gateway --nginx", () => {
+  const conf = (listen: number, upstream: number) => `stream {
+    server {
+        listen 127.0.0.1:${listen} ssl;
+        ssl_certificate ${pki.serverCert};
+        ssl_certificate_key ${pki.serverKey};
+        ssl_client_certificate ${pki.caCert};
+        ssl_verify_client on;
+        proxy_pass 127.0.0.1:${upstream};
+    }
+}
+`;
+
+  test("gives each client the same outcome: relayed, or closed before any byte", async (t) => {
+    let connections = 0;
+    const up = await tcpServer(t, (s) => {
+      connections++;
+      s.pipe(s);
+    });
+    const dir = tempDir(t);
+    const ngPort = await freePort();
+    const ng = await startNginx(t, {
+      dir,
+      ports: [ngPort],
+      main: `load_module /usr/lib/nginx/modules/ngx_stream_module.so;\n${conf(ngPort, up.port)}`,
+      http: "",
+      errorLog: "stderr info",
+    });
+    if (!ng) return;
+    const file = join(dir, "mtls-stream.conf");
+    writeFileSync(file, conf(0, up.port));
+    const loaded = loadNginxGateway(file);
+    const lines: string[] = [];
+    const gw = await startGateway(loaded.config, {
+      material: loaded.material,
+      log: (l) => lines.push(l),
+      logLevel: "info",
+    });
+    t.after(() => gw.close());
+    const mtlsPort = gw.streamAddresses[0]?.port ?? 0;
+    const clients = {
+      good: { cert: pki.clientCert, key: pki.clientKey },
+      none: {},
+      rogue: { cert: pki.rogueClientCert, key: pki.rogueClientKey },
+    };
+    const outcomes: Record<string, [string, string]> = {};
+    for (const [name, cert] of Object.entries(clients)) {
+      for (const endAfterAnswer of [true, false]) {
+        const a = await exchange(ngPort, `${name}\n`, cert, { endAfterAnswer });
+        const b = await exchange(mtlsPort, `${name}\n`, cert, { endAfterAnswer });
+        outcomes[`${name}, ${endAfterAnswer ? "waits for the answer" : "half-closes at once"}`] = [
+          a.answer,
+          b.answer,
+        ];
+      }
+    }
+    assert.deepEqual(outcomes, {
+      // proxy_half_close off (nginx's default): the client's FIN ends the session.
+      "good, waits for the answer": ["good\n", "good\n"],
+      "good, half-closes at once": ["", ""],
+      "none, waits for the answer": ["", ""],
+      "none, half-closes at once": ["", ""],
+      "rogue, waits for the answer": ["", ""],
+      "rogue, half-closes at once": ["", ""],
+    });
+    assert.equal(connections, 4);
+    assert.match(ng.stderr, /client sent no required SSL certificate while SSL handshaking/);
+    assert.ok(
+      lines.some((l) => /client sent no required SSL certificate while SSL handshaking/.test(l)),
+    );
+  });
+});
+
+describe("mtls gateway --config with a mode: tcp listener", () => {
+  test("relays, serves stream metrics, reloads the client CA on SIGHUP and drains on SIGTERM", async (t) => {
+    const up = await tcpServer(t, (s) => s.pipe(s));
+    const dir = tempDir(t);
+    const trust = join(dir, "trust.crt");
+    copyFileSync(pki.caCert, trust);
+    const file = join(dir, "l4.yaml");
+    writeFileSync(
+      file,
+      `listeners:
+  - listen: ["127.0.0.1:0"]
+    mode: tcp
+    tls: { certificate: ${pki.serverCert}, key: ${pki.serverKey}, clientCa: trust.crt }
+    tcp:
+      upstream: "tcp://127.0.0.1:${up.port}"
+      timeouts: { connect: 5s, idle: 1m }
+`,
+    );
+    const child = spawn(
+      process.execPath,
+      ["--import", "tsx", "src/cli/main.ts", "gateway", "--config", file, "--admin", "127.0.0.1:0"],
+      { stdio: ["ignore", "pipe", "pipe"] },
+    );
+    t.after(() => {
+      if (child.exitCode === null) child.kill("SIGKILL");
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stderr.on("data", (c: Buffer) => {
+      stderr += c.toString();
+    });
+    child.stdout.on("data", (c: Buffer) => {
+      stdout += c.toString();
+    });
+    const waitForText = (text: string) =>
+      waitFor(() => stdout.includes(text) || child.exitCode !== null, 20_000).then(() =>
+        assert.ok(stdout.includes(text), `no "${text}" in ${stdout}\n${stderr}`),
+      );
+    await waitForText("admin listening on");
+    const port = Number(/stream proxy listening on tls:\/\/127\.0\.0\.1:(\d+)/.exec(stdout)?.[1]);
+    const admin = /admin listening on (http:\/\/[^\n]+)/.exec(stdout)?.[1];
+    assert.equal((await exchange(port, "before\n")).answer, "before\n");
+    const metrics = await (await fetch(`${admin}/metrics`)).text();
+    assert.match(metrics, /mtls_gateway_stream_bytes_total\{direction="from_client"\} 7/);
+    // The rogue CA becomes the client CA: client-1 is refused, the rogue client let through.
+    copyFileSync(pki.rogueCaCert, trust);
+    child.kill("SIGHUP");
+    await waitForText("mtls: reloaded");
+    assert.equal((await exchange(port, "after\n")).answer, "");
+    const rogue = { cert: pki.rogueClientCert, key: pki.rogueClientKey };
+    assert.equal((await exchange(port, "rogue\n", rogue)).answer, "rogue\n");
+    const exit = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+    child.kill("SIGTERM");
+    assert.equal(await exit, 0, stderr);
+  });
+});

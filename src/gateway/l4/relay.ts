@@ -35,6 +35,11 @@ export interface RelayEnd extends RelayStats {
 export interface RelayOptions {
   /** `proxy_timeout`, ms: closes both sides after this long without activity on either. */
   readonly idleTimeoutMs: number;
+  /**
+   * Pass a half-close on (default true); false closes both sides at the first end, after
+   * flushing what was read (nginx `proxy_half_close off`).
+   */
+  readonly halfClose?: boolean;
   /** Called for every chunk read, with its size in bytes. */
   readonly onBytes?: (from: "client" | "upstream", bytes: number) => void;
   /** Called once when both sockets are closed. */
@@ -87,12 +92,17 @@ export function relay(
     touch();
     options.onBytes?.("upstream", c.length);
   });
-  client.once("end", () => {
-    by ??= "client";
-  });
-  upstream.once("end", () => {
-    by ??= "upstream";
-  });
+  const onEnd = (which: "client" | "upstream") => () => {
+    by ??= which;
+    if (options.halfClose ?? true) return;
+    // nginx proxy_half_close off: the first end finishes the session once the bytes read
+    // so far are flushed to the other side.
+    const [self, other] = which === "client" ? [client, upstream] : [upstream, client];
+    other.end(() => other.destroy());
+    self.destroy();
+  };
+  client.once("end", onEnd("client"));
+  upstream.once("end", onEnd("upstream"));
   const onError = (which: "client" | "upstream") => (e: Error) => {
     if (!by) {
       by = "error";

@@ -52,6 +52,12 @@ export interface StreamServerConfig {
   readonly connectTimeoutMs: number;
   /** `proxy_timeout` in ms: the connection closes after this long without a read or write; default 600000. */
   readonly idleTimeoutMs: number;
+  /**
+   * `proxy_half_close`: when one side ends its sending half, keep relaying the other way
+   * until it ends too. Default true (native mode); nginx's default is off, which the
+   * importer writes out: the first end closes the whole session.
+   */
+  readonly halfClose?: boolean;
   readonly errorLog?: ErrorLogConfig;
   readonly location?: SourceLocation;
 }

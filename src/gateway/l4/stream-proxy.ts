@@ -20,6 +20,7 @@ import { createServer, type Server, type TLSSocket } from "node:tls";
 import { ErrorCode, isErrno, MtlsError } from "../../errors.ts";
 import type { GatewayConfig, ListenConfig, LogLevel, ServerConfig } from "../config.ts";
 import { connectionFacts, verifyDepthCheck } from "../connection-facts.ts";
+import { DEFAULT_DRAIN_TIMEOUT_MS, type DrainOptions } from "../drain.ts";
 import { createErrorLog } from "../error-log.ts";
 import type { GatewayMetrics } from "../metrics.ts";
 import { clientVerdict } from "../policy.ts";
@@ -36,6 +37,13 @@ export interface RunningStreams {
   readonly addresses: readonly { readonly host: string; readonly port: number }[];
   /** New certificates, keys, CAs and CRLs for new connections; TLS sessions forgotten. */
   reload(material: GatewayMaterial): void;
+  /**
+   * Graceful shutdown: stops accepting, lets relayed connections finish, destroys those
+   * still open at the deadline (or when `signal` aborts).
+   * @param options `timeoutMs` deadline in ms (default 30000), `setTimer`, `signal`
+   * @returns the number of connections open at the start and destroyed at the deadline
+   */
+  drain(options?: DrainOptions): Promise<{ connections: number; forced: number }>;
   /** Stops listening and closes every relayed connection. */
   close(): Promise<void>;
 }
@@ -204,6 +212,7 @@ export async function startStreams(
               );
               relay(socket, upstream, {
                 idleTimeoutMs: stream.idleTimeoutMs,
+                halfClose: stream.halfClose ?? true,
                 onBytes: (from, n) =>
                   streamMetrics.bytes(from === "client" ? "from_client" : "from_upstream", n),
                 onEnd: (end) => {
@@ -253,6 +262,34 @@ export async function startStreams(
     reload(next) {
       current = next;
       for (const r of reloaders) r();
+    },
+    drain(o = {}) {
+      const connections = sockets.size;
+      for (const srv of servers) srv.close();
+      return new Promise((resolve) => {
+        let forced = 0;
+        let timer: { unref?: () => unknown } | undefined;
+        const finish = () => {
+          o.signal?.removeEventListener("abort", deadline);
+          if (timer) (o.clearTimer ?? ((h) => clearTimeout(h as NodeJS.Timeout)))(timer);
+          resolve({ connections, forced });
+        };
+        const deadline = () => {
+          forced = sockets.size;
+          for (const c of sockets) c.destroy();
+          finish();
+        };
+        const check = () => {
+          if (sockets.size === 0) finish();
+        };
+        for (const c of sockets) c.once("close", () => queueMicrotask(check));
+        if (sockets.size === 0) return finish();
+        timer = (o.setTimer ?? ((fn, ms) => setTimeout(fn, ms)))(
+          deadline,
+          o.timeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS,
+        );
+        o.signal?.addEventListener("abort", deadline, { once: true });
+      });
     },
     close: closeAll,
   };

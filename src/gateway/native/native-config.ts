@@ -39,6 +39,7 @@ import { compileTemplate } from "../variables.ts";
 import { nativeAuthorize } from "./native-authorize.ts";
 import { nativeOcsp } from "./native-ocsp.ts";
 import { NATIVE_SCHEMA, type RawConfig, URL_RE } from "./native-schema.ts";
+import { streamServerOf } from "./native-stream.ts";
 import { tlsGroups } from "./native-tls-extras.ts";
 import { validate } from "./schema.ts";
 
@@ -143,7 +144,7 @@ export function parseNativeConfig(text: string, options: { readonly file: string
     name,
     servers: u.servers.map((s) => ({ ...splitHostPort(s), weight: 1 })),
   }));
-  const servers = raw.listeners.map((l, li): ServerConfig => {
+  const built = raw.listeners.map((l, li): ServerConfig => {
     const p = `listeners[${li}]`;
     const t = l.tls;
     const clientAuth = t.clientAuth ?? "require";
@@ -171,7 +172,21 @@ export function parseNativeConfig(text: string, options: { readonly file: string
       );
     }
     const protocols = [...(t.protocols ?? ["TLSv1.2", "TLSv1.3"])].sort();
-    const locations = l.routes.map((r, ri): LocationConfig => {
+    if (l.mode === "tcp" && l.routes) {
+      error(`${p}.routes`, 'not used with mode "tcp"', "describe the upstream in the tcp block");
+    }
+    if (l.mode === "tcp" && !l.tcp) {
+      error(
+        `${p}.tcp`,
+        'missing required key for mode "tcp"',
+        'e.g. tcp: { upstream: "tls://host:port" }',
+      );
+    }
+    if (l.mode !== "tcp" && l.tcp) {
+      error(`${p}.mode`, 'must be "tcp" for a listener with a tcp block', "add mode: tcp");
+    }
+    if (l.mode !== "tcp" && !l.routes && !l.tcp) error(`${p}.routes`, "missing required key");
+    const locations = (l.routes ?? []).map((r, ri): LocationConfig => {
       const rp = `${p}.routes[${ri}]`;
       if (!r.upstream && !r.return) error(rp, 'needs "upstream" or "return"');
       for (const [name, value] of Object.entries(r.setHeaders ?? {})) {
@@ -329,11 +344,20 @@ export function parseNativeConfig(text: string, options: { readonly file: string
         : {}),
     };
   });
+  const helpers = { ref, error, where };
+  const streams = raw.listeners.flatMap((l, li) => {
+    const server = built[li];
+    return l.mode === "tcp" && l.tcp && server
+      ? [streamServerOf(server, l.tcp, { path: `listeners[${li}]`, helpers })]
+      : [];
+  });
+  const servers = built.filter((_, li) => raw.listeners[li]?.mode !== "tcp");
   if (diagnostics.length > 0) return { diagnostics };
   return {
     config: {
       source: file,
       servers,
+      ...(streams.length > 0 ? { streams } : {}),
       ...(upstreams.length > 0 ? { upstreams } : {}),
       ...(raw.shutdown
         ? {

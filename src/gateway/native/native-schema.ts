@@ -7,6 +7,7 @@
 import { LOG_LEVELS, type LocationConfig, type TlsProtocol } from "../config.ts";
 import { JA3_HASH_RE, JA4_RE } from "../fingerprint-rules.ts";
 import { OCSP_SCHEMA, type RawOcsp } from "./native-ocsp.ts";
+import { type RawTcp, TCP_SCHEMA } from "./native-stream.ts";
 import type { Field, Schema } from "./schema.ts";
 
 const str = (expected?: string, pattern?: RegExp): Schema => ({
@@ -173,7 +174,10 @@ export const NATIVE_SCHEMA: Schema = {
               escape: opt({ kind: "enum", values: ["default", "json", "none"] }),
             },
           }),
-          routes: req({ kind: "array", items: ROUTE, minItems: 1 }),
+          // Required unless `mode: tcp` (checked in native-config.ts).
+          routes: opt({ kind: "array", items: ROUTE, minItems: 1 }),
+          mode: opt({ kind: "enum", values: ["http", "tcp"] }),
+          tcp: opt(TCP_SCHEMA),
         },
       },
     }),
@@ -239,7 +243,10 @@ export interface RawListener {
   tls: RawTls;
   errorLog?: { file: string; level?: (typeof LOG_LEVELS)[number] };
   accessLog?: { file: string; format?: string; escape?: "default" | "json" | "none" };
-  routes: RawRoute[];
+  routes?: RawRoute[];
+  /** `tcp`: an L4 listener described by `tcp` (native-stream.ts); default `http`. */
+  mode?: "http" | "tcp";
+  tcp?: RawTcp;
 }
 export interface RawConfig {
   shutdown?: { drainTimeout: number };

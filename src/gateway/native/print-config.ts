@@ -8,6 +8,7 @@
 import { stringify } from "yaml";
 import type { AuthorizeRule, GatewayConfig, LocationConfig, ServerConfig } from "../config.ts";
 import { printOcsp } from "./native-ocsp.ts";
+import { streamListener } from "./print-stream.ts";
 
 /** A rule as native YAML: the same keys, without its source location. */
 function rule(r: AuthorizeRule): Record<string, unknown> {
@@ -182,7 +183,10 @@ export function printNativeConfig(config: GatewayConfig): string {
           ),
         }
       : {}),
-    listeners: config.servers.map(listener),
+    listeners: [
+      ...config.servers.map(listener),
+      ...(config.streams ?? []).map((st) => streamListener(st, listener)),
+    ],
   };
   return stringify(doc, { lineWidth: 0 });
 }

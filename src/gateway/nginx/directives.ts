@@ -29,6 +29,8 @@ const SL: readonly DirectiveContext[] = ["server", "location"];
 
 const SPECS: readonly DirectiveSpec[] = [
   { name: "http", contexts: ["main"], args: [0, 0], block: true, multiple: true },
+  { name: "stream", contexts: ["main"], args: [0, 0], block: true },
+  { name: "load_module", contexts: ["main"], args: [1, 1], multiple: true },
   { name: "events", contexts: ["main"], args: [0, 0], block: true },
   { name: "user", contexts: ["main"], args: [1, 2] },
   { name: "worker_processes", contexts: ["main"], args: [1, 1] },
@@ -99,7 +101,6 @@ export const DIRECTIVES: ReadonlyMap<string, DirectiveSpec> = new Map(
  * yet" rather than "unknown", so the user knows the name is right.
  */
 export const NGINX_UNSUPPORTED: ReadonlySet<string> = new Set([
-  "stream",
   "include",
   "root",
   "index",

@@ -38,6 +38,7 @@ import {
   type UpstreamBlockConfig,
 } from "../config.ts";
 import type { Diagnostic } from "../diagnostic.ts";
+import type { StreamServerConfig } from "../l4/stream-config.ts";
 import { checkDirective, collect, listSupportedOnce, one } from "./check.ts";
 import { DIRECTIVES } from "./directives.ts";
 import { authorizeRules, rejectInHandshake } from "./import-authorize.ts";
@@ -58,6 +59,7 @@ import { type LogEscape, parseLogFormat, resolveAccessLog } from "./import-log.t
 import { importOcsp } from "./import-ocsp.ts";
 import { importShutdownTimeout } from "./import-process.ts";
 import { importSslExtras } from "./import-ssl-extras.ts";
+import { importStream } from "./import-stream.ts";
 import { importUpstream } from "./import-upstream.ts";
 import type { Token } from "./lexer.ts";
 import type { Directive, ParseResult } from "./parser.ts";
@@ -115,6 +117,7 @@ export function importNginx(parsed: ParseResult, options: ImportOptions = {}): I
     },
   };
   const servers: ServerConfig[] = [];
+  const streams: StreamServerConfig[] = [];
   const serverBlocks: Directive[] = [];
   const upstreams: UpstreamBlockConfig[] = [];
   const formats = new Map<string, { format: string; escape: LogEscape; at: Directive }>();
@@ -132,6 +135,17 @@ export function importNginx(parsed: ParseResult, options: ImportOptions = {}): I
             httpSeen = true;
             visit(d.block ?? [], "http");
           }
+          break;
+        case "stream":
+          streams.push(...importStream(cx, d, importServer));
+          break;
+        case "load_module":
+          cx.report(
+            "warning",
+            `Directive "load_module" is ignored: mtlskit's stream mode is built in`,
+            undefined,
+            d.nameToken,
+          );
           break;
         case "events":
         case "user":
@@ -194,7 +208,12 @@ export function importNginx(parsed: ParseResult, options: ImportOptions = {}): I
     const accessLog = resolveAccessLog(cx, own ?? outerAccessLog, formats);
     return accessLog ? { ...srv, accessLog } : srv;
   });
-  if (parsed.directives.length > 0 && servers.length === 0 && !hasError(diagnostics)) {
+  if (
+    parsed.directives.length > 0 &&
+    servers.length === 0 &&
+    streams.length === 0 &&
+    !hasError(diagnostics)
+  ) {
     cx.report("error", "Configuration has no server block", "add a server { ... } block", {
       line: 1,
       column: 1,
@@ -208,6 +227,7 @@ export function importNginx(parsed: ParseResult, options: ImportOptions = {}): I
       source: parsed.file,
       servers: withLogs.map((srv) => linkUpstreams(srv, upstreams)),
       ...(upstreams.length > 0 ? { upstreams } : {}),
+      ...(streams.length > 0 ? { streams } : {}),
       ...(shutdown ? { shutdown } : {}),
     },
     diagnostics: printed,
