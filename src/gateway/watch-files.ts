@@ -12,8 +12,8 @@ import { basename, dirname } from "node:path";
 import type { GatewayConfig } from "./config.ts";
 
 /**
- * The configuration file and every file it names (certificates, keys, CAs, CRLs, on both
- * the client and the upstream side): every {@link FileRef}-shaped value in the config.
+ * The configuration file and every file it names (certificates, keys, CAs, CRLs, on the
+ * client and the upstream side, HTTP and stream servers): every `FileRef`-shaped value.
  * Logs are outputs and not included; nginx `include`d files are not tracked yet.
  * @param config the loaded configuration
  * @returns absolute paths, each once, the configuration file first
@@ -38,8 +38,7 @@ export function configFiles(config: GatewayConfig): string[] {
     }
     for (const [k, x] of Object.entries(o)) if (k !== "location") visit(x);
   };
-  visit(config.servers);
-  visit(config.upstreams);
+  for (const [k, v] of Object.entries(config)) if (k !== "source") visit(v);
   return [...found];
 }
 
