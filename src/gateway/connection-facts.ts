@@ -86,6 +86,8 @@ const chains = new WeakMap<TLSSocket, Uint8Array[]>();
  * Trap (Node 20): calling `getPeerX509Certificate()` on a server socket empties the chain
  * that a later `getPeerCertificate(true)` reports (only the leaf remains), so the gateway
  * never calls it and reads everything from `getPeerCertificate(true)`, once per socket.
+ * @param socket the client's socket, after the handshake
+ * @returns DER certificates, leaf first (empty when the client sent none); cached per socket
  */
 export function peerChain(socket: TLSSocket): Uint8Array[] {
   const hit = chains.get(socket);

@@ -29,8 +29,9 @@ import { type RunningStreams, startStreams } from "./l4/stream-proxy.ts";
 import { dispatch, listenGroups } from "./listener.ts";
 import { listenerFrontOptions } from "./listener-front.ts";
 import { createGatewayMetrics, type GatewayMetrics } from "./metrics.ts";
-import { createServerBlock } from "./server-block.ts";
+import { certState, createServerBlock } from "./server-block.ts";
 import { type SessionCache, SessionStore, type SessionStoreOptions } from "./session-store.ts";
+import { installStrictMode, type StrictMode, strictModeConflict } from "./strict-mode.ts";
 import { type GatewayMaterial, loadTlsMaterial } from "./tls-material.ts";
 import { sameClientTrust, secureOptions } from "./tls-options.ts";
 import { createUpstream, type UpstreamOptions } from "./upstream.ts";
@@ -204,6 +205,9 @@ export async function startGateway(
       // made on one block would resume on another and keep the first block's verdict.
       // Blocks that verify clients differently therefore share no sessions at all.
       const resumable = sameClientTrust(group.blocks.map((i) => config.servers[i]));
+      const conflict = strictModeConflict(members.map((m) => m.config));
+      if (conflict) throw new ConfigError([conflict]);
+      const strict = main.config.tls.rejectInHandshake === true;
       const tlsOptions = (i: number) => ({
         ...secureOptions(config.servers[i] as ServerConfig, current.servers[i]?.tls ?? {}, i),
         ...(resumable ? {} : { secureOptions: cryptoConstants.SSL_OP_NO_TICKET }),
@@ -217,7 +221,8 @@ export async function startGateway(
           ...tlsOptions(mainIndex),
           // Node applies requestCert to every connection of a listener: ask when any block verifies.
           requestCert: members.some((m) => m.config.tls.verifyClient !== "off"),
-          rejectUnauthorized: false,
+          // Strict mode: OpenSSL refuses a missing certificate; strict-mode.ts the rest.
+          rejectUnauthorized: strict,
           SNICallback: (name, cb) => {
             const pick = selectServer(
               members.map((m) => m.config),
@@ -237,6 +242,26 @@ export async function startGateway(
           dispatch(members, first, req, res, cid);
         },
       );
+      // Strict mode wraps the TLS server's own connection listener first, so the front
+      // (below) hands it the raw socket after the PROXY header / ClientHello checks.
+      const listenText = `${group.listen.ipv6 ? `[${group.listen.host}]` : group.listen.host}:${group.listen.port}`;
+      const strictMode: StrictMode | undefined = strict
+        ? installStrictMode(s, {
+            log: main.log,
+            metrics,
+            server: listenText,
+            state: (socket) => {
+              const sni = typeof socket.servername === "string" ? socket.servername : undefined;
+              const pick = selectServer(
+                members.map((m) => m.config),
+                sni,
+                first,
+              );
+              return certState(socket, (members[pick] ?? main).facts);
+            },
+            forgetSession: (id) => store?.delete?.(id),
+          })
+        : undefined;
       // Before the tracker: the front delays only the TLS server's own connection listener.
       const frontTimeoutMs = options.frontTimeoutMs ?? main.config.clientHeaderTimeoutMs;
       fronts.push(
@@ -292,6 +317,7 @@ export async function startGateway(
         store?.clear();
       });
       s.on("tlsClientError", (e: Error & { code?: string }, socket: TLSSocket) => {
+        if (strictMode?.handled(socket)) return;
         metrics.handshake(
           "failed",
           opensslReason(e.message).replace(/^error:[0-9A-F]+:[^:]*::/, ""),

@@ -24,6 +24,8 @@ export interface SessionCache {
   get(id: Uint8Array): Buffer | undefined | Promise<Buffer | undefined>;
   /** Forgets every session. */
   clear(): void;
+  /** Forgets one session (strict mode: a refused client's); optional for remote caches. */
+  delete?(id: Uint8Array): void;
 }
 
 /** Options of {@link SessionStore}. */

@@ -29,6 +29,9 @@ export interface OcspFixtures {
   readonly noEku: Issued;
   /** A self-signed certificate nobody trusts, EKU OCSPSigning. */
   readonly rogue: Issued;
+  /** An intermediate CA issued by `ca`, and a client certificate it issued (serial 0d01). */
+  readonly intermediate: Issued;
+  readonly subLeaf: Issued;
 }
 
 const ALG = { name: "ECDSA", namedCurve: "P-256", hash: "SHA-256" } as const;
@@ -88,6 +91,33 @@ async function make(): Promise<OcspFixtures> {
     return { der: new Uint8Array(cert.rawData), key: KeyObject.from(k.privateKey) };
   };
   const aia = new x509.AuthorityInfoAccessExtension({ ocsp: ["http://ocsp.test/"] });
+  const intKeys = await keys();
+  const intermediate = await x509.X509CertificateGenerator.create({
+    serialNumber: "0e01",
+    subject: "CN=OCSP Unit Intermediate",
+    issuer: ca.subject,
+    notBefore: NOT_BEFORE,
+    notAfter: NOT_AFTER,
+    publicKey: intKeys.publicKey,
+    signingKey: caKeys.privateKey,
+    signingAlgorithm: ALG,
+    extensions: [
+      new x509.BasicConstraintsExtension(true, 0, true),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign, true),
+    ],
+  });
+  const subKeys = await keys();
+  const subLeaf = await x509.X509CertificateGenerator.create({
+    serialNumber: "0d01",
+    subject: "CN=client-3",
+    issuer: intermediate.subject,
+    notBefore: NOT_BEFORE,
+    notAfter: NOT_AFTER,
+    publicKey: subKeys.publicKey,
+    signingKey: intKeys.privateKey,
+    signingAlgorithm: ALG,
+    extensions: [new x509.ExtendedKeyUsageExtension(["1.3.6.1.5.5.7.3.2"])],
+  });
   const rogueKeys = await keys();
   const rogue = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: "0c01",
@@ -105,6 +135,11 @@ async function make(): Promise<OcspFixtures> {
     signer: await issue("0b01", "ocsp-signer", ["1.3.6.1.5.5.7.3.9"]),
     noEku: await issue("0b02", "not-a-signer", ["1.3.6.1.5.5.7.3.2"]),
     rogue: { der: new Uint8Array(rogue.rawData), key: KeyObject.from(rogueKeys.privateKey) },
+    intermediate: {
+      der: new Uint8Array(intermediate.rawData),
+      key: KeyObject.from(intKeys.privateKey),
+    },
+    subLeaf: { der: new Uint8Array(subLeaf.rawData), key: KeyObject.from(subKeys.privateKey) },
   };
 }
 

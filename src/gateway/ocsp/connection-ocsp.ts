@@ -63,7 +63,8 @@ function describe(o: OcspCertOutcome): string {
         : s.kind;
     return `certificate serial ${o.serial} is ${what} (OCSP answer from ${o.source})`;
   }
-  return `${o.error.message}${o.url ? `, responder: ${o.url}` : ""}`;
+  const url = o.url && !o.error.message.includes(o.url) ? `, responder: ${o.url}` : "";
+  return `${o.error.message}${url}`;
 }
 
 /**

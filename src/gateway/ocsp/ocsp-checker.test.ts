@@ -172,3 +172,41 @@ test("ocspVerdict() puts revoked before unknown before errors", () => {
   assert.equal(code([answer("good")]), "pass");
   assert.equal(code([]), "pass");
 });
+
+test("createOcspChecker() checks every certificate below the anchor in chain mode, the leaf alone in leaf mode", async () => {
+  const f = await ocspFixtures();
+  const asked: string[] = [];
+  // Each CA answers for what it issued; the intermediate is revoked.
+  const send: OcspTransport = async (_url, body) => {
+    const req = pkijs.OCSPRequest.fromBER(body);
+    const serial = Buffer.from(
+      req.tbsRequest.requestList[0]?.reqCert.serialNumber.valueBlock.valueHexView ?? [],
+    ).toString("hex");
+    asked.push(serial);
+    const sub = serial === "0d01";
+    return buildOcspResponse({
+      cert: sub ? f.subLeaf.der : f.intermediate.der,
+      issuer: sub ? f.intermediate.der : f.ca.der,
+      signer: sub ? f.intermediate : f.ca,
+      status: sub ? "good" : "revoked",
+      thisUpdate: NOW,
+      nonce:
+        req.tbsRequest.requestExtensions?.[0]?.extnValue.valueBlock.valueHexView.slice(2) ??
+        new Uint8Array([1]),
+    });
+  };
+  const chain = [f.subLeaf.der, f.intermediate.der, f.ca.der];
+  const config = { ...CONFIG, responder: "http://ocsp.test/" };
+  const leaf = await createOcspChecker(config, { transport: send, now: () => NOW }).check(chain);
+  assert.deepEqual(asked, ["0d01"]);
+  assert.equal(ocspVerdict(leaf, "hard").kind, "pass");
+  asked.length = 0;
+  const all = await createOcspChecker(
+    { ...config, mode: "chain" },
+    { transport: send, now: () => NOW },
+  ).check(chain);
+  assert.deepEqual(asked.sort(), ["0d01", "0e01"]);
+  const verdict = ocspVerdict(all, "hard");
+  assert.equal(verdict.kind === "fail" && verdict.code, "CERTIFICATE_REVOKED");
+  assert.equal(verdict.kind === "fail" && verdict.outcome.serial, "0E01");
+});
