@@ -58,6 +58,11 @@ export interface ConnectionSummary {
    * `clientCertSent` is then "unknown", never an inferred "no".
    */
   readonly clientCertCut: boolean;
+  /**
+   * `quic` for a QUIC connection (then `stream` is the QUIC connection index, not a TCP
+   * stream); absent for TLS over TCP.
+   */
+  readonly transport?: "quic";
 }
 
 /** The outcome (and verdict reason) of a connection whose client Certificate was cut off. */
@@ -379,5 +384,6 @@ export function formatSummary(s: ConnectionSummary): string {
       ? `(${s.clientCertCount}${leaf ? `, ${leaf}` : ""})`
       : "";
   const flags = [s.helloRetryRequest ? " hrr" : "", s.resumed ? " resumed" : ""].join("");
-  return `${s.stream}\t${ep(s.client)} -> ${ep(s.server)}\t${version}\t${suite}${flags}\tcert-requested=${s.clientCertRequested}\tclient-cert=${s.clientCertSent}${count}\toutcome=${s.outcome}${s.diagnosis ? `\tdiagnosis=${s.diagnosis}` : ""}`;
+  const stream = s.transport === "quic" ? `quic:${s.stream}` : `${s.stream}`;
+  return `${stream}\t${ep(s.client)} -> ${ep(s.server)}\t${version}\t${suite}${flags}\tcert-requested=${s.clientCertRequested}\tclient-cert=${s.clientCertSent}${count}\toutcome=${s.outcome}${s.diagnosis ? `\tdiagnosis=${s.diagnosis}` : ""}`;
 }

@@ -12,6 +12,7 @@ import { ConnectionSummarizer, type ConnectionSummary } from "./connection-summa
 import type { AnalyzerEvent, HandshakeEvent, RecordEvent } from "./events.ts";
 import { type Fingerprint, ja3, ja3s, ja4 } from "./fingerprints.ts";
 import { type FieldTree, messageFields } from "./message-fields.ts";
+import { QuicTranscriber } from "./quic-transcript.ts";
 
 /** Messages listed per connection; later ones are counted in `messagesNotListed`. */
 export const MAX_TRANSCRIPT_MESSAGES = 10_000;
@@ -37,8 +38,8 @@ export interface TranscriptMessage {
   readonly name: string;
   /** Handshake message body length, or the record fragment length (sum over a run), bytes. */
   readonly length: number;
-  /** `legacy_record_version` of the record. */
-  readonly recordVersion: number;
+  /** `legacy_record_version` of the record; undefined for QUIC (no record layer). */
+  readonly recordVersion: number | undefined;
   /** True when the record was read by decrypting it with the key log. */
   readonly decrypted: boolean;
   /** The message's fields (handshake messages and alerts), else undefined. */
@@ -147,19 +148,26 @@ function encryptedLabel(contentType: number | undefined): string {
 export class ConnectionTranscriber {
   readonly #summaries = new ConnectionSummarizer();
   readonly #open = new Map<number, State>();
+  readonly #quic = new QuicTranscriber();
 
   /**
    * Adds events.
    * @returns the transcripts of the TLS connections these events closed
    */
   add(events: readonly AnalyzerEvent[]): Transcript[] {
-    for (const ev of events) if (ev.kind === "record") this.#record(ev);
+    for (const ev of events) {
+      if (ev.kind === "record") this.#record(ev);
+      else if (ev.kind === "quic-handshake") this.#quic.add(ev);
+    }
     return this.#done(this.#summaries.add(events));
   }
 
-  /** @returns the transcripts of the connections still open, in stream order */
+  /**
+   * @returns the transcripts of the TCP connections still open, in stream order, then those
+   *   of the QUIC connections, in connection order
+   */
   finish(): Transcript[] {
-    return this.#done(this.#summaries.finish());
+    return [...this.#done(this.#summaries.finish()), ...this.#quic.finish()];
   }
 
   #done(summaries: readonly ConnectionSummary[]): Transcript[] {

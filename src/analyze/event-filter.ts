@@ -77,6 +77,9 @@ export class EventFilter {
           if (ev.stream === undefined || this.#kept.has(ev.stream)) out.push(ev);
           break;
         case "quic-handshake":
+          // QUIC has no TCP stream: --stream never matches it; --host and --port do.
+          if (this.#filter.stream === undefined && matches(this.#filter, -1, ev.client, ev.server))
+            out.push(ev);
           break;
       }
     }

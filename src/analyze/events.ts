@@ -83,6 +83,11 @@ export interface RecordStartEvent {
 export interface QuicHandshakeEvent {
   readonly kind: "quic-handshake";
   readonly frame: number;
+  /** QUIC connection index: order of the connection's first Initial packet in the capture. */
+  readonly connection: number;
+  /** The endpoint that sent the first Initial packet. */
+  readonly client: Endpoint;
+  readonly server: Endpoint;
   /** 0 = client to server, 1 = server to client. */
   readonly direction: Direction;
   readonly handshakes: readonly HandshakeEvent[];

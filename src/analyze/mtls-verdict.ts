@@ -7,6 +7,7 @@
 
 import { CLIENT_CERT_CUT, type Visibility } from "./connection-summary.ts";
 import type { Transcript } from "./connection-transcript.ts";
+import { QUIC_INITIAL_ONLY } from "./quic-transcript.ts";
 
 /** `clientAuth` of the JSON schema. */
 export interface ClientAuth {
@@ -70,6 +71,8 @@ export function mtlsVerdict(t: Transcript): MtlsVerdict {
       reason: `${bad.level ?? ""} alert ${bad.description} from ${bad.from}`.trim(),
     };
   }
+  if (s.transport === "quic")
+    return { clientAuth, outcome: "incomplete", reason: QUIC_INITIAL_ONLY };
   const finished = (from: "client" | "server") =>
     t.messages.some(
       (m) =>

@@ -6,7 +6,7 @@
  * @module
  */
 import type { IpPacket } from "../capture/ip.ts";
-import type { Direction } from "../capture/tcp-reassembler.ts";
+import type { Direction, Endpoint } from "../capture/tcp-reassembler.ts";
 import type { UdpDatagram } from "../capture/udp.ts";
 import { ParseError } from "../errors.ts";
 import { HandshakeFramer } from "../tls/handshake-framer.ts";
@@ -37,6 +37,9 @@ interface CryptoHalf {
 }
 
 interface QuicConnection {
+  readonly index: number;
+  readonly client: Endpoint;
+  readonly server: Endpoint;
   readonly clientKey: string;
   dcid: Uint8Array;
   version: number;
@@ -65,6 +68,7 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
  */
 export class QuicTracker {
   readonly #connections = new Map<string, QuicConnection>();
+  #count = 0;
 
   /**
    * Feeds one UDP datagram.
@@ -92,6 +96,9 @@ export class QuicTracker {
           if (oldest !== undefined) this.#connections.delete(oldest);
         }
         conn = {
+          index: this.#count++,
+          client: { address: ip.src, port: udp.srcPort },
+          server: { address: ip.dst, port: udp.dstPort },
           clientKey: src,
           dcid: packet.dcid.slice(),
           version: packet.version,
@@ -117,7 +124,15 @@ export class QuicTracker {
       for (const chunk of cryptoFrames(plain))
         this.#crypto(conn.halves[dir], dir, chunk, handshakes);
       if (handshakes.length > 0)
-        out.push({ kind: "quic-handshake", frame, direction: dir, handshakes });
+        out.push({
+          kind: "quic-handshake",
+          frame,
+          connection: conn.index,
+          client: conn.client,
+          server: conn.server,
+          direction: dir,
+          handshakes,
+        });
     }
     return out;
   }

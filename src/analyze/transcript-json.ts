@@ -47,7 +47,7 @@ export function transcriptJson(t: Transcript): Record<string, unknown> {
       kind: m.kind,
       type: m.name,
       length: m.length,
-      recordVersion: hex4(m.recordVersion),
+      recordVersion: m.recordVersion === undefined ? null : hex4(m.recordVersion),
       decrypted: m.decrypted,
       ...(m.fields ? { fields: m.fields } : {}),
     })),
@@ -61,7 +61,9 @@ function connectionJson(t: Transcript): Record<string, unknown> {
   const v = mtlsVerdict(t);
   return {
     schema: JSON_SCHEMA_VERSION,
-    stream: s.stream,
+    ...(s.transport === "quic"
+      ? { stream: null, transport: "quic", quicConnection: s.stream }
+      : { stream: s.stream }),
     client: endpointString(s.client),
     server: endpointString(s.server),
     version: s.version === undefined ? null : versionName(s.version),
@@ -131,7 +133,7 @@ export function transcriptJsonLine(t: Transcript): string {
     if (i > 0) s += ",";
     s += `{"frame":${m.frame}`;
     if (m.count > 1) s += `,"lastFrame":${m.lastFrame},"count":${m.count}`;
-    s += `,"from":"${m.from}","kind":"${m.kind}","type":${nameJson(m.name)},"length":${m.length},"recordVersion":"${hex4(m.recordVersion)}","decrypted":${m.decrypted}`;
+    s += `,"from":"${m.from}","kind":"${m.kind}","type":${nameJson(m.name)},"length":${m.length},"recordVersion":${m.recordVersion === undefined ? "null" : `"${hex4(m.recordVersion)}"`},"decrypted":${m.decrypted}`;
     s += m.fields ? `,"fields":${fieldsJson(m.fields)}}` : "}";
   }
   s += "]";

@@ -101,7 +101,9 @@ export function renderWalkthrough(t: Transcript, options: WalkthroughOptions = {
   const version = s.version === undefined ? "version unknown" : versionName(s.version);
   const suite = s.cipherSuite === undefined ? "" : `, ${cipherSuiteName(s.cipherSuite)}`;
   const flags = `${s.helloRetryRequest ? ", HelloRetryRequest" : ""}${s.resumed ? ", resumed" : ""}`;
-  out.push(`Stream ${s.stream}: client ${client} ⇄ server ${server} (${version}${suite}${flags})`);
+  const quic = s.transport === "quic";
+  const title = quic ? `QUIC connection ${s.stream}` : `Stream ${s.stream}`;
+  out.push(`${title}: client ${client} ⇄ server ${server} (${version}${suite}${flags})`);
   const prints = [
     t.ja3 ? `JA3 ${t.ja3.hash}` : "",
     t.ja3s ? `JA3S ${t.ja3s.hash}` : "",
@@ -127,7 +129,11 @@ export function renderWalkthrough(t: Transcript, options: WalkthroughOptions = {
   }
   out.push("");
   const yesNo = (b: boolean | null, hidden: string) => (b === null ? hidden : b ? "yes" : "no");
-  const hidden = s.version === 0x0304 ? "unknown (encrypted; use --keylog)" : "unknown";
+  const hidden = quic
+    ? "unknown (in QUIC Handshake packets, not decrypted)"
+    : s.version === 0x0304
+      ? "unknown (encrypted; use --keylog)"
+      : "unknown";
   const cas = v.clientAuth.acceptableCAs;
   out.push(
     `  Mutual TLS: client certificate requested: ${yesNo(v.clientAuth.requested, hidden)}${cas.length > 0 ? ` (acceptable CAs: ${cas.join("; ")})` : ""}`,

@@ -36,6 +36,7 @@ import { type ConnectionFilter, EventFilter } from "../analyze/event-filter.ts";
 import type { AnalyzerEvent } from "../analyze/events.ts";
 import { KeyLog, type KeyLogStats } from "../analyze/key-log.ts";
 import { PROGRESS_MIN_BYTES, ProgressBar } from "../analyze/progress-bar.ts";
+import { QuicTranscriber } from "../analyze/quic-transcript.ts";
 import { Tls13RecordDecryptor } from "../analyze/tls13-record-decryptor.ts";
 import { TranscriptJsonWriter } from "../analyze/transcript-json.ts";
 import { TsharkFieldsWriter } from "../analyze/tshark-fields.ts";
@@ -78,9 +79,16 @@ function renderer(format: Format): Renderer {
     }
     case "summary": {
       const s = new ConnectionSummarizer();
+      const quic = new QuicTranscriber();
       const lines = (list: ReturnType<ConnectionSummarizer["add"]>) =>
         list.map((x) => `${formatSummary(x)}\n`).join("");
-      return { add: (events) => lines(s.add(events)), finish: () => lines(s.finish()) };
+      return {
+        add: (events) => {
+          for (const ev of events) if (ev.kind === "quic-handshake") quic.add(ev);
+          return lines(s.add(events));
+        },
+        finish: () => lines([...s.finish(), ...quic.finish().map((t) => t.summary)]),
+      };
     }
     case "json": {
       const w = new TranscriptJsonWriter(new ConnectionTranscriber());

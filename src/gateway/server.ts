@@ -20,11 +20,19 @@ import { createSecureContext, type TLSSocket } from "node:tls";
 import { ErrorCode, isErrno, MtlsError } from "../errors.ts";
 import { createAccessLog } from "./access-log.ts";
 import { type AdminServer, startAdmin } from "./admin.ts";
-import type { GatewayConfig, ListenConfig, LogLevel, ServerConfig } from "./config.ts";
+import {
+  DEFAULT_CLIENT_HEADER_TIMEOUT_MS,
+  DEFAULT_HANDSHAKE_TIMEOUT_MS,
+  type GatewayConfig,
+  type ListenConfig,
+  type LogLevel,
+  type ServerConfig,
+} from "./config.ts";
 import { type Front, installFront } from "./connection-front.ts";
 import { ConfigError } from "./diagnostic.ts";
 import { ConnectionTracker, type DrainOptions, type DrainResult } from "./drain.ts";
 import { createErrorLog, type ErrorLogFormat } from "./error-log.ts";
+import { installHeaderTimeout } from "./header-timeout.ts";
 import { type RunningStreams, startStreams } from "./l4/stream-proxy.ts";
 import { dispatch, listenGroups } from "./listener.ts";
 import { listenerFrontOptions } from "./listener-front.ts";
@@ -223,6 +231,11 @@ export async function startGateway(
           requestCert: members.some((m) => m.config.tls.verifyClient !== "off"),
           // Strict mode: OpenSSL refuses a missing certificate; strict-mode.ts the rest.
           rejectUnauthorized: strict,
+          // ssl_handshake_timeout (nginx 1.25); nginx 1.22 times the handshake with client_header_timeout.
+          handshakeTimeout:
+            main.config.tls.handshakeTimeoutMs ??
+            main.config.clientHeaderTimeoutMs ??
+            DEFAULT_HANDSHAKE_TIMEOUT_MS,
           SNICallback: (name, cb) => {
             const pick = selectServer(
               members.map((m) => m.config),
@@ -298,6 +311,11 @@ export async function startGateway(
         );
       }
       const l = group.listen;
+      installHeaderTimeout(s, {
+        timeoutMs: main.config.clientHeaderTimeoutMs ?? DEFAULT_CLIENT_HEADER_TIMEOUT_MS,
+        log: main.log,
+        server: `${l.ipv6 ? `[${l.host}]` : l.host}:${l.port}`,
+      });
       s.on("secureConnection", (socket: TLSSocket) => {
         metrics.handshake(socket.isSessionReused() ? "resumed" : "ok");
         metrics.connectionOpened();
@@ -324,7 +342,9 @@ export async function startGateway(
         );
         main.log.write(
           "info",
-          `SSL_do_handshake() failed (SSL: ${opensslReason(e.message)}) while SSL handshaking, client: ${socket.remoteAddress ?? "-"}, server: ${l.ipv6 ? `[${l.host}]` : l.host}:${l.port}`,
+          e.code === "ERR_TLS_HANDSHAKE_TIMEOUT"
+            ? `client timed out (110: Connection timed out) while SSL handshaking, client: ${socket.remoteAddress ?? "-"}, server: ${l.ipv6 ? `[${l.host}]` : l.host}:${l.port}`
+            : `SSL_do_handshake() failed (SSL: ${opensslReason(e.message)}) while SSL handshaking, client: ${socket.remoteAddress ?? "-"}, server: ${l.ipv6 ? `[${l.host}]` : l.host}:${l.port}`,
         );
       });
       servers.push(s);
