@@ -224,6 +224,14 @@ export async function startGateway(
         i === mainIndex ? undefined : createSecureContext(tlsOptions(i)),
       );
       const cids = { next: 1, of: new WeakMap<object, number>() };
+      const cidOf = (socket: TLSSocket) => {
+        let cid = cids.of.get(socket);
+        if (cid === undefined) {
+          cid = cids.next++;
+          cids.of.set(socket, cid);
+        }
+        return cid;
+      };
       const s = createServer(
         {
           ...tlsOptions(mainIndex),
@@ -247,31 +255,32 @@ export async function startGateway(
         },
         (req, res) => {
           const socket = req.socket as TLSSocket;
-          let cid = cids.of.get(socket);
-          if (cid === undefined) {
-            cid = cids.next++;
-            cids.of.set(socket, cid);
-          }
+          const cid = cidOf(socket);
           dispatch(members, first, req, res, cid);
         },
       );
       // Strict mode wraps the TLS server's own connection listener first, so the front
       // (below) hands it the raw socket after the PROXY header / ClientHello checks.
       const listenText = `${group.listen.ipv6 ? `[${group.listen.host}]` : group.listen.host}:${group.listen.port}`;
+      const blockOf = (socket: TLSSocket) => {
+        const sni = typeof socket.servername === "string" ? socket.servername : undefined;
+        return (
+          members[
+            selectServer(
+              members.map((m) => m.config),
+              sni,
+              first,
+            )
+          ] ?? main
+        );
+      };
       const strictMode: StrictMode | undefined = strict
         ? installStrictMode(s, {
             log: main.log,
             metrics,
             server: listenText,
-            state: (socket) => {
-              const sni = typeof socket.servername === "string" ? socket.servername : undefined;
-              const pick = selectServer(
-                members.map((m) => m.config),
-                sni,
-                first,
-              );
-              return certState(socket, (members[pick] ?? main).facts);
-            },
+            state: (socket) => certState(socket, blockOf(socket).facts),
+            ready: (socket) => blockOf(socket).ready(socket, cidOf(socket)),
             forgetSession: (id) => store?.delete?.(id),
           })
         : undefined;
