@@ -50,6 +50,12 @@ function route(l: LocationConfig): Record<string, unknown> {
             ...(u.serverName !== undefined ? { serverName: u.serverName } : {}),
             ...(u.name ? { name: u.name } : {}),
             ...(u.sessionReuse ? {} : { sessionReuse: false }),
+            ...(u.verifyDepth !== undefined ? { verifyDepth: u.verifyDepth } : {}),
+            // Native mode allows TLS 1.2 and 1.3 only (OpenSSL 3 refuses older ones anyway).
+            ...(u.protocols?.some((p) => p === "TLSv1.2" || p === "TLSv1.3")
+              ? { protocols: u.protocols.filter((p) => p === "TLSv1.2" || p === "TLSv1.3") }
+              : {}),
+            ...(u.ciphers ? { ciphers: u.ciphers } : {}),
           },
         }
       : {}),
@@ -79,6 +85,11 @@ function route(l: LocationConfig): Record<string, unknown> {
   };
 }
 
+/** The lists that have entries. */
+function nonEmpty(lists: Record<string, string[]>): Record<string, string[]> {
+  return Object.fromEntries(Object.entries(lists).filter(([, v]) => v.length > 0));
+}
+
 function listener(s: ServerConfig): Record<string, unknown> {
   const t = s.tls;
   const cache = t.sessionCache;
@@ -89,10 +100,10 @@ function listener(s: ServerConfig): Record<string, unknown> {
     ...(s.listen.some((l) => l.proxyProtocol) ? { proxyProtocol: true } : {}),
     ...(s.fingerprints
       ? {
-          fingerprints: {
+          fingerprints: nonEmpty({
             allow: [...s.fingerprints.ja3Allow, ...s.fingerprints.ja4Allow],
             deny: [...s.fingerprints.ja3Deny, ...s.fingerprints.ja4Deny],
-          },
+          }),
         }
       : {}),
     tls: {
