@@ -90,20 +90,26 @@ export const HANDSHAKE_FAILURE_ALERT: Readonly<Uint8Array> = Uint8Array.of(
 
 const facts = new Map<string, FrontFacts>();
 
-function keyOf(s: { remoteAddress?: string | undefined; remotePort?: number | undefined }) {
-  return `${s.remoteAddress ?? ""}|${s.remotePort ?? 0}`;
+/** The endpoints of a connection as both of its sockets (TCP and TLS) report them. */
+interface Endpoints {
+  readonly remoteAddress?: string | undefined;
+  readonly remotePort?: number | undefined;
+  readonly localAddress?: string | undefined;
+  readonly localPort?: number | undefined;
+}
+
+function keyOf(s: Endpoints): string {
+  return `${s.remoteAddress ?? ""}|${s.remotePort ?? 0}|${s.localAddress ?? ""}|${s.localPort ?? 0}`;
 }
 
 /**
  * The front's facts of a connection: the TLS socket and the TCP socket it wraps share one
- * remote address and port, which key the table while the connection is open.
+ * handle, so the same remote and local address and port, which key the table while the
+ * connection is open (Node exposes no public link from a server TLSSocket to its TCP socket).
  * @param socket the request's socket (TLS) or the TCP socket
  * @returns the facts, or undefined when the listener has no front
  */
-export function frontFactsOf(socket: {
-  readonly remoteAddress?: string | undefined;
-  readonly remotePort?: number | undefined;
-}): FrontFacts | undefined {
+export function frontFactsOf(socket: Endpoints): FrontFacts | undefined {
   return facts.size === 0 ? undefined : facts.get(keyOf(socket));
 }
 

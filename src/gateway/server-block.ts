@@ -54,6 +54,11 @@ export interface ServerBlock {
   readonly log: ErrorLog;
   /** How the verify outcome of a connection is decided for this block. */
   readonly facts: ConnectionFactsOptions;
+  /**
+   * Checks that finish after the handshake (OCSP, `ssl_ocsp`): a promise to await before
+   * the verify outcome of `socket` is final, or undefined when it already is.
+   */
+  ready(socket: TLSSocket, connection: number): Promise<void> | undefined;
   /** Answers one request; `connection` is nginx's connection number for log lines. */
   handle(req: IncomingMessage, res: ServerResponse, connection: number): void;
   /** Sends nginx's page for `status` (e.g. 421 from the listener). */
@@ -329,6 +334,7 @@ export function createServerBlock(config: ServerConfig, options: ServerBlockOpti
     config,
     log,
     facts,
+    ready: (socket, connection) => ocsp?.pending(socket, connection),
     handle,
     sendPage,
     close: async () => {

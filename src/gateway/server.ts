@@ -20,11 +20,19 @@ import { createSecureContext, type TLSSocket } from "node:tls";
 import { ErrorCode, isErrno, MtlsError } from "../errors.ts";
 import { createAccessLog } from "./access-log.ts";
 import { type AdminServer, startAdmin } from "./admin.ts";
-import type { GatewayConfig, ListenConfig, LogLevel, ServerConfig } from "./config.ts";
+import {
+  DEFAULT_CLIENT_HEADER_TIMEOUT_MS,
+  DEFAULT_HANDSHAKE_TIMEOUT_MS,
+  type GatewayConfig,
+  type ListenConfig,
+  type LogLevel,
+  type ServerConfig,
+} from "./config.ts";
 import { type Front, installFront } from "./connection-front.ts";
 import { ConfigError } from "./diagnostic.ts";
 import { ConnectionTracker, type DrainOptions, type DrainResult } from "./drain.ts";
 import { createErrorLog, type ErrorLogFormat } from "./error-log.ts";
+import { installHeaderTimeout } from "./header-timeout.ts";
 import { type RunningStreams, startStreams } from "./l4/stream-proxy.ts";
 import { dispatch, listenGroups } from "./listener.ts";
 import { listenerFrontOptions } from "./listener-front.ts";
@@ -216,6 +224,14 @@ export async function startGateway(
         i === mainIndex ? undefined : createSecureContext(tlsOptions(i)),
       );
       const cids = { next: 1, of: new WeakMap<object, number>() };
+      const cidOf = (socket: TLSSocket) => {
+        let cid = cids.of.get(socket);
+        if (cid === undefined) {
+          cid = cids.next++;
+          cids.of.set(socket, cid);
+        }
+        return cid;
+      };
       const s = createServer(
         {
           ...tlsOptions(mainIndex),
@@ -223,6 +239,11 @@ export async function startGateway(
           requestCert: members.some((m) => m.config.tls.verifyClient !== "off"),
           // Strict mode: OpenSSL refuses a missing certificate; strict-mode.ts the rest.
           rejectUnauthorized: strict,
+          // ssl_handshake_timeout (nginx 1.25); nginx 1.22 times the handshake with client_header_timeout.
+          handshakeTimeout:
+            main.config.tls.handshakeTimeoutMs ??
+            main.config.clientHeaderTimeoutMs ??
+            DEFAULT_HANDSHAKE_TIMEOUT_MS,
           SNICallback: (name, cb) => {
             const pick = selectServer(
               members.map((m) => m.config),
@@ -234,31 +255,32 @@ export async function startGateway(
         },
         (req, res) => {
           const socket = req.socket as TLSSocket;
-          let cid = cids.of.get(socket);
-          if (cid === undefined) {
-            cid = cids.next++;
-            cids.of.set(socket, cid);
-          }
+          const cid = cidOf(socket);
           dispatch(members, first, req, res, cid);
         },
       );
       // Strict mode wraps the TLS server's own connection listener first, so the front
       // (below) hands it the raw socket after the PROXY header / ClientHello checks.
       const listenText = `${group.listen.ipv6 ? `[${group.listen.host}]` : group.listen.host}:${group.listen.port}`;
+      const blockOf = (socket: TLSSocket) => {
+        const sni = typeof socket.servername === "string" ? socket.servername : undefined;
+        return (
+          members[
+            selectServer(
+              members.map((m) => m.config),
+              sni,
+              first,
+            )
+          ] ?? main
+        );
+      };
       const strictMode: StrictMode | undefined = strict
         ? installStrictMode(s, {
             log: main.log,
             metrics,
             server: listenText,
-            state: (socket) => {
-              const sni = typeof socket.servername === "string" ? socket.servername : undefined;
-              const pick = selectServer(
-                members.map((m) => m.config),
-                sni,
-                first,
-              );
-              return certState(socket, (members[pick] ?? main).facts);
-            },
+            state: (socket) => certState(socket, blockOf(socket).facts),
+            ready: (socket) => blockOf(socket).ready(socket, cidOf(socket)),
             forgetSession: (id) => store?.delete?.(id),
           })
         : undefined;
@@ -298,6 +320,11 @@ export async function startGateway(
         );
       }
       const l = group.listen;
+      installHeaderTimeout(s, {
+        timeoutMs: main.config.clientHeaderTimeoutMs ?? DEFAULT_CLIENT_HEADER_TIMEOUT_MS,
+        log: main.log,
+        server: `${l.ipv6 ? `[${l.host}]` : l.host}:${l.port}`,
+      });
       s.on("secureConnection", (socket: TLSSocket) => {
         metrics.handshake(socket.isSessionReused() ? "resumed" : "ok");
         metrics.connectionOpened();
@@ -324,7 +351,9 @@ export async function startGateway(
         );
         main.log.write(
           "info",
-          `SSL_do_handshake() failed (SSL: ${opensslReason(e.message)}) while SSL handshaking, client: ${socket.remoteAddress ?? "-"}, server: ${l.ipv6 ? `[${l.host}]` : l.host}:${l.port}`,
+          e.code === "ERR_TLS_HANDSHAKE_TIMEOUT"
+            ? `client timed out (110: Connection timed out) while SSL handshaking, client: ${socket.remoteAddress ?? "-"}, server: ${l.ipv6 ? `[${l.host}]` : l.host}:${l.port}`
+            : `SSL_do_handshake() failed (SSL: ${opensslReason(e.message)}) while SSL handshaking, client: ${socket.remoteAddress ?? "-"}, server: ${l.ipv6 ? `[${l.host}]` : l.host}:${l.port}`,
         );
       });
       servers.push(s);

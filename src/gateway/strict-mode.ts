@@ -8,7 +8,8 @@
  *   `SSL_VERIFY_FAIL_IF_NO_PEER_CERT`): TLS 1.3 `certificate_required` (116), TLS 1.2
  *   `handshake_failure` (40).
  * - A certificate that fails verification (OpenSSL's, or the gateway's own
- *   `ssl_verify_depth` check): Node lets the handshake finish inside OpenSSL, so the
+ *   `ssl_verify_depth` check, or its OCSP check `ssl_ocsp`, awaited before the verdict):
+ *   Node lets the handshake finish inside OpenSSL, so the
  *   {@link HandshakeGate} holds the server's last flight and sends, instead, the alert
  *   OpenSSL maps the verify error to ({@link verifyErrorAlert}: `unknown_ca`,
  *   `certificate_expired`, `certificate_revoked`, `unsupported_certificate`...).
@@ -88,6 +89,10 @@ const X509_ERROR_ALERT: Readonly<Record<string, number>> = {
   UNABLE_TO_GET_ISSUER_CERT: Alert.unknown_ca,
   UNABLE_TO_GET_ISSUER_CERT_LOCALLY: Alert.unknown_ca,
   UNABLE_TO_VERIFY_LEAF_SIGNATURE: Alert.unknown_ca,
+  // The gateway's own OCSP check (ssl_ocsp, `ocsp/ocsp-checker.ts` codes).
+  CERTIFICATE_REVOKED: Alert.certificate_revoked,
+  CERTIFICATE_STATUS_UNKNOWN: Alert.certificate_unknown,
+  CERTIFICATE_STATUS_REQUEST_FAILED: Alert.certificate_unknown,
 };
 
 /**
@@ -131,6 +136,11 @@ export interface StrictModeOptions {
   readonly metrics: GatewayMetrics;
   /** The verdict for a socket (the gateway's own checks included, e.g. `ssl_verify_depth`). */
   readonly state: (socket: TLSSocket) => ClientCertState;
+  /**
+   * Checks that complete after the handshake (OCSP): a promise to await before `state`,
+   * or undefined. The server's last flight stays held meanwhile.
+   */
+  readonly ready?: (socket: TLSSocket) => Promise<void> | undefined;
   /** `host:port` of the listener, for log lines. */
   readonly server: string;
   /** Removes a TLS 1.2 session ID from the listener's session cache. */
@@ -223,7 +233,7 @@ export function installStrictMode(server: Server, options: StrictModeOptions): S
     options.metrics.handshake("failed", text);
     options.log.write(
       "info",
-      `client SSL certificate verify error: (${VERIFY_ERROR_NUMBER[code] ?? "?"}:${text}) while SSL handshaking, alert: ${outcome === "alert sent" ? alertDescriptionName(alert) : "none (resumed session, connection closed)"}, client: ${gate.raw.remoteAddress ?? "-"}, server: ${options.server}`,
+      `client SSL certificate verify error: (${code in VERIFY_ERROR_NUMBER ? `${VERIFY_ERROR_NUMBER[code]}:` : ""}${text}) while SSL handshaking, alert: ${outcome === "alert sent" ? alertDescriptionName(alert) : "none (resumed session, connection closed)"}, client: ${gate.raw.remoteAddress ?? "-"}, server: ${options.server}`,
     );
     if (!socket.destroyed) socket.destroy();
   };
@@ -234,6 +244,21 @@ export function installStrictMode(server: Server, options: StrictModeOptions): S
     // Node destroyed it already: OpenSSL's verification failed (authorizationError set).
     if (socket.destroyed || (!socket.authorized && socket.authorizationError)) {
       refuse(socket, gate, String(socket.authorizationError ?? "CERT_REJECTED"));
+      return;
+    }
+    // Not before OCSP has answered: the verify outcome is computed once per connection.
+    const waiting = options.ready?.(socket);
+    if (waiting) {
+      void waiting.then(() => decide(socket, gate));
+      return;
+    }
+    decide(socket, gate);
+  };
+
+  const decide = (socket: TLSSocket, gate: HandshakeGate) => {
+    if (gate.decided) return;
+    if (socket.destroyed) {
+      gate.reject(Alert.internal_error);
       return;
     }
     const state = options.state(socket);

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { execFile, spawn } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { connect, type Socket } from "node:net";
 import { join } from "node:path";
 import { type TestContext, test } from "node:test";
@@ -9,6 +9,7 @@ import { loadNginxGateway } from "../../src/gateway/nginx/load.ts";
 import { PP2_SIGNATURE } from "../../src/gateway/proxy-protocol/constants.ts";
 import { type RunningGateway, startGateway } from "../../src/gateway/server.ts";
 import { runMtls } from "../helpers/cli.ts";
+import { freePort } from "../helpers/net.ts";
 import { startNginx } from "../helpers/nginx.ts";
 import { makeOpensslPki, type OpensslPki } from "../helpers/openssl-pki.ts";
 import { requirePeer } from "../helpers/peers.ts";
@@ -295,4 +296,78 @@ test("an allow list admits only the listed JA3 and refuses openssl s_client", as
   const s = await run(openssl, ["s_client", "-connect", `127.0.0.1:${ours.port}`, "-brief"]);
   assert.match(s.out, /alert handshake failure/);
   assert.ok(ours.log.some((l) => l.includes("access forbidden by rule (mtls_ja3_allow ")));
+});
+
+const STREAM_MODULE = "/usr/lib/nginx/modules/ngx_stream_module.so";
+
+test("behind nginx 1.22's stream proxy_protocol, $proxy_protocol_addr and _port are curl's and $ssl_ja4 is curl's own", async (t) => {
+  if (!existsSync(STREAM_MODULE)) {
+    t.skip(`nginx's stream module is not installed (${STREAM_MODULE})`);
+    return;
+  }
+  const dir = tempDir(t);
+  const pki = makeOpensslPki(dir);
+  const ours = await startOurs(
+    t,
+    dir,
+    (listen) =>
+      `server {\n  listen ${listen} ssl proxy_protocol;\n  ${tlsBlock(pki)}\n  location / { return 200 "$proxy_protocol_addr $proxy_protocol_port $proxy_protocol_server_addr $proxy_protocol_server_port $remote_addr $ssl_ja4"; }\n}\n`,
+  );
+  const direct = await startOurs(
+    t,
+    dir,
+    (listen) =>
+      `server {\n  listen ${listen} ssl;\n  ${tlsBlock(pki)}\n  location / { return 200 "$ssl_ja4"; }\n}\n`,
+  );
+  const streamPort = await freePort();
+  const ng = await startNginx(t, {
+    dir,
+    http: "",
+    ports: [streamPort],
+    main: `load_module ${STREAM_MODULE};\nstream {\n  server {\n    listen 127.0.0.1:${streamPort};\n    proxy_pass 127.0.0.1:${ours.port};\n    proxy_protocol on;\n  }\n}\n`,
+  });
+  if (!ng) return;
+  const r = await run("curl", ["-sk", "-w", " %{local_port}", `https://localhost:${streamPort}/`]);
+  assert.equal(r.code, 0, r.out);
+  const [addr, port, serverAddr, serverPort, remote, ja4, curlPort] = r.out.split(" ");
+  assert.equal(addr, "127.0.0.1");
+  assert.equal(port, curlPort);
+  assert.equal(serverAddr, "127.0.0.1");
+  assert.equal(serverPort, String(streamPort));
+  assert.equal(remote, "127.0.0.1");
+  const own = await run("curl", ["-sk", `https://localhost:${direct.port}/`]);
+  assert.equal(ja4, own.out);
+});
+
+test("in strict mode (mtls_reject_in_handshake) the front's variables still reach the request", async (t) => {
+  const dir = tempDir(t);
+  const pki = makeOpensslPki(dir);
+  const ours = await startOurs(
+    t,
+    dir,
+    (listen) =>
+      `server {\n  listen ${listen} ssl proxy_protocol;\n  ${tlsBlock(pki)}\n  ssl_client_certificate ${pki.caCert};\n  ssl_verify_client on;\n  mtls_reject_in_handshake on;\n  location / { return 200 "$proxy_protocol_addr $ssl_ja4 $ssl_client_s_dn"; }\n}\n`,
+  );
+  const body = await new Promise<string>((resolve, reject) => {
+    const raw = connect({ host: "127.0.0.1", port: ours.port }, () => {
+      raw.write("PROXY TCP4 192.0.2.1 198.51.100.2 51000 443\r\n");
+      const s = tlsConnect({
+        socket: raw,
+        rejectUnauthorized: false,
+        servername: "localhost",
+        cert: readFileSync(pki.clientCert),
+        key: readFileSync(pki.clientKey),
+      });
+      let data = "";
+      s.on("secureConnect", () =>
+        s.write("GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"),
+      );
+      s.on("data", (c: Buffer) => {
+        data += c.toString();
+      });
+      s.on("error", reject);
+      s.on("close", () => resolve(data.slice(data.indexOf("\r\n\r\n") + 4)));
+    });
+  });
+  assert.match(body, /^192\.0\.2\.1 t1[23]d\d{4}00_[0-9a-f]{12}_[0-9a-f]{12} CN=client-1$/);
 });

@@ -67,13 +67,17 @@ interface StreamOptions {
   readonly crc32c?: boolean;
   readonly idleTimeoutMs?: number;
   readonly verifyClient?: ServerTlsConfig["verifyClient"];
+  /** Listen and upstream address; default 127.0.0.1. */
+  readonly host?: string;
 }
 
 function streamConfig(o: StreamOptions): GatewayConfig {
   const stream: StreamServerConfig = {
-    listen: [{ host: "127.0.0.1", port: 0, ipv6: false, ssl: true }],
+    listen: [
+      { host: o.host ?? "127.0.0.1", port: 0, ipv6: (o.host ?? "").includes(":"), ssl: true },
+    ],
     tls: tlsSide(o.verifyClient),
-    upstream: { protocol: o.protocol ?? "tcp", host: "127.0.0.1", port: o.upstreamPort },
+    upstream: { protocol: o.protocol ?? "tcp", host: o.host ?? "127.0.0.1", port: o.upstreamPort },
     upstreamTls: { verify: true, sessionReuse: true, ...o.upstreamTls },
     proxyProtocol: o.proxyProtocol ?? "off",
     ...(o.crc32c ? { proxyProtocolCrc32c: true } : {}),
@@ -410,6 +414,50 @@ describe("the PROXY protocol header", () => {
     const header = Buffer.from(raw.subarray(0, 16 + len));
     header.fill(0, 16 + len - 4);
     assert.equal(crc.readUInt32BE(0), crc32c(header));
+  });
+
+  test("v1 over IPv6 names the client's [::1] address and port", async (t) => {
+    const seen: Buffer[] = [];
+    const server = createTcpServer({ allowHalfOpen: true }, (sock) => {
+      const chunks: Buffer[] = [];
+      sock.on("data", (c: Buffer) => chunks.push(c));
+      sock.on("end", () => {
+        seen.push(Buffer.concat(chunks));
+        sock.end("ok");
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, "::1", r));
+    t.after(() => new Promise<void>((r) => server.close(() => r())));
+    const upPort = (server.address() as AddressInfo).port;
+    const lines: string[] = [];
+    const gw = await startGateway(
+      streamConfig({ upstreamPort: upPort, proxyProtocol: "v1", host: "::1" }),
+      { log: (l) => lines.push(l), logLevel: "info" },
+    );
+    t.after(() => gw.close());
+    const port = gw.streamAddresses[0]?.port ?? 0;
+    const r = await new Promise<{ answer: string; localPort: number }>((resolve) => {
+      const socket = tlsConnect({
+        host: "::1",
+        port,
+        ca: readFileSync(pki.caCert),
+        servername: "localhost",
+        cert: readFileSync(pki.clientCert),
+        key: readFileSync(pki.clientKey),
+      });
+      let answer = "";
+      let localPort = 0;
+      socket.on("secureConnect", () => {
+        localPort = socket.localPort ?? 0;
+        socket.end("x");
+      });
+      socket.on("data", (c: Buffer) => {
+        answer += c.toString();
+      });
+      socket.on("close", () => resolve({ answer, localPort }));
+    });
+    assert.equal(r.answer, "ok", lines.join("\n"));
+    assert.equal(seen[0]?.toString(), `PROXY TCP6 ::1 ::1 ${r.localPort} ${port}\r\nx`);
   });
 
   for (const version of ["v1", "v2"] as const) {

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { execFile, spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { test } from "node:test";
+import { type TestContext, test } from "node:test";
 import { connect, type TLSSocket } from "node:tls";
 import { loadNginxGateway } from "../../src/gateway/nginx/load.ts";
 import { startGateway } from "../../src/gateway/server.ts";
@@ -244,5 +244,88 @@ test("strict mode refuses a missing or bad client certificate in the handshake w
         assert.match(again.body, /ok CN=valid r/);
       }
     },
+  );
+});
+
+/** `openssl ocsp` answering from the CA tree's `openssl ca` database, signed by the root. */
+async function startOcspResponder(t: TestContext, dir: string): Promise<number> {
+  const port = await freePort();
+  const child = spawn(
+    "openssl",
+    ["ocsp", "-index", "index.txt", "-CA", "root.crt", "-rsigner", "root.crt", "-rkey"].concat([
+      "root.key",
+      "-port",
+      String(port),
+      "-nmin",
+      "10",
+    ]),
+    { cwd: dir, stdio: ["ignore", "pipe", "pipe"] },
+  );
+  const exited = new Promise<void>((r) => child.once("exit", () => r()));
+  t.after(async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+    await exited;
+  });
+  // openssl 3.0's responder hangs on a connection closed without a request: wait for its banner.
+  let log = "";
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`openssl ocsp did not start:\n${log}`)),
+      10_000,
+    );
+    const onData = (c: Buffer) => {
+      log += c.toString();
+      if (log.includes("waiting for OCSP client connections")) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout.on("data", onData);
+    child.stderr.on("data", onData);
+  });
+  return port;
+}
+
+test("strict mode waits for OCSP (ssl_ocsp) and refuses a revoked client with certificate_revoked", async (t) => {
+  if (!requirePeer(t, "openssl") || !requirePeer(t, "curl")) return;
+  const dir = tempDir(t);
+  makeCaTree(dir);
+  const responder = await startOcspResponder(t, dir);
+  const file = join(dir, "gateway.conf");
+  writeFileSync(
+    file,
+    `server {
+    listen 127.0.0.1:${await freePort()} ssl;
+    server_name localhost;
+    ssl_certificate server.crt;
+    ssl_certificate_key server.key;
+    ssl_client_certificate root.crt;
+    ssl_verify_client on;
+    ssl_ocsp on;
+    ssl_ocsp_responder http://127.0.0.1:${responder};
+    ssl_protocols TLSv1.2 TLSv1.3;
+    mtls_reject_in_handshake on;
+    location / { return 200 "ok $ssl_client_verify\\n"; }
+}
+`,
+  );
+  const { config, material } = loadNginxGateway(file);
+  const lines: string[] = [];
+  const gw = await startGateway(config, { material, log: (l) => lines.push(l), logLevel: "info" });
+  t.after(() => gw.close());
+  const port = gw.addresses[0]?.port ?? 0;
+  for (const v of ["1.3", "1.2"] as const) {
+    const good = await curl(dir, port, v, curlCert("valid"));
+    assert.equal(good.body, "ok SUCCESS\n", good.stderr);
+    const revoked = await curl(dir, port, v, curlCert("revoked"));
+    assert.match(revoked.stderr, /alert certificate revoked/, `TLS ${v}: ${lines.join("\n")}`);
+    assert.equal(revoked.body, "");
+  }
+  assert.equal(
+    lines.filter((l) =>
+      l.includes("(certificate revoked) while SSL handshaking, alert: certificate_revoked"),
+    ).length,
+    2,
+    lines.join("\n"),
   );
 });

@@ -286,6 +286,7 @@ export function parseNativeConfig(text: string, options: { readonly file: string
         ...(t.passwordFile ? { passwordFile: ref(t.passwordFile, `${p}.tls.passwordFile`) } : {}),
         ...tlsGroups(t, `${p}.tls`, error),
         ...(t.sessionTickets === false ? { sessionTickets: false } : {}),
+        ...(t.handshakeTimeout ? { handshakeTimeoutMs: t.handshakeTimeout } : {}),
         ...(t.sessionTicketKeys
           ? {
               sessionTicketKeys: t.sessionTicketKeys.map((k, ki) =>
@@ -304,6 +305,7 @@ export function parseNativeConfig(text: string, options: { readonly file: string
         ...(t.rejectInHandshake ? { rejectInHandshake: true } : {}),
       },
       locations,
+      ...(l.clientHeaderTimeout ? { clientHeaderTimeoutMs: l.clientHeaderTimeout } : {}),
       ...(l.fingerprints
         ? {
             fingerprints: {

@@ -52,6 +52,7 @@ const TLS: Schema = {
     ciphersuites: opt(str("TLS 1.3 suites, e.g. TLS_AES_256_GCM_SHA384:TLS_AES_128_GCM_SHA256")),
     ecdhCurve: opt(str('"auto" or groups, e.g. X25519:prime256v1')),
     sessionTickets: opt({ kind: "boolean" }),
+    handshakeTimeout: opt({ kind: "duration" }),
     sessionTicketKeys: opt({ kind: "array", items: str("a file path"), minItems: 1 }),
     extraCertificates: opt({
       kind: "array",
@@ -153,6 +154,7 @@ export const NATIVE_SCHEMA: Schema = {
             minItems: 1,
           }),
           serverNames: opt({ kind: "array", items: str() }),
+          clientHeaderTimeout: opt({ kind: "duration" }),
           proxyProtocol: opt({ kind: "boolean" }),
           fingerprints: opt({
             kind: "object",
@@ -205,6 +207,7 @@ export interface RawTls {
   ciphersuites?: string;
   ecdhCurve?: string;
   sessionTickets?: boolean;
+  handshakeTimeout?: number;
   sessionTicketKeys?: string[];
   rejectInHandshake?: boolean;
 }
@@ -238,6 +241,7 @@ export interface RawRoute {
 export interface RawListener {
   listen: string[];
   serverNames?: string[];
+  clientHeaderTimeout?: number;
   proxyProtocol?: boolean;
   fingerprints?: { allow?: string[]; deny?: string[] };
   tls: RawTls;

@@ -81,3 +81,11 @@ test("ssl_session_tickets and ssl_session_ticket_key round-trip as tls.sessionTi
   assert.equal(b.tls.sessionTicketKeys?.[1]?.setting, "listeners[0].tls.sessionTicketKeys[1]");
   assert.match(yaml, /sessionTickets: false/);
 });
+
+test("client_header_timeout and ssl_handshake_timeout round-trip as clientHeaderTimeout and tls.handshakeTimeout", () => {
+  const { b, yaml } = roundTrip(`    client_header_timeout 15s;
+    ssl_handshake_timeout 5s;`);
+  assert.equal(b.clientHeaderTimeoutMs, 15_000);
+  assert.equal(b.tls.handshakeTimeoutMs, 5_000);
+  assert.match(yaml, /clientHeaderTimeout: 15000ms/);
+});

@@ -114,6 +114,7 @@ function listener(s: ServerConfig): Record<string, unknown> {
       ...(t.passwordFile ? { passwordFile: t.passwordFile.path } : {}),
       ...(t.ciphersuites ? { ciphersuites: t.ciphersuites } : {}),
       ...(t.sessionTickets === false ? { sessionTickets: false } : {}),
+      ...(t.handshakeTimeoutMs ? { handshakeTimeout: `${t.handshakeTimeoutMs}ms` } : {}),
       ...(t.sessionTicketKeys && t.sessionTicketKeys.length > 0
         ? { sessionTicketKeys: t.sessionTicketKeys.map((k) => k.path) }
         : {}),
@@ -138,6 +139,7 @@ function listener(s: ServerConfig): Record<string, unknown> {
           },
         }
       : {}),
+    ...(s.clientHeaderTimeoutMs ? { clientHeaderTimeout: `${s.clientHeaderTimeoutMs}ms` } : {}),
     routes: s.return
       ? [
           {

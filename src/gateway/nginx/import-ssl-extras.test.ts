@@ -86,3 +86,15 @@ test("ssl_session_tickets off and repeated ssl_session_ticket_key: all keys kept
     '/etc/gw/gw.conf:7:25 Invalid value for "ssl_session_tickets": "maybe", expecting "on" or "off" | undefined',
   ]);
 });
+
+test("client_header_timeout and ssl_handshake_timeout are read in ms; a bad time is an error at its value", () => {
+  const r = imp(`    client_header_timeout 10s;
+    ssl_handshake_timeout 1m;`);
+  assert.deepEqual(errors(r), []);
+  assert.equal(r.config?.servers[0]?.clientHeaderTimeoutMs, 10_000);
+  assert.equal(r.config?.servers[0]?.tls.handshakeTimeoutMs, 60_000);
+  assert.deepEqual(errors(imp("    client_header_timeout soon;\n    ssl_handshake_timeout 0;")), [
+    '/etc/gw/gw.conf:7:27 Invalid value for "client_header_timeout": "soon", expecting a time greater than 0 | e.g. `client_header_timeout 60s;` (ms, s, m, h)',
+    '/etc/gw/gw.conf:8:27 Invalid value for "ssl_handshake_timeout": "0", expecting a time greater than 0 | e.g. `ssl_handshake_timeout 60s;` (ms, s, m, h)',
+  ]);
+});

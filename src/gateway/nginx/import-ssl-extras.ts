@@ -6,7 +6,8 @@
  *
  * Source: nginx `ngx_http_ssl_module` docs (1.22): `ssl_conf_command` (1.19.4),
  * `ssl_ecdh_curve` (default `auto`), `ssl_session_tickets` (default on),
- * `ssl_session_ticket_key`.
+ * `ssl_session_ticket_key`, `ssl_handshake_timeout` (nginx 1.25 name, accepted as an
+ * extension: 1.22 times the handshake with `client_header_timeout`), `client_header_timeout`.
  * @module
  */
 import type { ServerTlsConfig } from "../config.ts";
@@ -14,6 +15,7 @@ import { ciphersuitesProblem, ecdhCurveProblem, TLS13_CIPHERSUITES } from "../tl
 import { one } from "./check.ts";
 import { flag } from "./import-location.ts";
 import type { Directive } from "./parser.ts";
+import { parseNginxTime } from "./units.ts";
 import type { ValueContext } from "./values.ts";
 
 /** What other `ssl_conf_command` names map to, for the "not supported" hint. */
@@ -32,8 +34,39 @@ const CONF_COMMAND_HINTS: Readonly<Record<string, string>> = {
 /** The fields of {@link ServerTlsConfig} these directives set. */
 export type SslExtras = Pick<
   ServerTlsConfig,
-  "ciphersuites" | "ecdhCurve" | "sessionTickets" | "sessionTicketKeys"
+  "ciphersuites" | "ecdhCurve" | "sessionTickets" | "sessionTicketKeys" | "handshakeTimeoutMs"
 >;
+
+/** A time directive in ms (`60s`, `1m`, `500ms`), reporting a bad value at its column. */
+function timeMs(cx: ValueContext, d: Directive | undefined): number | undefined {
+  const a = d?.args[0];
+  if (!d || !a) return undefined;
+  const ms = parseNginxTime(a.value);
+  if (ms !== undefined && ms > 0) return ms;
+  cx.report(
+    "error",
+    `Invalid value for "${d.name}": "${a.raw}", expecting a time greater than 0`,
+    `e.g. \`${d.name} 60s;\` (ms, s, m, h)`,
+    a,
+  );
+  return undefined;
+}
+
+/**
+ * `client_header_timeout TIME` of a server block (default 60s): the time for the first
+ * request header after the handshake; also the handshake's when `ssl_handshake_timeout`
+ * is absent (nginx 1.22 has no `ssl_handshake_timeout`).
+ * @param cx the importer's context
+ * @param byName the block's directives by name
+ * @returns `{ clientHeaderTimeoutMs }` when written and valid, else `{}`
+ */
+export function importClientHeaderTimeout(
+  cx: ValueContext,
+  byName: Map<string, Directive[]>,
+): { clientHeaderTimeoutMs?: number } {
+  const ms = timeMs(cx, one(byName, "client_header_timeout"));
+  return ms !== undefined ? { clientHeaderTimeoutMs: ms } : {};
+}
 
 /**
  * Reads `ssl_conf_command`, `ssl_ecdh_curve`, `ssl_session_tickets` and
@@ -97,7 +130,9 @@ export function importSslExtras(cx: ValueContext, byName: Map<string, Directive[
       d.nameToken,
     );
   }
+  const handshakeTimeoutMs = timeMs(cx, one(byName, "ssl_handshake_timeout"));
   return {
+    ...(handshakeTimeoutMs !== undefined ? { handshakeTimeoutMs } : {}),
     ...(!sessionTickets ? { sessionTickets } : {}),
     ...(sessionTicketKeys.length > 0 ? { sessionTicketKeys } : {}),
     ...(ciphersuites !== undefined ? { ciphersuites } : {}),

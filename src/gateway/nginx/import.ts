@@ -58,7 +58,7 @@ import {
 import { type LogEscape, parseLogFormat, resolveAccessLog } from "./import-log.ts";
 import { importOcsp } from "./import-ocsp.ts";
 import { importShutdownTimeout } from "./import-process.ts";
-import { importSslExtras } from "./import-ssl-extras.ts";
+import { importClientHeaderTimeout, importSslExtras } from "./import-ssl-extras.ts";
 import { importStream } from "./import-stream.ts";
 import { importUpstream } from "./import-upstream.ts";
 import type { Token } from "./lexer.ts";
@@ -445,6 +445,7 @@ function importServer(cx: ValueContext, server: Directive): ServerConfig | undef
       ...(strict ? { rejectInHandshake: true } : {}),
     },
     locations,
+    ...importClientHeaderTimeout(cx, byName),
     ...(errorLog ? { errorLog } : {}),
     ...(ret ? { return: ret } : {}),
     ...(fingerprints ? { fingerprints } : {}),
