@@ -9,10 +9,10 @@ import { ErrorCode, MtlsError } from "../errors.ts";
 import type { Channel } from "../gateway/cluster/messages.ts";
 import { startClusterPrimary } from "../gateway/cluster/primary.ts";
 import { runClusterWorker } from "../gateway/cluster/worker.ts";
-import { ConfigError, formatDiagnostic } from "../gateway/diagnostic.ts";
 import type { LoadedGateway } from "../gateway/nginx/load.ts";
 import type { GatewayOptions } from "../gateway/server.ts";
 import { startGateway } from "../gateway/server.ts";
+import { startReloads } from "./gateway-reload.ts";
 
 /** What the gateway command hands over to the cluster code. */
 export interface ClusterRun {
@@ -24,6 +24,8 @@ export interface ClusterRun {
   readonly admin?: { readonly host: string; readonly port: number };
   readonly gatewayOptions: GatewayOptions;
   readonly drainTimeoutMs: number;
+  /** `--watch`: the primary reloads the workers when a file changes. */
+  readonly watch: boolean;
   readonly stdout: (s: string) => void;
   readonly stderr: (s: string) => void;
 }
@@ -64,6 +66,11 @@ export async function runWorker(run: ClusterRun): Promise<void> {
 
 async function followPrimary(run: ClusterRun): Promise<void> {
   const channel = process as unknown as Channel;
+  // A primary that dies before this worker is up leaves nothing to wait for; a send to it
+  // fails with EPIPE on the worker object, which must not crash with a stack trace.
+  const early = () => process.exit(1);
+  process.once("disconnect", early);
+  cluster.worker?.on("error", () => {});
   const worker = await runClusterWorker(channel, {
     start: (shared) =>
       startGateway(run.loaded.config, {
@@ -78,6 +85,7 @@ async function followPrimary(run: ClusterRun): Promise<void> {
   // and a hangup of the terminal must not kill a worker.
   const drain = () => worker.drain(run.drainTimeoutMs);
   const ignore = () => {};
+  process.off("disconnect", early);
   process.on("SIGTERM", drain);
   process.on("SIGINT", drain);
   process.on("SIGHUP", ignore);
@@ -92,30 +100,10 @@ async function followPrimary(run: ClusterRun): Promise<void> {
 /** The primary side: fork, print the addresses, coordinate SIGHUP and SIGTERM/SIGINT. */
 export async function runPrimary(run: ClusterRun): Promise<void> {
   const { stdout, stderr } = run;
-  const primary = await startClusterPrimary({
-    workers: run.workers,
-    ...(run.admin ? { admin: run.admin } : {}),
-    log: (line) => stdout(`${line}\n`),
-  });
-  let reloading = Promise.resolve();
-  const onHup = () => {
-    reloading = reloading.then(async () => {
-      stdout(
-        `mtls: SIGHUP received, reloading certificates, CAs and CRLs in ${run.workers} workers\n`,
-      );
-      try {
-        run.load();
-      } catch (e) {
-        const ds = e instanceof ConfigError ? e.diagnostics : [];
-        for (const d of ds) stderr(`mtls: ${formatDiagnostic(d)}\n`);
-        stderr(`mtls: reload failed, keeping the running configuration: ${(e as Error).message}\n`);
-        return;
-      }
-      const r = await primary.reload();
-      for (const e of r.errors) stderr(`mtls: reload failed in a worker: ${e}\n`);
-      stdout(`mtls: reloaded (${r.reloaded} of ${r.reloaded + r.errors.length} workers)\n`);
-    });
-  };
+  // Signals are handled from the start: a SIGTERM while the workers start drains them
+  // once they are up, a SIGHUP then is ignored (nothing to reload yet).
+  let onHup = () => {};
+  const hup = () => onHup();
   const force = new AbortController();
   let draining = false;
   let resolveStopped = () => {};
@@ -132,14 +120,44 @@ export async function runPrimary(run: ClusterRun): Promise<void> {
     stdout(
       `mtls: ${signal} received, closing: draining ${run.workers} workers (deadline ${run.drainTimeoutMs / 1000} s)\n`,
     );
-    process.off("SIGHUP", onHup);
+    process.off("SIGHUP", hup);
     resolveStopped();
   };
   const onInt = () => stop("SIGINT");
   const onTerm = () => stop("SIGTERM");
   process.on("SIGINT", onInt);
   process.on("SIGTERM", onTerm);
-  process.on("SIGHUP", onHup);
+  process.on("SIGHUP", hup);
+  const off = () => {
+    process.off("SIGINT", onInt);
+    process.off("SIGTERM", onTerm);
+    process.off("SIGHUP", hup);
+  };
+  let primary: Awaited<ReturnType<typeof startClusterPrimary>>;
+  try {
+    primary = await startClusterPrimary({
+      workers: run.workers,
+      ...(run.admin ? { admin: run.admin } : {}),
+      log: (line) => stdout(`${line}\n`),
+    });
+  } catch (e) {
+    off();
+    throw e;
+  }
+  // The primary checks the file first; only a configuration that loads reaches the workers.
+  const reloads = startReloads({
+    loaded: run.loaded,
+    load: run.load,
+    apply: async () => {
+      const r = await primary.reload();
+      for (const e of r.errors) stderr(`mtls: reload failed in a worker: ${e}\n`);
+      return ` (${r.reloaded} of ${r.reloaded + r.errors.length} workers)`;
+    },
+    watch: run.watch,
+    stdout,
+    stderr,
+  });
+  onHup = () => void reloads.reload("SIGHUP received");
   for (const a of primary.addresses) {
     const host = a.host.includes(":") ? `[${a.host}]` : a.host;
     stdout(`mtls: gateway listening on https://${host}:${a.port}\n`);
@@ -150,9 +168,9 @@ export async function runPrimary(run: ClusterRun): Promise<void> {
     stdout(`mtls: admin listening on http://${host}:${primary.admin.port}\n`);
   }
   await stopped;
+  reloads.close();
   const r = await primary.shutdown(run.drainTimeoutMs, force.signal);
-  process.off("SIGINT", onInt);
-  process.off("SIGTERM", onTerm);
+  off();
   stdout(
     `mtls: drained ${r.workers} workers in ${r.elapsedMs} ms: ${r.connections} connections and ${r.inFlight} requests in flight at the start, ${r.completed} requests completed, ${r.forced} connections closed at the deadline\n`,
   );

@@ -13,6 +13,7 @@ import { loadNativeGateway } from "../gateway/native/load-native.ts";
 import { printNativeConfig } from "../gateway/native/print-config.ts";
 import { loadNginxGateway } from "../gateway/nginx/load.ts";
 import { startGateway } from "../gateway/server.ts";
+import { startReloads } from "./gateway-reload.ts";
 import {
   type ClusterRun,
   isClusterWorker,
@@ -31,6 +32,7 @@ interface GatewayFlags {
   readonly drainTimeout?: string;
   readonly logFormat?: string;
   readonly workers?: string;
+  readonly watch?: boolean;
 }
 
 /** Registers `mtls gateway`. */
@@ -44,6 +46,7 @@ export function registerGateway(program: Command): void {
     .option("--print-config", "print the native YAML equivalent and exit")
     .option("--admin <host:port>", "admin listener for /metrics, /healthz, /readyz")
     .option("--log-format <format>", 'error_log lines: "nginx" (default) or "json"')
+    .option("--watch", "reload when the configuration or a file it names changes")
     .option(
       "--workers <n|auto>",
       "worker processes sharing the listen sockets, TLS session cache and ticket keys",
@@ -123,6 +126,7 @@ async function runGateway(flags: GatewayFlags, out: Output): Promise<void> {
       ...(admin ? { admin } : {}),
       gatewayOptions: logFormat ? { logFormat } : {},
       drainTimeoutMs,
+      watch: flags.watch === true,
       stdout,
       stderr,
     };
@@ -135,19 +139,20 @@ async function runGateway(flags: GatewayFlags, out: Output): Promise<void> {
     ...(logFormat ? { logFormat } : {}),
   });
   const load = () => (flags.nginx ? loadNginxGateway(file) : loadNativeGateway(file));
-  // SIGHUP: certificates, keys, CAs and CRLs are read again for new connections; a file
-  // that no longer loads leaves the running material in place.
-  const onHup = () => {
-    stdout("mtls: SIGHUP received, reloading certificates, CAs and CRLs\n");
-    try {
-      gw.reload(load().material);
-      stdout("mtls: reloaded\n");
-    } catch (e) {
-      const ds = e instanceof ConfigError ? e.diagnostics : [];
-      for (const d of ds) stderr(`mtls: ${formatDiagnostic(d)}\n`);
-      stderr(`mtls: reload failed, keeping the running configuration: ${(e as Error).message}\n`);
-    }
-  };
+  // SIGHUP (and file changes with --watch): certificates, keys, CAs and CRLs are read again
+  // for new connections; a file that no longer loads leaves the running material in place.
+  const reloads = startReloads({
+    loaded,
+    load,
+    apply: (next) => {
+      gw.reload(next.material);
+      return "";
+    },
+    watch: flags.watch === true,
+    stdout,
+    stderr,
+  });
+  const onHup = () => void reloads.reload("SIGHUP received");
   // Handlers first, then the addresses: whoever waits for the addresses may signal at once.
   // The first SIGTERM/SIGINT drains (nginx QUIT); a second one closes at once.
   const force = new AbortController();
@@ -185,6 +190,7 @@ async function runGateway(flags: GatewayFlags, out: Output): Promise<void> {
     stdout(`mtls: admin listening on http://${host}:${gw.admin.port}\n`);
   }
   await stopped;
+  reloads.close();
   const r = await gw.drain({ timeoutMs: drainTimeoutMs, signal: force.signal });
   await gw.close();
   process.off("SIGINT", onInt);

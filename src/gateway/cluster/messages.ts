@@ -43,6 +43,8 @@ export type WorkerMessage =
       readonly data: string;
       readonly generation: number;
     }
+  /** Forget a session (strict mode refused its client); no answer. */
+  | { readonly type: "mtls:session-delete"; readonly key: string; readonly id: string }
   /** Look a session up in the listener `key`'s shared cache. */
   | {
       readonly type: "mtls:session-get";

@@ -81,6 +81,17 @@ export class RemoteSessions {
         }));
         return data === undefined ? undefined : Buffer.from(data, "base64");
       },
+      delete: (id) => {
+        try {
+          this.#channel.send({
+            type: "mtls:session-delete",
+            key,
+            id: Buffer.from(id).toString("base64"),
+          });
+        } catch {
+          // The primary is gone: nothing shared to forget.
+        }
+      },
       // The primary clears its stores itself when it starts a reload.
       clear: () => {},
     };

@@ -34,6 +34,15 @@ test("a session stored through one worker is found through another", async () =>
   assert.equal(hub.size, 1);
 });
 
+test("a session deleted through one worker is gone for every worker", async () => {
+  const hub = new SessionHub({ now: () => 0 });
+  const a = new RemoteSessions(workerChannel(hub)).cache("0", LIMITS);
+  const b = new RemoteSessions(workerChannel(hub)).cache("0", LIMITS);
+  await a.set(ID, DATA);
+  b.delete?.(ID);
+  assert.equal(await a.get(ID), undefined);
+});
+
 test("listeners have separate caches", async () => {
   const hub = new SessionHub({ now: () => 0 });
   const sessions = new RemoteSessions(workerChannel(hub));

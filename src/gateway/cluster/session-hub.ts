@@ -64,6 +64,9 @@ export class SessionHub {
         reply({ type: "mtls:session-reply", requestId: message.requestId });
         return true;
       }
+      case "mtls:session-delete":
+        this.#stores.get(message.key)?.delete(Buffer.from(message.id, "base64"));
+        return true;
       case "mtls:session-get": {
         const data = this.#stores.get(message.key)?.get(Buffer.from(message.id, "base64"));
         reply({

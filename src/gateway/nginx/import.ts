@@ -154,7 +154,9 @@ export function importNginx(parsed: ParseResult, options: ImportOptions = {}): I
           cx.report(
             "warning",
             `Directive "${d.name}" is ignored: mtlskit runs one process and needs no event settings`,
-            undefined,
+            d.name === "worker_processes"
+              ? "worker processes are a command-line choice: mtls gateway --workers N|auto"
+              : undefined,
             d.nameToken,
           );
           break;
