@@ -15,10 +15,16 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { isIP, connect as netConnect, type Socket } from "node:net";
 import { pipeline } from "node:stream/promises";
-import { checkServerIdentity, type PeerCertificate, connect as tlsConnect } from "node:tls";
+import {
+  checkServerIdentity,
+  type PeerCertificate,
+  type SecureVersion,
+  connect as tlsConnect,
+} from "node:tls";
 import { Agent, type buildConnector, type Dispatcher } from "undici";
 import type { LocationConfig, ProxyPassConfig } from "./config.ts";
 import type { PemMaterial } from "./tls-material.ts";
+import { chainTooDeep, upstreamTlsTuning } from "./upstream-tls.ts";
 
 /** Headers that apply to one connection only (RFC 9110 §7.6.1), plus ones undici refuses. */
 const HOP_BY_HOP = new Set([
@@ -140,6 +146,7 @@ export function createUpstream(
       timeoutMs: connectTimeout,
       verifyName: tlsName,
       ...(sendSni ? { servername: tlsName } : {}),
+      ...upstreamTlsTuning(tls),
     }),
   });
   const passTarget: { readonly host: string; readonly port: number } = pass;
@@ -255,6 +262,13 @@ export interface ConnectorOptions {
   readonly servername?: string;
   /** Name the upstream certificate must carry (`proxy_ssl_name`); default: the host connected to. */
   readonly verifyName?: string;
+  /** `proxy_ssl_verify_depth`: intermediates allowed below the anchor; default: not checked. */
+  readonly verifyDepth?: number;
+  /** `proxy_ssl_protocols` range; default Node's. */
+  readonly minVersion?: SecureVersion;
+  readonly maxVersion?: SecureVersion;
+  /** `proxy_ssl_ciphers` as Node's `ciphers` (TLS 1.3 suites included). */
+  readonly ciphers?: string;
 }
 
 /**
@@ -283,12 +297,16 @@ export function upstreamConnector(o: ConnectorOptions): buildConnector.connector
           host,
           port,
           ...(o.servername ? { servername: o.servername } : {}),
-          ...(o.verifyName
+          ...(o.verifyName || o.verifyDepth !== undefined
             ? {
                 checkServerIdentity: (_host: string, cert: PeerCertificate) =>
+                  (o.verifyDepth !== undefined ? chainTooDeep(cert, o.verifyDepth) : undefined) ??
                   checkServerIdentity(o.verifyName ?? _host, cert),
               }
             : {}),
+          ...(o.minVersion ? { minVersion: o.minVersion } : {}),
+          ...(o.maxVersion ? { maxVersion: o.maxVersion } : {}),
+          ...(o.ciphers ? { ciphers: o.ciphers } : {}),
           ...(o.cert ? { cert: o.cert } : {}),
           ...(o.key ? { key: o.key } : {}),
           ...(o.ca ? { ca: o.ca } : {}),

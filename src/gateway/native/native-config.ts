@@ -230,6 +230,9 @@ export function parseNativeConfig(text: string, options: { readonly file: string
           // Safer than nginx: verified and with SNI unless turned off.
           verify: u.verify ?? true,
           sessionReuse: u.sessionReuse ?? true,
+          ...(u.verifyDepth !== undefined ? { verifyDepth: u.verifyDepth } : {}),
+          ...(u.protocols ? { protocols: [...u.protocols].sort() } : {}),
+          ...(u.ciphers ? { ciphers: u.ciphers } : {}),
           serverName: u.serverName ?? true,
           ...(u.name ? { name: u.name } : {}),
         },

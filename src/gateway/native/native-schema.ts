@@ -109,6 +109,13 @@ const ROUTE: Schema = {
         serverName: opt({ kind: "boolean" }),
         name: opt(str("a DNS name")),
         sessionReuse: opt({ kind: "boolean" }),
+        verifyDepth: opt({ kind: "integer", min: 0, max: 100 }),
+        protocols: opt({
+          kind: "array",
+          items: { kind: "enum", values: ["TLSv1.2", "TLSv1.3"] },
+          minItems: 1,
+        }),
+        ciphers: opt(str("an OpenSSL cipher string")),
       },
     }),
     setHeaders: opt({ kind: "map", values: str(), keyPattern: /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/ }),
@@ -231,6 +238,9 @@ export interface RawRoute {
     serverName?: boolean;
     name?: string;
     sessionReuse?: boolean;
+    verifyDepth?: number;
+    protocols?: TlsProtocol[];
+    ciphers?: string;
   };
   setHeaders?: Record<string, string>;
   identityHeaders?: "off" | "nginx" | "xfcc";

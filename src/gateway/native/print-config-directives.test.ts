@@ -89,3 +89,19 @@ test("client_header_timeout and ssl_handshake_timeout round-trip as clientHeader
   assert.equal(b.tls.handshakeTimeoutMs, 5_000);
   assert.match(yaml, /clientHeaderTimeout: 15000ms/);
 });
+
+test("proxy_ssl_verify_depth, proxy_ssl_protocols and proxy_ssl_ciphers round-trip in upstreamTls", () => {
+  const { b, yaml } = roundTrip(
+    "    proxy_ssl_verify_depth 2;",
+    "        proxy_ssl_protocols TLSv1.2 TLSv1.3;\n        proxy_ssl_ciphers HIGH:!aNULL;",
+  );
+  const u = b.locations[0]?.upstreamTls;
+  assert.equal(u?.verifyDepth, 2);
+  assert.deepEqual(u?.protocols, ["TLSv1.2", "TLSv1.3"]);
+  assert.equal(u?.ciphers, "HIGH:!aNULL");
+  // nginx's default TLSv1 TLSv1.1 TLSv1.2 prints as what OpenSSL 3 can negotiate of it.
+  const d = roundTrip("").b.locations[0]?.upstreamTls;
+  assert.deepEqual(d?.protocols, ["TLSv1.2"]);
+  assert.equal(d?.verifyDepth, 1);
+  assert.match(yaml, /verifyDepth: 2/);
+});

@@ -50,6 +50,12 @@ function route(l: LocationConfig): Record<string, unknown> {
             ...(u.serverName !== undefined ? { serverName: u.serverName } : {}),
             ...(u.name ? { name: u.name } : {}),
             ...(u.sessionReuse ? {} : { sessionReuse: false }),
+            ...(u.verifyDepth !== undefined ? { verifyDepth: u.verifyDepth } : {}),
+            // Native mode allows TLS 1.2 and 1.3 only (OpenSSL 3 refuses older ones anyway).
+            ...(u.protocols?.some((p) => p === "TLSv1.2" || p === "TLSv1.3")
+              ? { protocols: u.protocols.filter((p) => p === "TLSv1.2" || p === "TLSv1.3") }
+              : {}),
+            ...(u.ciphers ? { ciphers: u.ciphers } : {}),
           },
         }
       : {}),

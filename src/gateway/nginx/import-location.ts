@@ -24,6 +24,7 @@ import type {
 import { compileTemplate } from "../variables.ts";
 import { collect, one } from "./check.ts";
 import { authorizeRules } from "./import-authorize.ts";
+import { proxySslTuning } from "./import-proxy-ssl.ts";
 import type { Token } from "./lexer.ts";
 import type { Directive } from "./parser.ts";
 import { parseNginxFlag, parseNginxSize, parseNginxTime } from "./units.ts";
@@ -103,6 +104,7 @@ export function upstreamTls(
     sessionReuse: reuseD ? flag(cx, reuseD, true) : (inherited?.sessionReuse ?? true),
     ...(serverName !== undefined ? { serverName } : {}),
     ...(name !== undefined ? { name } : {}),
+    ...proxySslTuning(cx, byName, inherited),
   };
 }
 
