@@ -19,6 +19,12 @@ import { QuicTracker } from "./quic-tracker.ts";
 export interface CaptureAnalyzerOptions {
   /** Out-of-order bytes buffered per TCP direction, in bytes; default 4 MiB. */
   readonly maxBufferedBytes?: number;
+  /**
+   * TCP ports whose connections are dissected as TLS whatever their first bytes look like
+   * (`--decode-as PORT`, tshark's `-d tcp.port==PORT,tls`); default none. TLS is found on
+   * any port without it; this forces it where the first bytes are not a record header.
+   */
+  readonly decodeAs?: readonly number[];
 }
 
 /**
@@ -39,6 +45,7 @@ export class CaptureAnalyzer {
   readonly #quic = new QuicTracker();
   readonly #defrag = new IpDefragmenter();
   readonly #warnedInterfaces = new Set<number>();
+  readonly #decodeAs: ReadonlySet<number>;
   #lastFrame = 0;
   #fragments = 0;
   #malformed = 0;
@@ -48,6 +55,7 @@ export class CaptureAnalyzer {
     this.#tcp = new TcpReassembler(
       options.maxBufferedBytes === undefined ? {} : { maxBufferedBytes: options.maxBufferedBytes },
     );
+    this.#decodeAs = new Set(options.decodeAs ?? []);
   }
 
   /** Frames read so far. */
@@ -174,7 +182,13 @@ export class CaptureAnalyzer {
   #stream(ev: StreamEvent, out: AnalyzerEvent[]): void {
     switch (ev.kind) {
       case "open":
-        this.#connections.set(ev.stream, new ConnectionDissector(ev.stream));
+        this.#connections.set(
+          ev.stream,
+          new ConnectionDissector(ev.stream, {
+            midstream: ev.midstream,
+            forceTls: this.#decodeAs.has(ev.client.port) || this.#decodeAs.has(ev.server.port),
+          }),
+        );
         out.push({
           kind: "connection-open",
           frame: ev.frame,

@@ -177,3 +177,51 @@ describe("ConnectionDissector", () => {
     );
   });
 });
+
+describe("ConnectionDissector on a connection captured mid-stream", () => {
+  const appData = (n: number, fill: number) => record(23, new Array(n).fill(fill));
+  // The capture starts 7 bytes into a 100-byte record; two whole records follow.
+  const stream = Uint8Array.from([
+    ...appData(100, 1).slice(7),
+    ...appData(30, 2),
+    ...appData(40, 3),
+  ]);
+  const records = (events: AnalyzerEvent[]) =>
+    events.flatMap((e) => (e.kind === "record" ? [[e.contentType, e.length]] : []));
+
+  it("skips to the first record header and says how many bytes it skipped", () => {
+    const d = new ConnectionDissector(0, { midstream: true });
+    const events = d.data(1, stream, 1);
+    assert.deepEqual(records(events), [
+      [23, 30],
+      [23, 40],
+    ]);
+    const warning = events.find((e) => e.kind === "warning");
+    assert.match(
+      warning?.kind === "warning" ? warning.message : "",
+      /^Direction 1 starts inside a TLS record \(capture started mid-connection\): skipped 98 bytes/,
+    );
+    assert.equal(d.isTls, true);
+  });
+
+  it("gives a connection whose SYN was seen up when it does not start with a record", () => {
+    const d = new ConnectionDissector(0);
+    assert.deepEqual(records(d.data(1, stream, 1)), []);
+    assert.equal(d.isTls, false);
+  });
+
+  it("with forceTls (--decode-as) keeps looking for a header in the bytes that follow", () => {
+    const d = new ConnectionDissector(0, { forceTls: true });
+    assert.deepEqual(records(d.data(0, Uint8Array.from([0x47, 0x45, 0x54, 0x20]), 1)), []);
+    assert.deepEqual(records(d.data(0, Uint8Array.from(appData(30, 2)), 2)), [[23, 30]]);
+    assert.equal(d.isTls, true);
+  });
+
+  it("judges a mid-stream connection not TLS after 64 KiB without a record header", () => {
+    const d = new ConnectionDissector(0, { midstream: true });
+    const text = new TextEncoder().encode("HTTP/1.1 200 OK\r\n".repeat(4000)); // 68 kB
+    assert.deepEqual(records(d.data(1, text, 1)), []);
+    assert.deepEqual(records(d.data(1, Uint8Array.from(appData(30, 2)), 2)), []);
+    assert.equal(d.isTls, false);
+  });
+});

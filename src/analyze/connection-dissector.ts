@@ -15,7 +15,7 @@ import { ContentType, RecordFramer, type TlsRecord } from "../tls/record.ts";
 import type { AnalyzerEvent, HandshakeEvent, RecordEvent } from "./events.ts";
 import { readHandshakeFields } from "./hello-fields.ts";
 import { readSslv2Record } from "./sslv2-record.ts";
-import { guessTls } from "./tls-detector.ts";
+import { findRecordBoundary, guessTls } from "./tls-detector.ts";
 
 interface Half {
   started: boolean;
@@ -28,6 +28,8 @@ interface Half {
   handshakes: HandshakeFramer;
   /** After a gap: looking for the next record header before framing again. */
   resync: boolean;
+  /** Bytes looked through for a record boundary on a connection captured mid-stream. */
+  searched: number;
 }
 
 function newHalf(): Half {
@@ -40,8 +42,15 @@ function newHalf(): Half {
     records: new RecordFramer(),
     handshakes: new HandshakeFramer({ maxMessageSize: MAX_HANDSHAKE_MESSAGE }),
     resync: false,
+    searched: 0,
   };
 }
+
+/**
+ * Bytes of a direction looked through for a record boundary when the capture started
+ * mid-connection (64 KiB: several records of any TLS stream) before it is judged not TLS.
+ */
+const MIDSTREAM_SEARCH_BYTES = 64 * 1024;
 
 /** Largest SSL 2.0 backlog kept, in bytes: an SSL 2.0 record is at most 32767 + 3 bytes. */
 const MAX_V2_BUFFER = 32770;
@@ -76,9 +85,22 @@ export class ConnectionDissector {
   #v2Encrypted = false;
   readonly #halves: [Half, Half] = [newHalf(), newHalf()];
 
-  /** @param stream the TCP stream index */
-  constructor(stream: number) {
+  readonly #midstream: boolean;
+  readonly #forceTls: boolean;
+
+  /**
+   * @param stream the TCP stream index
+   * @param options `midstream`: the capture started after the connection did (no SYN seen),
+   *   so its first bytes may lie inside a record; `forceTls`: dissect it as TLS whatever its
+   *   first bytes look like (`--decode-as PORT`). Both default false.
+   */
+  constructor(
+    stream: number,
+    options: { readonly midstream?: boolean; readonly forceTls?: boolean } = {},
+  ) {
     this.stream = stream;
+    this.#midstream = options.midstream === true;
+    this.#forceTls = options.forceTls === true;
   }
 
   /** True once the connection was recognised as TLS or SSL 2.0. */
@@ -94,13 +116,38 @@ export class ConnectionDissector {
   /**
    * Feeds contiguous bytes of one direction.
    * @param direction 0 client to server, 1 server to client
-   * @param data the bytes (a view; not kept beyond records that span chunks)
+   * @param bytes the bytes (a view; not kept beyond records that span chunks)
    * @param frame the frame in which these bytes became contiguous
    * @returns the records (and warnings) they complete
    */
-  data(direction: Direction, data: Uint8Array, frame: number): AnalyzerEvent[] {
+  data(direction: Direction, bytes: Uint8Array, frame: number): AnalyzerEvent[] {
     const half = this.#halves[direction];
-    if (half.broken || this.#mode === "not-tls" || data.length === 0) return [];
+    if (half.broken || this.#mode === "not-tls" || bytes.length === 0) return [];
+    let data = bytes;
+    const pre: AnalyzerEvent[] = [];
+    if (!half.started && (this.#midstream || this.#forceTls) && guessTls(data) === "not-tls") {
+      // The capture started inside a record (or --decode-as says this is TLS): skip to the
+      // first record boundary rather than give the connection up.
+      const at = this.#mode === "sslv2" ? -1 : findRecordBoundary(data);
+      if (at > 0) {
+        pre.push(
+          this.#warning(
+            frame,
+            `Direction ${direction} starts inside a TLS record (capture started mid-connection): skipped ${at} bytes to the next record header`,
+          ),
+        );
+        data = data.subarray(at);
+      } else if (this.#forceTls && at < 0) {
+        // Forced: keep looking for a record header in the bytes that follow.
+        half.started = true;
+        half.resync = true;
+        if (this.#mode === "unknown") this.#mode = "tls";
+        return [];
+      } else if (at < 0) {
+        half.searched += data.length;
+        if (half.searched <= MIDSTREAM_SEARCH_BYTES) return [];
+      }
+    }
     if (!half.started) {
       half.started = true;
       const guess = guessTls(data);
@@ -117,7 +164,7 @@ export class ConnectionDissector {
         return [this.#warning(frame, `Direction ${direction} does not start with a TLS record`)];
       }
     }
-    const out: AnalyzerEvent[] = [];
+    const out: AnalyzerEvent[] = pre;
     let rest = data;
     if (half.v2) rest = this.#v2(half, direction, rest, frame, out);
     if (half.resync) {

@@ -133,3 +133,33 @@ describe("dissection properties", () => {
     });
   }
 });
+
+describe("a capture that starts inside a TLS record", () => {
+  it("is dissected from the next record header on, as tshark 4.0 does not", () => {
+    // 07a without its first frames: it starts 10 bytes into the server's first record.
+    const frames = readFrames(`${MTLS}/07a-tls12-untrusted-client-cert-unknown-ca.pcap`);
+    const first = frames.findIndex((f, i) => i > 0 && f.payload.length > 0 && f.payload[0] === 22);
+    const serverFlight = frames.findIndex((f, i) => i > first && f.payload.length > 0);
+    const f = frames[serverFlight]!;
+    const cut = [
+      segment(f, 10, f.payload.subarray(10)),
+      ...frames.slice(serverFlight + 1).map((x) => segment(x, 0, x.payload)),
+    ];
+    const a = new CaptureAnalyzer();
+    const events = [...a.push(pcap(cut)), ...a.finish()];
+    const warning = events.find((e) => e.kind === "warning" && /starts inside/.test(e.message));
+    assert.match(
+      warning?.kind === "warning" ? warning.message : "",
+      // Without a SYN, the first sender is taken for the client (here: the server).
+      /^Direction [01] starts inside a TLS record \(capture started mid-connection\): skipped \d+ bytes/,
+    );
+    const t = new ConnectionTranscriber();
+    const [transcript] = [...t.add(events), ...t.finish()];
+    const names = transcript?.messages.map((m) => m.name) ?? [];
+    // The ServerHello record is skipped; the rest of the server flight and the client's
+    // reply are read, and the server's plaintext alert decides the verdict.
+    assert.ok(names.includes("Certificate"), names.join(", "));
+    assert.ok(names.includes("ServerHelloDone"), names.join(", "));
+    assert.equal(transcript?.alerts.at(-1)?.description, "unknown_ca");
+  });
+});

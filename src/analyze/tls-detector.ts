@@ -37,3 +37,32 @@ export function guessTls(first: Uint8Array): TlsGuess {
   }
   return "not-tls";
 }
+
+/**
+ * Finds where the first whole TLS record starts in bytes that may begin inside a record (a
+ * capture started mid-connection). A candidate header (RFC 8446 §5.1: type 20–24, major
+ * version 3, minor ≤ 4, length ≤ 2^14 + 2048) counts when its record ends exactly at the end
+ * of `data`, or is followed by another plausible header, or is an application_data record
+ * of version 0x0301–0x0304 running past the end (a partial record is the common case on a
+ * busy connection).
+ * @param data reassembled bytes of one direction
+ * @returns the offset of the header, or -1
+ * @example
+ * ```ts
+ * findRecordBoundary(Uint8Array.of(0xaa, 0xbb, 0x17, 0x03, 0x03, 0x00, 0x01, 0x00)); // 2
+ * ```
+ */
+export function findRecordBoundary(data: Uint8Array): number {
+  for (let i = 0; i + 5 <= data.length; i++) {
+    const type = data[i]!;
+    if (type < 20 || type > 24 || data[i + 1] !== 3 || data[i + 2]! > 4) continue;
+    const length = (data[i + 3]! << 8) | data[i + 4]!;
+    if (length > MAX_RECORD_FRAGMENT) continue;
+    const next = i + 5 + length;
+    if (next === data.length) return i;
+    if (next + 5 <= data.length) {
+      if (guessTls(data.subarray(next, next + 5)) === "tls") return i;
+    } else if (next > data.length && type === 23 && data[i + 2]! >= 1) return i;
+  }
+  return -1;
+}

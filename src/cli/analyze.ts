@@ -4,7 +4,7 @@
  *
  * ```
  * mtls analyze FILE [--format text|summary|tshark-fields|json] [--summary] [--json]
- *   [--stream N] [--host IP] [--port N]
+ *   [--stream N] [--host IP] [--port N] [--decode-as PORT]
  * ```
  * FILE is a pcap or pcapng file, optionally gzip-compressed, or `-` for standard input.
  * - `text` (default): the seed's Wireshark walk-through per TLS connection: a ladder of
@@ -58,6 +58,7 @@ interface AnalyzeFlags {
   readonly port?: string;
   readonly keylog?: string;
   readonly progress?: boolean;
+  readonly decodeAs?: readonly string[];
 }
 
 interface Renderer {
@@ -152,6 +153,11 @@ export function registerAnalyze(program: Command): void {
     .option("--port <n>", "only connections with this TCP port at either end")
     .option("--no-progress", "no progress bar on standard error")
     .option(
+      "--decode-as <port>",
+      "dissect TCP connections on this port as TLS even where they do not start with a record header (repeatable)",
+      (value: string, list: readonly string[] = []) => [...list, value],
+    )
+    .option(
       "--keylog <file>",
       "NSS key log (SSLKEYLOGFILE) to decrypt TLS 1.3 handshakes and alerts; pcapng DSB secrets are used too",
     )
@@ -204,7 +210,9 @@ export function registerAnalyze(program: Command): void {
         ...(flags.host !== undefined ? [`--host ${flags.host}`] : []),
         ...(flags.port !== undefined ? [`--port ${flags.port}`] : []),
       ].join(" ");
+      const decodeAs = (flags.decodeAs ?? []).map((p) => integerFlag("--decode-as", p, 65535));
       await analyzeFile(file, format as Format, {
+        decodeAs,
         write,
         warn,
         filter,
@@ -304,11 +312,13 @@ async function analyzeFile(
     /** The key log was already warned about: no second warning. */
     keyLogWarned: boolean;
     progress: ProgressBar | undefined;
+    /** `--decode-as` ports. */
+    decodeAs: readonly number[];
   },
 ): Promise<void> {
   const source =
     file === "-" ? process.stdin : createReadStream(file, { highWaterMark: 1024 * 1024 });
-  const analyzer = new CaptureAnalyzer();
+  const analyzer = new CaptureAnalyzer({ decodeAs: io.decodeAs });
   const view = renderer(format);
   const filter = new EventFilter(io.filter);
   const decryptor = new Tls13RecordDecryptor(io.keyLog);

@@ -13,6 +13,7 @@ import type { LoadedGateway } from "../gateway/nginx/load.ts";
 import type { GatewayOptions } from "../gateway/server.ts";
 import { startGateway } from "../gateway/server.ts";
 import { startReloads } from "./gateway-reload.ts";
+import { formatError } from "./run.ts";
 
 /** What the gateway command hands over to the cluster code. */
 export interface ClusterRun {
@@ -58,6 +59,11 @@ export function parseWorkers(text: string | undefined): number | undefined {
 export async function runWorker(run: ClusterRun): Promise<void> {
   try {
     await followPrimary(run);
+  } catch (e) {
+    // node:cluster exits a worker with status 0 as soon as its channel closes, so the
+    // failure is printed and the status set here, where the primary sees it.
+    run.stderr(`${formatError(e, process.argv.includes("--debug"))}\n`);
+    process.exit(1);
   } finally {
     // The IPC channel keeps the process alive: let it go once done (or failed to start).
     if (process.connected) process.disconnect();

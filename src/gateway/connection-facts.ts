@@ -10,7 +10,7 @@
  * `authorized`, `authorizationError`); nginx `ngx_ssl_get_*` variables.
  * @module
  */
-import { X509Certificate } from "node:crypto";
+import { createHash, X509Certificate } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import type { TLSSocket } from "node:tls";
 import {
@@ -60,13 +60,33 @@ export function failed(code: string): VerifyOutcome {
 export function verifyDepthCheck(
   depth: number,
 ): (socket: TLSSocket, outcome: VerifyOutcome) => VerifyOutcome {
+  // A resumed session has only the leaf (OpenSSL does not store the peer's chain in the
+  // session), so its chain looks short: without this memory a client refused for its
+  // depth (400) resumed its session and passed. Leaves refused in a full handshake, by
+  // SHA-256, oldest dropped first.
+  const refused = new Map<string, true>();
   return (socket, outcome) => {
     if (outcome.kind !== "success") return outcome;
-    return verifiedChainLength(socket) > depth + 2
-      ? failed("UNABLE_TO_GET_ISSUER_CERT_LOCALLY")
-      : outcome;
+    const leaf = peerChain(socket)[0];
+    const key = leaf ? createHash("sha256").update(leaf).digest("hex") : "";
+    if (socket.isSessionReused() && refused.has(key)) {
+      return failed("UNABLE_TO_GET_ISSUER_CERT_LOCALLY");
+    }
+    if (verifiedChainLength(socket) > depth + 2) {
+      refused.set(key, true);
+      if (refused.size > MAX_REMEMBERED_REFUSALS) {
+        const oldest = refused.keys().next();
+        if (!oldest.done) refused.delete(oldest.value);
+      }
+      return failed("UNABLE_TO_GET_ISSUER_CERT_LOCALLY");
+    }
+    if (!socket.isSessionReused()) refused.delete(key);
+    return outcome;
   };
 }
+
+/** Leaves remembered by {@link verifyDepthCheck} as refused, at most. */
+const MAX_REMEMBERED_REFUSALS = 10_000;
 
 /** Certificates from the leaf to the trust anchor, counting the anchor when Node left it out. */
 function verifiedChainLength(socket: TLSSocket): number {

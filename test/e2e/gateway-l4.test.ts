@@ -69,6 +69,8 @@ interface StreamOptions {
   readonly verifyClient?: ServerTlsConfig["verifyClient"];
   /** Listen and upstream address; default 127.0.0.1. */
   readonly host?: string;
+  /** `rejectInHandshake`; default false (nginx's behaviour). */
+  readonly strict?: boolean;
 }
 
 function streamConfig(o: StreamOptions): GatewayConfig {
@@ -76,7 +78,7 @@ function streamConfig(o: StreamOptions): GatewayConfig {
     listen: [
       { host: o.host ?? "127.0.0.1", port: 0, ipv6: (o.host ?? "").includes(":"), ssl: true },
     ],
-    tls: tlsSide(o.verifyClient),
+    tls: { ...tlsSide(o.verifyClient), ...(o.strict ? { rejectInHandshake: true } : {}) },
     upstream: { protocol: o.protocol ?? "tcp", host: o.host ?? "127.0.0.1", port: o.upstreamPort },
     upstreamTls: { verify: true, sessionReuse: true, ...o.upstreamTls },
     proxyProtocol: o.proxyProtocol ?? "off",
@@ -254,6 +256,43 @@ describe("the L4 proxy to a plain TCP upstream", () => {
       /mtls_gateway_handshakes_total\{result="failed",reason="no certificate"\} 1/,
     );
     assert.match(metrics, /mtls_gateway_stream_sessions_total\{result="refused"\} 2/);
+  });
+
+  test("in strict mode refuses a missing or rogue certificate with the TLS alert", async (t) => {
+    let connections = 0;
+    const up = await tcpServer(t, (s) => {
+      connections++;
+      s.pipe(s);
+    });
+    const { port, lines, gw } = await startL4(
+      t,
+      streamConfig({ upstreamPort: up.port, strict: true }),
+    );
+    const none = await exchange(port, "data", {}, { endAfterAnswer: true });
+    assert.equal(none.answer, "");
+    assert.match(String(none.error?.message), /alert certificate required|alert number 116/);
+    const rogue = await exchange(
+      port,
+      "data",
+      { cert: pki.rogueClientCert, key: pki.rogueClientKey },
+      { endAfterAnswer: true },
+    );
+    assert.equal(rogue.answer, "");
+    assert.match(String(rogue.error?.message), /unknown ca|alert number 48/);
+    const good = await exchange(port, "data", undefined, { endAfterAnswer: true });
+    assert.equal(good.answer, "data");
+    assert.equal(connections, 1);
+    assert.ok(
+      lines.some((l) =>
+        /client SSL certificate verify error: .* while SSL handshaking, alert: unknown_ca/.test(l),
+      ),
+      lines.join("\n"),
+    );
+    const metrics = await gw.metrics.registry.metrics();
+    assert.match(
+      metrics,
+      /mtls_gateway_handshakes_total\{result="failed",reason="no certificate"\} 1/,
+    );
   });
 
   test("logs a refused upstream connection and closes the client", async (t) => {

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { copyFileSync, readFileSync, writeFileSync } from "node:fs";
+import { type AddressInfo, createServer } from "node:net";
 import { join } from "node:path";
 import { test } from "node:test";
 import { spawnGateway } from "../helpers/gateway-process.ts";
@@ -169,5 +170,27 @@ test("--workers refuses a value that is not a count or auto", async (t) => {
   assert.match(
     gw.stderr(),
     /Invalid --workers value: "0", expecting a number from 1 to 1024 or "auto"/,
+  );
+});
+
+test("a worker that cannot listen stops the start: its error, then the primary's, exit status 1", async (t) => {
+  if (!requirePeer(t, "openssl")) return;
+  const dir = tempDir(t);
+  makeOpensslPki(dir);
+  const taken = createServer();
+  await new Promise<void>((r) => taken.listen(0, "127.0.0.1", r));
+  t.after(() => new Promise<void>((r) => taken.close(() => r())));
+  const port = (taken.address() as AddressInfo).port;
+  const file = conf(dir);
+  writeFileSync(file, readFileSync(file, "utf8").replace("127.0.0.1:0", `127.0.0.1:${port}`));
+  const gw = spawnGateway(t, ["--nginx", file, "--workers", "2"]);
+  assert.equal(await gw.exited, 1);
+  assert.match(
+    gw.stderr(),
+    new RegExp(`Cannot listen on 127\\.0\\.0\\.1:${port}: address already in use`),
+  );
+  assert.match(
+    gw.stderr(),
+    /mtls: Cannot start the gateway: worker \d+ exited with code 1 before listening\n {2}hint: its error is printed above\n$/,
   );
 });

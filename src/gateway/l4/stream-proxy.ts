@@ -24,6 +24,8 @@ import { DEFAULT_DRAIN_TIMEOUT_MS, type DrainOptions } from "../drain.ts";
 import { createErrorLog } from "../error-log.ts";
 import type { GatewayMetrics } from "../metrics.ts";
 import { clientVerdict } from "../policy.ts";
+import { certState } from "../server-block.ts";
+import { installStrictMode } from "../strict-mode.ts";
 import type { GatewayMaterial, ServerMaterial } from "../tls-material.ts";
 import { secureOptions } from "../tls-options.ts";
 import { frontendCertificateInfo, proxyHeader } from "./proxy-header.ts";
@@ -117,14 +119,29 @@ export async function startStreams(
       };
       let frontend = frontendCertificateInfo(materialOf().tls.cert ?? "");
       let session: Buffer | undefined;
+      // Strict mode (`mtls_reject_in_handshake on`, native tcp listeners by default):
+      // OpenSSL refuses a missing certificate, strict-mode.ts a bad one, with TLS alerts.
+      const strict = stream.tls.rejectInHandshake === true;
+      const factsOptions = {
+        verify: verifyDepthCheck(stream.tls.verifyDepth ?? 1),
+        ...(options.now ? { now: options.now } : {}),
+      };
       const tlsOptions = () => ({
         ...secureOptions(pseudo, materialOf().tls, 1000 + i),
         requestCert: stream.tls.verifyClient !== "off",
-        rejectUnauthorized: false,
+        rejectUnauthorized: strict,
       });
       for (const l of stream.listen) {
         const server = createServer({ ...tlsOptions(), allowHalfOpen: true });
         const where = `${l.ipv6 ? `[${l.host}]` : l.host}:${l.port}`;
+        const strictMode = strict
+          ? installStrictMode(server, {
+              log,
+              metrics: options.metrics,
+              server: where,
+              state: (socket) => certState(socket, factsOptions),
+            })
+          : undefined;
         server.on("secureConnection", (socket: TLSSocket) => {
           const id = ++cid;
           sockets.add(socket);
@@ -132,6 +149,7 @@ export async function startStreams(
           handle(socket, id);
         });
         server.on("tlsClientError", (e: Error, socket: TLSSocket) => {
+          if (strictMode?.handled(socket)) return;
           options.metrics.handshake(
             "failed",
             opensslReason(e.message).replace(/^error:[0-9A-F]+:[^:]*::/, ""),
@@ -146,10 +164,7 @@ export async function startStreams(
           const client = unmap(socket.remoteAddress);
           const context = `client: ${client}, server: ${where}`;
           log.write("info", `client ${client}:${socket.remotePort} connected to ${where}`, id);
-          const facts = connectionFacts(socket, {
-            verify: verifyDepthCheck(stream.tls.verifyDepth ?? 1),
-            ...(options.now ? { now: options.now } : {}),
-          });
+          const facts = connectionFacts(socket, factsOptions);
           const v = facts.verify;
           const verdict = clientVerdict(
             stream.tls.verifyClient,

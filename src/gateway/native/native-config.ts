@@ -353,7 +353,13 @@ export function parseNativeConfig(text: string, options: { readonly file: string
   const streams = raw.listeners.flatMap((l, li) => {
     const server = built[li];
     return l.mode === "tcp" && l.tcp && server
-      ? [streamServerOf(server, l.tcp, { path: `listeners[${li}]`, helpers })]
+      ? [
+          streamServerOf(server, l.tcp, {
+            path: `listeners[${li}]`,
+            helpers,
+            rejectInHandshake: l.tls.rejectInHandshake,
+          }),
+        ]
       : [];
   });
   const servers = built.filter((_, li) => raw.listeners[li]?.mode !== "tcp");

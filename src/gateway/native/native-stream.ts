@@ -2,7 +2,9 @@
  * The native YAML's L4 listeners: `mode: tcp` with a `tcp:` block instead of `routes:`.
  * The listener's `tls:` block means what it means for HTTP listeners (certificate,
  * `clientAuth`, CAs, CRL, protocols); `tcp:` names the upstream and what is sent to it.
- * Safer defaults than nginx mode, as for routes: upstream TLS verified, with SNI.
+ * Safer defaults than nginx mode, as for routes: upstream TLS verified, with SNI; and
+ * `tls.rejectInHandshake` defaults to true (with `clientAuth: require`): a missing or bad
+ * client certificate fails the handshake with a TLS alert, as ghostunnel does.
  *
  * @example
  * ```yaml
@@ -108,9 +110,17 @@ export interface StreamHelpers {
 export function streamServerOf(
   server: ServerConfig,
   tcp: RawTcp,
-  options: { readonly path: string; readonly helpers: StreamHelpers },
+  options: {
+    readonly path: string;
+    readonly helpers: StreamHelpers;
+    /** `tls.rejectInHandshake` as written; unset: true when client certificates are required. */
+    readonly rejectInHandshake?: boolean | undefined;
+  },
 ): StreamServerConfig {
   const { path: p, helpers } = options;
+  // A tcp listener has no error page to show: refuse in the handshake unless told otherwise.
+  const strict = options.rejectInHandshake ?? server.tls.verifyClient === "on";
+  const { rejectInHandshake: _, ...tlsRest } = server.tls;
   const tp = `${p}.tcp`;
   const m = TCP_URL_RE.exec(tcp.upstream) as RegExpExecArray;
   const rawHost = m[2] ?? "";
@@ -137,7 +147,7 @@ export function streamServerOf(
   const location = helpers.where(p);
   return {
     listen: server.listen,
-    tls: server.tls,
+    tls: { ...tlsRest, ...(strict ? { rejectInHandshake: true } : {}) },
     upstream: {
       protocol: m[1] === "tls" ? "tls" : "tcp",
       host: rawHost.startsWith("[") ? rawHost.slice(1, -1) : rawHost,

@@ -85,6 +85,11 @@ function route(l: LocationConfig): Record<string, unknown> {
   };
 }
 
+/** The lists that have entries. */
+function nonEmpty(lists: Record<string, string[]>): Record<string, string[]> {
+  return Object.fromEntries(Object.entries(lists).filter(([, v]) => v.length > 0));
+}
+
 function listener(s: ServerConfig): Record<string, unknown> {
   const t = s.tls;
   const cache = t.sessionCache;
@@ -95,10 +100,10 @@ function listener(s: ServerConfig): Record<string, unknown> {
     ...(s.listen.some((l) => l.proxyProtocol) ? { proxyProtocol: true } : {}),
     ...(s.fingerprints
       ? {
-          fingerprints: {
+          fingerprints: nonEmpty({
             allow: [...s.fingerprints.ja3Allow, ...s.fingerprints.ja4Allow],
             deny: [...s.fingerprints.ja3Deny, ...s.fingerprints.ja4Deny],
-          },
+          }),
         }
       : {}),
     tls: {

@@ -33,6 +33,8 @@ export function streamListener(
   const host = up.host.includes(":") ? `[${up.host}]` : up.host;
   return {
     ...base,
+    // Written out either way: a tcp listener's default is true, nginx's behaviour false.
+    tls: { ...(base.tls as Record<string, unknown>), rejectInHandshake: !!s.tls.rejectInHandshake },
     mode: "tcp",
     tcp: {
       upstream: `${up.protocol}://${host}:${up.port}`,

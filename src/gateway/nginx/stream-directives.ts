@@ -63,6 +63,7 @@ export const SHARED_WITH_HTTP: ReadonlySet<string> = new Set([
   "ssl_protocols",
   "ssl_ciphers",
   "ssl_prefer_server_ciphers",
+  "mtls_reject_in_handshake",
 ]);
 
 /** Real stream directives mtlskit does not implement: "not supported yet", not "unknown". */
