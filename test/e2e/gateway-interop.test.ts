@@ -7,6 +7,7 @@ import { loadNginxGateway } from "../../src/gateway/nginx/load.ts";
 import { startGateway } from "../../src/gateway/server.ts";
 import { runMtls } from "../helpers/cli.ts";
 import { freePort } from "../helpers/net.ts";
+import { startNginx } from "../helpers/nginx.ts";
 import { makeOpensslPki, type OpensslPki } from "../helpers/openssl-pki.ts";
 import { requirePeer } from "../helpers/peers.ts";
 import { sClient } from "../helpers/s-client.ts";
@@ -14,7 +15,8 @@ import { tempDir } from "../helpers/tmp.ts";
 import { startHeadersEcho } from "../helpers/upstream.ts";
 
 // Interop (issue 5, "Proof"): one gateway from a seed-like nginx config, with a TLS 1.2 and
-// a TLS 1.3 listener, answered by curl, openssl s_client, Python 3 `ssl` and `mtls request`.
+// a TLS 1.3 listener, answered by curl, openssl s_client, Python 3 `ssl` and `mtls request`;
+// nginx 1.22 runs the same blocks and is asked the same 24 questions.
 
 /** The seed's server block (fixed), once per protocol, forwarding the client's identity. */
 function seedBlocks(ports: {
@@ -142,8 +144,8 @@ const CLIENTS: Readonly<
   },
 };
 
-test("curl, openssl s_client, Python ssl and mtls request get the same answers from the gateway over TLS 1.2 and 1.3", async (t) => {
-  for (const peer of ["openssl", "curl", "python3"]) if (!requirePeer(t, peer)) return;
+test("curl, openssl s_client, Python ssl and mtls request get the same answers from the gateway as from nginx 1.22 over TLS 1.2 and 1.3", async (t) => {
+  for (const peer of ["openssl", "curl", "python3", "nginx"]) if (!requirePeer(t, peer)) return;
   const dir = tempDir(t);
   const pki = makeOpensslPki(dir);
   const ports = {
@@ -156,6 +158,17 @@ test("curl, openssl s_client, Python ssl and mtls request get the same answers f
   const { config, material } = loadNginxGateway(file);
   const gw = await startGateway(config, { material, log: () => {} });
   t.after(() => gw.close());
+  const nginxPorts = { echo: ports.echo, tls12: await freePort(), tls13: await freePort() };
+  const ng = await startNginx(t, {
+    dir,
+    http: seedBlocks(nginxPorts),
+    ports: [nginxPorts.tls12, nginxPorts.tls13],
+  });
+  if (!ng) return;
+  const servers = {
+    gateway: { "TLSv1.2": ports.tls12, "TLSv1.3": ports.tls13 },
+    "nginx 1.22": { "TLSv1.2": nginxPorts.tls12, "TLSv1.3": nginxPorts.tls13 },
+  } as const;
   const expected: Readonly<Record<Who, (protocol: string) => Outcome>> = {
     valid: (protocol) => ({ status: "200 OK", seen: `CN=client-1 SUCCESS ${protocol}` }),
     none: () => ({ status: "400 Bad Request", seen: "400 No required SSL certificate was sent" }),
@@ -163,25 +176,27 @@ test("curl, openssl s_client, Python ssl and mtls request get the same answers f
   };
   const mismatches: string[] = [];
   let count = 0;
-  for (const [protocol, port] of [
-    ["TLSv1.2", ports.tls12],
-    ["TLSv1.3", ports.tls13],
-  ] as const) {
-    for (const [client, ask] of Object.entries(CLIENTS)) {
-      for (const who of ["valid", "none", "rogue"] as const) {
-        const text = await ask(pki, port, who);
-        const got = outcome(text);
-        count++;
-        try {
-          assert.deepEqual(got, expected[who](protocol));
-          // s_client names what it negotiated: the listener's protocol, whoever the client is.
-          if (client === "openssl s_client") assert.match(text, new RegExp(`New, ${protocol}`));
-        } catch {
-          mismatches.push(`${protocol} / ${client} / ${who}: ${JSON.stringify(got)}\n${text}`);
+  for (const [server, byProtocol] of Object.entries(servers)) {
+    for (const protocol of ["TLSv1.2", "TLSv1.3"] as const) {
+      const port = byProtocol[protocol];
+      for (const [client, ask] of Object.entries(CLIENTS)) {
+        for (const who of ["valid", "none", "rogue"] as const) {
+          const text = await ask(pki, port, who);
+          const got = outcome(text);
+          count++;
+          try {
+            assert.deepEqual(got, expected[who](protocol));
+            // s_client names what it negotiated: the listener's protocol, whoever the client is.
+            if (client === "openssl s_client") assert.match(text, new RegExp(`New, ${protocol}`));
+          } catch {
+            mismatches.push(
+              `${server} ${protocol} / ${client} / ${who}: ${JSON.stringify(got)}\n${text}`,
+            );
+          }
         }
       }
     }
   }
-  assert.equal(count, 24);
+  assert.equal(count, 48);
   assert.deepEqual(mismatches, [], mismatches.join("\n\n"));
 });
