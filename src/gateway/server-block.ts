@@ -233,7 +233,10 @@ export function createServerBlock(config: ServerConfig, options: ServerBlockOpti
     // OCSP (ssl_ocsp): once per connection, before its first request is answered.
     const checking = ocsp?.pending(socket, cid);
     if (checking) {
-      void checking.then(() => handle(req, res, cid));
+      // Strict mode may have refused the connection in the meantime: nothing to answer.
+      void checking.then(() => {
+        if (!socket.destroyed) handle(req, res, cid);
+      });
       return;
     }
     const logged = logAccess(req, res, cid);

@@ -328,4 +328,9 @@ test("strict mode waits for OCSP (ssl_ocsp) and refuses a revoked client with ce
     2,
     lines.join("\n"),
   );
+  assert.equal(
+    lines.filter((l) => l.includes("while reading client request headers")).length,
+    0,
+    "a refused connection's request (TLS 1.3 sends it early) is not answered",
+  );
 });
