@@ -77,6 +77,7 @@ function startTlsUpstream(
 }
 
 const HANDSHAKE_BLOCKS = {
+  "no ssl_protocols": "",
   "ssl_protocols TLSv1.2": "ssl_protocols TLSv1.2;",
   "ssl_ciphers ECDHE-ECDSA-AES128-GCM-SHA256":
     "ssl_protocols TLSv1.2;\n    ssl_ciphers ECDHE-ECDSA-AES128-GCM-SHA256;",
@@ -147,6 +148,15 @@ test("protocol version and cipher refusals match nginx 1.22: the same alert or t
   // 40 handshake_failure (RFC 8446 §6.2).
   const ok = "TLSv1.2 ECDHE-ECDSA-AES128-GCM-SHA256 HTTP/1.1 200 OK";
   assert.deepEqual(table, {
+    // nginx 1.22's default is TLSv1 TLSv1.1 TLSv1.2, but OpenSSL 3 at security level 1 has
+    // no signature for TLS 1.0/1.1 (MD5-SHA1): internal_error (80); no TLS 1.3 by default.
+    "no ssl_protocols / TLS 1.1 client": "alert 80",
+    "no ssl_protocols / TLS 1.0 client": "alert 80",
+    "no ssl_protocols / TLS 1.3 only client": "alert 70",
+    "no ssl_protocols / TLS 1.2 client": table["ssl_protocols TLSv1.2 / TLS 1.2 client"],
+    "no ssl_protocols / TLS 1.2 client offering only AES256-GCM":
+      "TLSv1.2 ECDHE-ECDSA-AES256-GCM-SHA384 HTTP/1.1 200 OK",
+    "no ssl_protocols / TLS 1.2 client offering only RSA suites": "alert 40",
     "ssl_protocols TLSv1.2 / TLS 1.1 client": "alert 70",
     "ssl_protocols TLSv1.2 / TLS 1.0 client": "alert 70",
     "ssl_protocols TLSv1.2 / TLS 1.3 only client": "alert 70",
