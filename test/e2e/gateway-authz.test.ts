@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { execFile, execFileSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { join } from "node:path";
@@ -7,32 +7,18 @@ import { test } from "node:test";
 import { loadNginxGateway } from "../../src/gateway/nginx/load.ts";
 import { startGateway } from "../../src/gateway/server.ts";
 import { listenUntilEnd } from "../helpers/net.ts";
-import { makeOpensslPki } from "../helpers/openssl-pki.ts";
+import { issueWithOpenssl, makeOpensslPki } from "../helpers/openssl-pki.ts";
 import { requirePeer } from "../helpers/peers.ts";
 import { tempDir } from "../helpers/tmp.ts";
 
 /** A client certificate from the test CA, made by the openssl CLI, with the given SANs. */
 function issueClient(dir: string, name: string, subject: string, san?: string): string[] {
-  const run = (args: string[]) =>
-    execFileSync("openssl", args, { cwd: dir, stdio: ["ignore", "ignore", "pipe"] });
-  run(["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", `${name}.key`]);
-  run(["req", "-new", "-key", `${name}.key`, "-subj", subject, "-out", `${name}.csr`]);
-  writeFileSync(
-    join(dir, `${name}.ext`),
-    `basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\n${san ? `subjectAltName=${san}\n` : ""}`,
-  );
-  run(
-    ["x509", "-req", "-in", `${name}.csr`, "-CA", "ca.crt", "-CAkey", "ca.key"].concat([
-      "-CAcreateserial",
-      "-days",
-      "30",
-      "-extfile",
-      `${name}.ext`,
-      "-out",
-      `${name}.crt`,
-    ]),
-  );
-  return ["--cert", join(dir, `${name}.crt`), "--key", join(dir, `${name}.key`)];
+  const { cert, key } = issueWithOpenssl(dir, name, {
+    issuer: "ca",
+    subject,
+    ext: `basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\n${san ? `subjectAltName=${san}\n` : ""}`,
+  });
+  return ["--cert", cert, "--key", key];
 }
 
 /** curl's status code (`%{http_code}`) and body for one request. */

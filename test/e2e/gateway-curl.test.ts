@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { execFile, execFileSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { createServer as createHttpsServer, type Server } from "node:https";
 import { join } from "node:path";
@@ -9,7 +9,7 @@ import { loadNginxGateway } from "../../src/gateway/nginx/load.ts";
 import { type RunningGateway, startGateway } from "../../src/gateway/server.ts";
 import { freePort, listenUntilEnd } from "../helpers/net.ts";
 import { startNginx } from "../helpers/nginx.ts";
-import { makeOpensslPki, type OpensslPki } from "../helpers/openssl-pki.ts";
+import { issueWithOpenssl, makeOpensslPki, type OpensslPki } from "../helpers/openssl-pki.ts";
 import { requirePeer } from "../helpers/peers.ts";
 import { tempDir } from "../helpers/tmp.ts";
 
@@ -46,32 +46,11 @@ function curl(args: readonly string[]): Promise<Reply> {
 
 /** A client certificate for the gateway itself (CN=gateway-1), so the upstream can tell it from curl's. */
 function makeGatewayCert(pki: OpensslPki): { cert: string; key: string } {
-  const run = (args: string[]) =>
-    execFileSync("openssl", args, { cwd: pki.dir, stdio: ["ignore", "ignore", "pipe"] });
-  run(["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", "gateway.key"]);
-  run(["req", "-new", "-key", "gateway.key", "-subj", "/CN=gateway-1", "-out", "gateway.csr"]);
-  writeFileSync(
-    join(pki.dir, "gateway.ext"),
-    "basicConstraints=CA:FALSE\nextendedKeyUsage=clientAuth\n",
-  );
-  run([
-    "x509",
-    "-req",
-    "-in",
-    "gateway.csr",
-    "-CA",
-    "ca.crt",
-    "-CAkey",
-    "ca.key",
-    "-CAcreateserial",
-    "-days",
-    "30",
-    "-extfile",
-    "gateway.ext",
-    "-out",
-    "gateway.crt",
-  ]);
-  return { cert: join(pki.dir, "gateway.crt"), key: join(pki.dir, "gateway.key") };
+  return issueWithOpenssl(pki.dir, "gateway", {
+    issuer: "ca",
+    subject: "/CN=gateway-1",
+    ext: "basicConstraints=CA:FALSE\nextendedKeyUsage=clientAuth\n",
+  });
 }
 
 /** A small mTLS upstream: requires a client certificate from the CA and echoes what it saw. */

@@ -9,6 +9,7 @@ import { loadNginxGateway } from "../../src/gateway/nginx/load.ts";
 import { startGateway } from "../../src/gateway/server.ts";
 import { freePort } from "../helpers/net.ts";
 import { startNginx } from "../helpers/nginx.ts";
+import { issueWithOpenssl, selfSignWithOpenssl } from "../helpers/openssl-pki.ts";
 import { requirePeer } from "../helpers/peers.ts";
 import { tempDir } from "../helpers/tmp.ts";
 import { startHeadersEcho } from "../helpers/upstream.ts";
@@ -29,59 +30,10 @@ const LEAF = "basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\n";
 
 /** CA, server, clients good/revoked/unknown, an AIA client, a delegated OCSP signer and a rogue signer. */
 function makePki(dir: string, aiaUrl: string): void {
-  const key = (name: string) =>
-    openssl(dir, ["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", `${name}.key`]);
-  const selfSigned = (name: string, cn: string, ca: boolean) => {
-    key(name);
-    openssl(dir, [
-      "req",
-      "-x509",
-      "-new",
-      "-key",
-      `${name}.key`,
-      "-subj",
-      `/CN=${cn}`,
-      "-days",
-      "30",
-      ...(ca
-        ? ["-addext", "basicConstraints=critical,CA:TRUE"]
-        : ["-addext", "basicConstraints=CA:FALSE"]),
-      ...(ca ? ["-addext", "keyUsage=critical,keyCertSign,cRLSign"] : []),
-      "-out",
-      `${name}.crt`,
-    ]);
-  };
-  const leaf = (name: string, ext: string) => {
-    key(name);
-    openssl(dir, [
-      "req",
-      "-new",
-      "-key",
-      `${name}.key`,
-      "-subj",
-      `/CN=${name}`,
-      "-out",
-      `${name}.csr`,
-    ]);
-    writeFileSync(join(dir, `${name}.ext`), ext);
-    openssl(dir, [
-      "x509",
-      "-req",
-      "-in",
-      `${name}.csr`,
-      "-CA",
-      "ca.crt",
-      "-CAkey",
-      "ca.key",
-      "-CAcreateserial",
-      "-days",
-      "30",
-      "-extfile",
-      `${name}.ext`,
-      "-out",
-      `${name}.crt`,
-    ]);
-  };
+  const selfSigned = (name: string, cn: string, ca: boolean) =>
+    selfSignWithOpenssl(dir, name, { subject: `/CN=${cn}`, ca });
+  const leaf = (name: string, ext: string) =>
+    issueWithOpenssl(dir, name, { issuer: "ca", subject: `/CN=${name}`, ext });
   selfSigned("ca", "OCSP Test CA", true);
   selfSigned("rogue", "Rogue Signer", false);
   leaf("server", `${LEAF}extendedKeyUsage=serverAuth\nsubjectAltName=DNS:localhost,IP:127.0.0.1\n`);

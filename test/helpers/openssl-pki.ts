@@ -24,25 +24,71 @@ function openssl(args: string[], cwd: string): void {
   execFileSync("openssl", args, { cwd, stdio: ["ignore", "ignore", "pipe"] });
 }
 
-function makeCa(dir: string, name: string, cn: string): void {
+/**
+ * A self-signed certificate `NAME.crt` with its EC P-256 key `NAME.key` in `dir`, made by
+ * `openssl req -x509`: a CA (`basicConstraints=critical,CA:TRUE`, keyCertSign, cRLSign) or,
+ * with `ca: false`, an end entity (`basicConstraints=CA:FALSE`).
+ * @param options.subject e.g. `/CN=Test CA`
+ * @param options.ca default true
+ * @param options.days validity, days; default 30
+ */
+export function selfSignWithOpenssl(
+  dir: string,
+  name: string,
+  options: { readonly subject: string; readonly ca?: boolean; readonly days?: number },
+): void {
+  const ca = options.ca ?? true;
   openssl(["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", `${name}.key`], dir);
   openssl(
-    ["req", "-x509", "-new", "-key", `${name}.key`, "-subj", `/CN=${cn}`, "-days", "30"]
-      .concat(["-addext", "basicConstraints=critical,CA:TRUE"])
-      .concat(["-addext", "keyUsage=critical,keyCertSign,cRLSign", "-out", `${name}.crt`]),
+    ["req", "-x509", "-new", "-key", `${name}.key`, "-subj", options.subject]
+      .concat(["-days", String(options.days ?? 30)])
+      .concat(["-addext", ca ? "basicConstraints=critical,CA:TRUE" : "basicConstraints=CA:FALSE"])
+      .concat(ca ? ["-addext", "keyUsage=critical,keyCertSign,cRLSign"] : [])
+      .concat(["-out", `${name}.crt`]),
     dir,
   );
 }
 
-function makeLeaf(dir: string, name: string, ca: string, cn: string, ext: string): void {
+/**
+ * A certificate `NAME.crt` with its EC P-256 key `NAME.key` in `dir`, issued by the CA
+ * `ISSUER.crt`/`ISSUER.key` there with `openssl x509 -req` (extensions from `NAME.ext`).
+ * @param options.issuer the CA's file name without extension, e.g. `ca`
+ * @param options.subject e.g. `/O=Example Corp/CN=web-1`
+ * @param options.ext the extensions file's text (`key=value` lines)
+ * @param options.days validity, days; default 30
+ * @returns the certificate and key paths
+ */
+export function issueWithOpenssl(
+  dir: string,
+  name: string,
+  options: {
+    readonly issuer: string;
+    readonly subject: string;
+    readonly ext: string;
+    readonly days?: number;
+  },
+): { readonly cert: string; readonly key: string } {
+  const { issuer } = options;
   openssl(["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", `${name}.key`], dir);
-  openssl(["req", "-new", "-key", `${name}.key`, "-subj", `/CN=${cn}`, "-out", `${name}.csr`], dir);
-  writeFileSync(join(dir, `${name}.ext`), ext);
   openssl(
-    ["x509", "-req", "-in", `${name}.csr`, "-CA", `${ca}.crt`, "-CAkey", `${ca}.key`].concat([
+    ["req", "-new", "-key", `${name}.key`, "-subj", options.subject, "-out", `${name}.csr`],
+    dir,
+  );
+  writeFileSync(join(dir, `${name}.ext`), options.ext);
+  openssl(
+    [
+      "x509",
+      "-req",
+      "-in",
+      `${name}.csr`,
+      "-CA",
+      `${issuer}.crt`,
+      "-CAkey",
+      `${issuer}.key`,
+    ].concat([
       "-CAcreateserial",
       "-days",
-      "30",
+      String(options.days ?? 30),
       "-extfile",
       `${name}.ext`,
       "-out",
@@ -50,6 +96,15 @@ function makeLeaf(dir: string, name: string, ca: string, cn: string, ext: string
     ]),
     dir,
   );
+  return { cert: join(dir, `${name}.crt`), key: join(dir, `${name}.key`) };
+}
+
+function makeCa(dir: string, name: string, cn: string): void {
+  selfSignWithOpenssl(dir, name, { subject: `/CN=${cn}` });
+}
+
+function makeLeaf(dir: string, name: string, ca: string, cn: string, ext: string): void {
+  issueWithOpenssl(dir, name, { issuer: ca, subject: `/CN=${cn}`, ext });
 }
 
 /** Creates CA, server, client and rogue certificates in `dir` with the openssl CLI. */
