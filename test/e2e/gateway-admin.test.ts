@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { execFile, spawn } from "node:child_process";
+import { execFile } from "node:child_process";
 import { copyFileSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -8,6 +8,7 @@ import { type TestContext, test } from "node:test";
 import { connect, type TLSSocket } from "node:tls";
 import { loadNginxGateway } from "../../src/gateway/nginx/load.ts";
 import { startGateway } from "../../src/gateway/server.ts";
+import { spawnGateway } from "../helpers/gateway-process.ts";
 import { makeOpensslPki, type OpensslPki } from "../helpers/openssl-pki.ts";
 import { requirePeer } from "../helpers/peers.ts";
 import { tempDir } from "../helpers/tmp.ts";
@@ -203,44 +204,17 @@ test("mtls gateway reloads on SIGHUP and prints its admin address", async (t) =>
   copyFileSync(pki.caCert, join(dir, "trust.crt"));
   const file = join(dir, "gw.conf");
   writeFileSync(file, block(9));
-  const child = spawn(
-    process.execPath,
-    ["--import", "tsx", "src/cli/main.ts", "gateway", "--nginx", file, "--admin", "127.0.0.1:0"],
-    { stdio: ["ignore", "pipe", "pipe"] },
-  );
-  t.after(() => {
-    if (child.exitCode === null) child.kill("SIGKILL");
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stderr.on("data", (c: Buffer) => {
-    stderr += c.toString();
-  });
-  const waitFor = (text: string) =>
-    new Promise<void>((resolve, reject) => {
-      const check = () => {
-        if (stdout.includes(text)) resolve();
-      };
-      child.stdout.on("data", (c: Buffer) => {
-        stdout += c.toString();
-        check();
-      });
-      child.once("exit", () => reject(new Error(`exited: ${stderr}`)));
-      check();
-    });
-  await waitFor("admin listening on");
-  assert.match(stdout, /mtls: admin listening on http:\/\/127\.0\.0\.1:\d+\n/);
-  const admin = /admin listening on (http:\/\/[^\n]+)/.exec(stdout)?.[1];
+  const gw = spawnGateway(t, ["--nginx", file, "--admin", "127.0.0.1:0"]);
+  const { admin } = await gw.addresses();
+  assert.match(gw.stdout(), /mtls: admin listening on http:\/\/127\.0\.0\.1:\d+\n/);
   assert.equal((await fetch(`${admin}/readyz`)).status, 200);
-  child.kill("SIGHUP");
-  await waitFor("mtls: reloaded");
+  gw.child.kill("SIGHUP");
+  await gw.waitFor("mtls: reloaded");
   // A broken CA file: the reload fails and the gateway keeps running.
   writeFileSync(join(dir, "trust.crt"), "not a certificate");
-  child.kill("SIGHUP");
-  await new Promise((r) => setTimeout(r, 1500));
-  assert.match(stderr, /reload failed, keeping the running configuration/);
+  gw.child.kill("SIGHUP");
+  await gw.waitFor(/reload failed, keeping the running configuration/, { stderr: true });
   assert.equal((await fetch(`${admin}/healthz`)).status, 200);
-  const exit = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
-  child.kill("SIGTERM");
-  assert.equal(await exit, 0);
+  gw.child.kill("SIGTERM");
+  assert.equal(await gw.exited, 0);
 });

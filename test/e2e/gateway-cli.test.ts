@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { runMtls } from "../helpers/cli.ts";
+import { spawnGateway } from "../helpers/gateway-process.ts";
 import { makeOpensslPki } from "../helpers/openssl-pki.ts";
 import { requirePeer } from "../helpers/peers.ts";
 import { tempDir } from "../helpers/tmp.ts";
@@ -113,34 +113,13 @@ test("mtls gateway prints its addresses and stops on SIGTERM", async (t) => {
   makeOpensslPki(dir);
   const file = join(dir, "gateway.conf");
   writeFileSync(file, FIXED);
-  const child = spawn(
-    process.execPath,
-    ["--import", "tsx", "src/cli/main.ts", "gateway", "--nginx", file],
-    {
-      stdio: ["ignore", "pipe", "pipe"],
-    },
-  );
-  t.after(() => {
-    if (child.exitCode === null) child.kill("SIGKILL");
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stderr.on("data", (c: Buffer) => {
-    stderr += c.toString();
-  });
-  await new Promise<void>((resolve, reject) => {
-    child.stdout.on("data", (c: Buffer) => {
-      stdout += c.toString();
-      if (stdout.includes("listening on")) resolve();
-    });
-    child.once("exit", () => reject(new Error(`exited early: ${stderr}`)));
-  });
-  assert.match(stdout, /^mtls: gateway listening on https:\/\/127\.0\.0\.1:\d+\n$/);
-  const exit = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
-  child.kill("SIGTERM");
-  assert.equal(await exit, 0);
+  const gw = spawnGateway(t, ["--nginx", file]);
+  await gw.waitFor(/listening on [^\n]+\n/);
+  assert.match(gw.stdout(), /^mtls: gateway listening on https:\/\/127\.0\.0\.1:\d+\n$/);
+  gw.child.kill("SIGTERM");
+  assert.equal(await gw.exited, 0);
   assert.match(
-    stdout,
+    gw.stdout(),
     /SIGTERM received, closing: draining \(deadline 30 s\)\n.*drained in \d+ ms: 0 connections/s,
   );
 });

@@ -27,6 +27,7 @@ import type {
 } from "../../src/gateway/l4/stream-config.ts";
 import { loadNginxGateway } from "../../src/gateway/nginx/load.ts";
 import { startGateway } from "../../src/gateway/server.ts";
+import { spawnGateway } from "../helpers/gateway-process.ts";
 import { freePort } from "../helpers/net.ts";
 import { startNginx } from "../helpers/nginx.ts";
 import { makeOpensslPki, type OpensslPki } from "../helpers/openssl-pki.ts";
@@ -665,41 +666,23 @@ describe("mtls gateway --config with a mode: tcp listener", () => {
       timeouts: { connect: 5s, idle: 1m }
 `,
     );
-    const child = spawn(
-      process.execPath,
-      ["--import", "tsx", "src/cli/main.ts", "gateway", "--config", file, "--admin", "127.0.0.1:0"],
-      { stdio: ["ignore", "pipe", "pipe"] },
+    const gw = spawnGateway(t, ["--config", file, "--admin", "127.0.0.1:0"]);
+    await gw.waitFor(/admin listening on [^\n]+\n/);
+    const port = Number(
+      /stream proxy listening on tls:\/\/127\.0\.0\.1:(\d+)/.exec(gw.stdout())?.[1],
     );
-    t.after(() => {
-      if (child.exitCode === null) child.kill("SIGKILL");
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stderr.on("data", (c: Buffer) => {
-      stderr += c.toString();
-    });
-    child.stdout.on("data", (c: Buffer) => {
-      stdout += c.toString();
-    });
-    const waitForText = (text: string) =>
-      waitFor(() => stdout.includes(text) || child.exitCode !== null, 20_000).then(() =>
-        assert.ok(stdout.includes(text), `no "${text}" in ${stdout}\n${stderr}`),
-      );
-    await waitForText("admin listening on");
-    const port = Number(/stream proxy listening on tls:\/\/127\.0\.0\.1:(\d+)/.exec(stdout)?.[1]);
-    const admin = /admin listening on (http:\/\/[^\n]+)/.exec(stdout)?.[1];
+    const admin = /admin listening on (http:\/\/[^\n]+)/.exec(gw.stdout())?.[1];
     assert.equal((await exchange(port, "before\n")).answer, "before\n");
     const metrics = await (await fetch(`${admin}/metrics`)).text();
     assert.match(metrics, /mtls_gateway_stream_bytes_total\{direction="from_client"\} 7/);
     // The rogue CA becomes the client CA: client-1 is refused, the rogue client let through.
     copyFileSync(pki.rogueCaCert, trust);
-    child.kill("SIGHUP");
-    await waitForText("mtls: reloaded");
+    gw.child.kill("SIGHUP");
+    await gw.waitFor("mtls: reloaded");
     assert.equal((await exchange(port, "after\n")).answer, "");
     const rogue = { cert: pki.rogueClientCert, key: pki.rogueClientKey };
     assert.equal((await exchange(port, "rogue\n", rogue)).answer, "rogue\n");
-    const exit = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
-    child.kill("SIGTERM");
-    assert.equal(await exit, 0, stderr);
+    gw.child.kill("SIGTERM");
+    assert.equal(await gw.exited, 0, gw.stderr());
   });
 });
