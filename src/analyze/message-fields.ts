@@ -6,6 +6,7 @@
  * @module
  */
 import type { HandshakeMessage } from "../tls/handshake.ts";
+import type { CertificateEntry } from "../tls/messages/certificate.ts";
 import { clientCertificateTypeName, groupName, signatureSchemeName } from "../tls/names.ts";
 import { BytesCache } from "./bytes-cache.ts";
 import { certificateDetails } from "./certificate-details.ts";
@@ -28,13 +29,18 @@ import type { FieldTree, FieldValue } from "./field-tree.ts";
 export type { FieldTree, FieldValue } from "./field-tree.ts";
 
 /**
- * The fields of certificates in a Certificate message: each certificate decoded.
- * @param ders the `cert_data` of each entry, leaf first
+ * The fields of certificates in a Certificate message: each certificate decoded, and in TLS
+ * 1.3 its per-entry extensions (status_request, signed_certificate_timestamp; RFC 8446
+ * §4.4.2) when it has any.
+ * @param entries the `certificate_list`, leaf first
  */
-function certificateList(ders: readonly Uint8Array[]): FieldValue[] {
-  return ders.map((der) => {
+function certificateList(entries: readonly CertificateEntry[]): FieldValue[] {
+  return entries.map((entry) => {
+    const der = entry.cert_data;
     const d = certificateDetails(der);
-    if (!d) return { undecodable: `${der.length} bytes` };
+    const extensions =
+      entry.extensions.length > 0 ? { extensions: extensionFields(entry.extensions) } : {};
+    if (!d) return { undecodable: `${der.length} bytes`, ...extensions };
     return {
       subject: d.subject,
       issuer: d.issuer,
@@ -46,6 +52,7 @@ function certificateList(ders: readonly Uint8Array[]): FieldValue[] {
       extendedKeyUsage: d.extendedKeyUsage,
       ca: d.ca,
       sha256Fingerprint: d.sha256Fingerprint,
+      ...extensions,
     };
   });
 }
@@ -149,7 +156,7 @@ function fieldsOf(message: HandshakeMessage): FieldTree {
         certificate_list:
           message.certificate_list.length === 0
             ? "(empty: no certificate)"
-            : certificateList(message.certificate_list.map((c) => c.cert_data)),
+            : certificateList(message.certificate_list),
       };
     case "ServerKeyExchange":
       if (message.kind === "ecdhe") {

@@ -119,6 +119,18 @@ describe("TcpReassembler", () => {
     assert.ok(performance.now() - started < 5000);
   });
 
+  it("takes the lower port for the server when the capture starts mid-connection", () => {
+    const r = new TcpReassembler();
+    const [open, data] = r.push(1, seg(false, 5000, TcpFlag.ACK, Uint8Array.of(1, 2, 3)));
+    assert.equal(open?.kind, "open");
+    if (open?.kind !== "open") return;
+    assert.deepEqual(
+      [open.client, open.server, open.midstream],
+      [{ address: "10.0.0.1", port: 40000 }, { address: "10.0.0.2", port: 443 }, true],
+    );
+    assert.equal(data?.kind === "data" ? data.direction : undefined, 1, "server to client");
+  });
+
   it("starts a new stream for a SYN on a closed or reused 4-tuple", () => {
     const r = new TcpReassembler();
     r.push(1, seg(true, 1, TcpFlag.SYN));

@@ -168,11 +168,15 @@ export class TcpReassembler {
       const synAck = (tcp.flags & (TcpFlag.SYN | TcpFlag.ACK)) === (TcpFlag.SYN | TcpFlag.ACK);
       const src = { address: ip.src, port: tcp.srcPort };
       const dst = { address: ip.dst, port: tcp.dstPort };
-      const [client, server] = synAck ? [dst, src] : [src, dst];
+      // Without a SYN (capture started mid-connection) the endpoint with the lower port is
+      // taken for the server: servers listen on low or registered ports, clients use
+      // ephemeral ones (RFC 6335 §6), whoever happens to send first.
+      const fromServer = synAck || (!isSyn && tcp.srcPort < tcp.dstPort);
+      const [client, server] = fromServer ? [dst, src] : [src, dst];
       conn = {
         stream: this.#streams++,
         client,
-        clientKey: synAck ? dstKey : srcKey,
+        clientKey: fromServer ? dstKey : srcKey,
         halves: [newHalf(), newHalf()],
         synSeq: undefined,
         closed: false,

@@ -13,6 +13,7 @@ import type { LoadedGateway } from "../gateway/nginx/load.ts";
 import type { GatewayOptions } from "../gateway/server.ts";
 import { startGateway } from "../gateway/server.ts";
 import { startReloads } from "./gateway-reload.ts";
+import { listeningLine, watchDrainSignals } from "./gateway-signals.ts";
 import { formatError } from "./run.ts";
 
 /** What the gateway command hands over to the cluster code. */
@@ -110,35 +111,12 @@ export async function runPrimary(run: ClusterRun): Promise<void> {
   // once they are up, a SIGHUP then is ignored (nothing to reload yet).
   let onHup = () => {};
   const hup = () => onHup();
-  const force = new AbortController();
-  let draining = false;
-  let resolveStopped = () => {};
-  const stopped = new Promise<void>((r) => {
-    resolveStopped = r;
+  const signals = watchDrainSignals({
+    stdout,
+    onHup: hup,
+    draining: `draining ${run.workers} workers`,
+    drainTimeoutMs: run.drainTimeoutMs,
   });
-  const stop = (signal: string) => {
-    if (draining) {
-      stdout(`mtls: ${signal} received again, closing open connections now\n`);
-      force.abort();
-      return;
-    }
-    draining = true;
-    stdout(
-      `mtls: ${signal} received, closing: draining ${run.workers} workers (deadline ${run.drainTimeoutMs / 1000} s)\n`,
-    );
-    process.off("SIGHUP", hup);
-    resolveStopped();
-  };
-  const onInt = () => stop("SIGINT");
-  const onTerm = () => stop("SIGTERM");
-  process.on("SIGINT", onInt);
-  process.on("SIGTERM", onTerm);
-  process.on("SIGHUP", hup);
-  const off = () => {
-    process.off("SIGINT", onInt);
-    process.off("SIGTERM", onTerm);
-    process.off("SIGHUP", hup);
-  };
   let primary: Awaited<ReturnType<typeof startClusterPrimary>>;
   try {
     primary = await startClusterPrimary({
@@ -147,7 +125,7 @@ export async function runPrimary(run: ClusterRun): Promise<void> {
       log: (line) => stdout(`${line}\n`),
     });
   } catch (e) {
-    off();
+    signals.off();
     throw e;
   }
   // The primary checks the file first; only a configuration that loads reaches the workers.
@@ -164,19 +142,13 @@ export async function runPrimary(run: ClusterRun): Promise<void> {
     stderr,
   });
   onHup = () => void reloads.reload("SIGHUP received");
-  for (const a of primary.addresses) {
-    const host = a.host.includes(":") ? `[${a.host}]` : a.host;
-    stdout(`mtls: gateway listening on https://${host}:${a.port}\n`);
-  }
+  for (const a of primary.addresses) stdout(listeningLine("gateway", { scheme: "https", ...a }));
   stdout(`mtls: ${run.workers} workers running: ${primary.pids().join(" ")}\n`);
-  if (primary.admin) {
-    const host = primary.admin.host.includes(":") ? `[${primary.admin.host}]` : primary.admin.host;
-    stdout(`mtls: admin listening on http://${host}:${primary.admin.port}\n`);
-  }
-  await stopped;
+  if (primary.admin) stdout(listeningLine("admin", { scheme: "http", ...primary.admin }));
+  await signals.stopped;
   reloads.close();
-  const r = await primary.shutdown(run.drainTimeoutMs, force.signal);
-  off();
+  const r = await primary.shutdown(run.drainTimeoutMs, signals.force);
+  signals.off();
   stdout(
     `mtls: drained ${r.workers} workers in ${r.elapsedMs} ms: ${r.connections} connections and ${r.inFlight} requests in flight at the start, ${r.completed} requests completed, ${r.forced} connections closed at the deadline\n`,
   );

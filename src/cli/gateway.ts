@@ -14,6 +14,7 @@ import { printNativeConfig } from "../gateway/native/print-config.ts";
 import { loadNginxGateway } from "../gateway/nginx/load.ts";
 import { startGateway } from "../gateway/server.ts";
 import { startReloads } from "./gateway-reload.ts";
+import { listeningLine, watchDrainSignals } from "./gateway-signals.ts";
 import {
   type ClusterRun,
   isClusterWorker,
@@ -152,49 +153,24 @@ async function runGateway(flags: GatewayFlags, out: Output): Promise<void> {
     stdout,
     stderr,
   });
-  const onHup = () => void reloads.reload("SIGHUP received");
   // Handlers first, then the addresses: whoever waits for the addresses may signal at once.
   // The first SIGTERM/SIGINT drains (nginx QUIT); a second one closes at once.
-  const force = new AbortController();
-  let draining = false;
-  let resolveStopped = () => {};
-  const stopped = new Promise<void>((resolve) => {
-    resolveStopped = resolve;
+  const signals = watchDrainSignals({
+    stdout,
+    onHup: () => void reloads.reload("SIGHUP received"),
+    draining: "draining",
+    drainTimeoutMs,
   });
-  const stop = (signal: string) => {
-    if (draining) {
-      stdout(`mtls: ${signal} received again, closing open connections now\n`);
-      force.abort();
-      return;
-    }
-    draining = true;
-    stdout(`mtls: ${signal} received, closing: draining (deadline ${drainTimeoutMs / 1000} s)\n`);
-    process.off("SIGHUP", onHup);
-    resolveStopped();
-  };
-  const onInt = () => stop("SIGINT");
-  const onTerm = () => stop("SIGTERM");
-  process.on("SIGINT", onInt);
-  process.on("SIGTERM", onTerm);
-  process.on("SIGHUP", onHup);
-  for (const a of gw.addresses) {
-    const host = a.host.includes(":") ? `[${a.host}]` : a.host;
-    stdout(`mtls: gateway listening on https://${host}:${a.port}\n`);
-  }
+  for (const a of gw.addresses) stdout(listeningLine("gateway", { scheme: "https", ...a }));
   for (const a of gw.streamAddresses) {
-    const host = a.host.includes(":") ? `[${a.host}]` : a.host;
-    stdout(`mtls: stream proxy listening on tls://${host}:${a.port}\n`);
+    stdout(listeningLine("stream proxy", { scheme: "tls", ...a }));
   }
-  if (gw.admin) {
-    const host = gw.admin.host.includes(":") ? `[${gw.admin.host}]` : gw.admin.host;
-    stdout(`mtls: admin listening on http://${host}:${gw.admin.port}\n`);
-  }
-  await stopped;
+  if (gw.admin) stdout(listeningLine("admin", { scheme: "http", ...gw.admin }));
+  await signals.stopped;
   reloads.close();
-  const r = await gw.drain({ timeoutMs: drainTimeoutMs, signal: force.signal });
+  const r = await gw.drain({ timeoutMs: drainTimeoutMs, signal: signals.force });
   await gw.close();
-  process.off("SIGINT", onInt);
-  process.off("SIGTERM", onTerm);
+  signals.off();
   stdout(
     `mtls: drained in ${r.elapsedMs} ms: ${r.connections} connections and ${r.inFlight} requests in flight at the start, ${r.completed} requests completed, ${r.forced} connections closed at the deadline\n`,
   );

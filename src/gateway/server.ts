@@ -15,16 +15,13 @@
 
 import { constants as cryptoConstants, randomBytes } from "node:crypto";
 import { createServer, type Server } from "node:https";
-import type { AddressInfo } from "node:net";
 import { createSecureContext, type TLSSocket } from "node:tls";
-import { ErrorCode, isErrno, MtlsError } from "../errors.ts";
 import { createAccessLog } from "./access-log.ts";
 import { type AdminServer, startAdmin } from "./admin.ts";
 import {
   DEFAULT_CLIENT_HEADER_TIMEOUT_MS,
   DEFAULT_HANDSHAKE_TIMEOUT_MS,
   type GatewayConfig,
-  type ListenConfig,
   type LogLevel,
   type ServerConfig,
 } from "./config.ts";
@@ -35,9 +32,11 @@ import { ConnectionTracker, type DrainOptions, type DrainResult } from "./drain.
 import { createErrorLog, type ErrorLogFormat } from "./error-log.ts";
 import { installHeaderTimeout } from "./header-timeout.ts";
 import { type RunningStreams, startStreams } from "./l4/stream-proxy.ts";
+import { listenOn } from "./listen-on.ts";
 import { dispatch, listenGroups } from "./listener.ts";
 import { listenerFrontOptions } from "./listener-front.ts";
 import { createGatewayMetrics, type GatewayMetrics } from "./metrics.ts";
+import { opensslReason } from "./openssl-reason.ts";
 import { certState, createServerBlock } from "./server-block.ts";
 import { type SessionCache, SessionStore, type SessionStoreOptions } from "./session-store.ts";
 import {
@@ -377,7 +376,7 @@ export async function startGateway(
         );
       });
       servers.push(s);
-      addresses.push(await listen(s, l));
+      addresses.push(await listenOn(s, l));
     }
     if (config.streams?.length) {
       streams = await startStreams(config, material, {
@@ -457,45 +456,4 @@ function sessionStoreOptions(server: ServerConfig): SessionStoreOptions | undefi
       throw new TypeError(`unknown session cache ${JSON.stringify(never)}`);
     }
   }
-}
-
-function listen(s: Server, l: ListenConfig): Promise<{ host: string; port: number }> {
-  return new Promise((resolve, reject) => {
-    const onError = (e: Error) => {
-      const where = l.ipv6 ? `[${l.host}]:${l.port}` : `${l.host}:${l.port}`;
-      const line = l.location ? ` (line ${l.location.line})` : "";
-      const reason = isErrno(e, "EADDRINUSE")
-        ? "address already in use"
-        : isErrno(e, "EACCES")
-          ? "permission denied"
-          : isErrno(e, "EADDRNOTAVAIL")
-            ? "address not available on this host"
-            : e.message;
-      reject(
-        new MtlsError(
-          isErrno(e, "EADDRINUSE") ? ErrorCode.ADDRESS_IN_USE : ErrorCode.NETWORK,
-          `Cannot listen on ${where}: ${reason}`,
-          {
-            cause: e,
-            hint: `stop what uses the address, or change the listen directive${line}`,
-            ...(l.location ? { location: l.location } : {}),
-            details: { host: l.host, port: l.port },
-          },
-        ),
-      );
-    };
-    s.once("error", onError);
-    s.listen({ host: l.host, port: l.port, ...(l.ipv6 ? { ipv6Only: true } : {}) }, () => {
-      s.off("error", onError);
-      const a = s.address() as AddressInfo;
-      resolve({ host: a.address, port: a.port });
-    });
-  });
-}
-
-/** OpenSSL's `error:CODE:lib:func:reason` without Node's source-file suffix, on one line. */
-function opensslReason(message: string): string {
-  const first = message.split("\n")[0] ?? message;
-  const m = /(error:[0-9A-F]+):([^:]*):[^:]*:([^:]*)/.exec(first);
-  return m ? `${m[1]}:${m[2]}::${m[3]}` : first;
 }

@@ -97,6 +97,10 @@ test("proxy_ssl_verify_depth, proxy_ssl_protocols and proxy_ssl_ciphers: same st
   const key = readFileSync(join(dir, "leaf.key"));
   const answer = (_req: unknown, res: { end: (s: string) => void }) => res.end("upstream\n");
   const deep = await listenUntilEnd(t, createServer({ cert, key }, answer));
+  // A second upstream: nginx keeps the session of a handshake whose verification failed
+  // and resumes it for another location proxying to the same peer (verify result 20
+  // included), so /depth-2 on the same port as /depth-default would fail in nginx at any depth.
+  const deep2 = await listenUntilEnd(t, createServer({ cert, key }, answer));
   const only13 = await listenUntilEnd(
     t,
     createServer({ cert, key, minVersion: "TLSv1.3" }, answer),
@@ -116,7 +120,7 @@ test("proxy_ssl_verify_depth, proxy_ssl_protocols and proxy_ssl_ciphers: same st
  ssl_certificate leaf.crt;
  ssl_certificate_key leaf.key;
 ${loc("/depth-default", deep, verify)}
-${loc("/depth-2", deep, `${verify}\n  proxy_ssl_verify_depth 2;`)}
+${loc("/depth-2", deep2, `${verify}\n  proxy_ssl_verify_depth 2;`)}
 ${loc("/tls13-default", only13, "")}
 ${loc("/tls13-listed", only13, "  proxy_ssl_protocols TLSv1.2 TLSv1.3;")}
 ${loc("/cipher-other", only12, "  proxy_ssl_ciphers ECDHE-ECDSA-AES256-GCM-SHA384;")}
@@ -143,16 +147,9 @@ ${loc("/cipher-same", only12, "  proxy_ssl_ciphers ECDHE-ECDSA-AES128-GCM-SHA256
     got.nginx[path] = await status(ng.port, path);
     got.gateway[path] = await status(gw.addresses[0]?.port ?? 0, path);
   }
-  // Open question: nginx 1.22 here refuses this two-intermediate chain with error 20
-  // ("unable to get local issuer certificate") at any proxy_ssl_verify_depth (2, 3 and 10
-  // tried) although `openssl s_client -verify_depth 2` accepts what the upstream sends; so
-  // /depth-2 is compared with OpenSSL's documented depth rule, not with nginx.
-  const { "/depth-2": nginxDepth2, ...nginxRest } = got.nginx;
-  const { "/depth-2": _, ...expectedRest } = expected;
-  assert.equal(nginxDepth2, 502);
   assert.deepEqual(
-    { nginx: nginxRest, gateway: got.gateway },
-    { nginx: expectedRest, gateway: expected },
+    got,
+    { nginx: expected, gateway: expected },
     `${ng.stderr}\n${gwLog.join("\n")}`,
   );
 });

@@ -23,6 +23,11 @@ const VARIABLES = [
   "ssl_client_serial",
   "ssl_client_fingerprint",
   "ssl_client_v_end",
+  "ssl_client_s_dn_legacy",
+  "ssl_client_i_dn_legacy",
+  "ssl_client_escaped_cert",
+  "ssl_client_v_start",
+  "ssl_client_v_remain",
 ] as const;
 const header = (v: string) => `x-v-${v.replaceAll("_", "-")}`;
 

@@ -15,14 +15,14 @@
  * @module
  */
 import { randomBytes } from "node:crypto";
-import type { AddressInfo } from "node:net";
 import { createServer, type Server, type TLSSocket } from "node:tls";
-import { ErrorCode, isErrno, MtlsError } from "../../errors.ts";
-import type { GatewayConfig, ListenConfig, LogLevel, ServerConfig } from "../config.ts";
+import type { GatewayConfig, LogLevel, ServerConfig } from "../config.ts";
 import { connectionFacts, verifyDepthCheck } from "../connection-facts.ts";
 import { DEFAULT_DRAIN_TIMEOUT_MS, type DrainOptions } from "../drain.ts";
 import { createErrorLog } from "../error-log.ts";
+import { listenOn } from "../listen-on.ts";
 import type { GatewayMetrics } from "../metrics.ts";
+import { opensslReason } from "../openssl-reason.ts";
 import { clientVerdict } from "../policy.ts";
 import { certState } from "../server-block.ts";
 import { installStrictMode } from "../strict-mode.ts";
@@ -261,7 +261,7 @@ export async function startStreams(
           server.setTicketKeys(randomBytes(48));
         });
         servers.push(server);
-        addresses.push(await listen(server, l));
+        addresses.push(await listenOn(server, l));
       }
       reloaders.push(() => {
         frontend = frontendCertificateInfo(materialOf().tls.cert ?? "");
@@ -313,39 +313,4 @@ export async function startStreams(
 function unmap(a: string | undefined): string {
   if (!a) return "-";
   return a.startsWith("::ffff:") && a.includes(".") ? a.slice(7) : a;
-}
-
-function listen(s: Server, l: ListenConfig): Promise<{ host: string; port: number }> {
-  return new Promise((resolve, reject) => {
-    const onError = (e: Error) => {
-      const where = l.ipv6 ? `[${l.host}]:${l.port}` : `${l.host}:${l.port}`;
-      const line = l.location ? ` (line ${l.location.line})` : "";
-      const inUse = isErrno(e, "EADDRINUSE");
-      reject(
-        new MtlsError(
-          inUse ? ErrorCode.ADDRESS_IN_USE : ErrorCode.NETWORK,
-          `Cannot listen on ${where}: ${inUse ? "address already in use" : isErrno(e, "EACCES") ? "permission denied" : e.message}`,
-          {
-            cause: e,
-            hint: `stop what uses the address, or change the listen directive${line}`,
-            ...(l.location ? { location: l.location } : {}),
-            details: { host: l.host, port: l.port },
-          },
-        ),
-      );
-    };
-    s.once("error", onError);
-    s.listen({ host: l.host, port: l.port, ...(l.ipv6 ? { ipv6Only: true } : {}) }, () => {
-      s.off("error", onError);
-      const a = s.address() as AddressInfo;
-      resolve({ host: a.address, port: a.port });
-    });
-  });
-}
-
-/** OpenSSL's `error:CODE:lib:func:reason` without Node's source-file suffix, on one line. */
-function opensslReason(message: string): string {
-  const first = message.split("\n")[0] ?? message;
-  const m = /(error:[0-9A-F]+):([^:]*):[^:]*:([^:]*)/.exec(first);
-  return m ? `${m[1]}:${m[2]}::${m[3]}` : first;
 }

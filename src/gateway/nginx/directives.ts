@@ -32,6 +32,8 @@ const SPECS: readonly DirectiveSpec[] = [
   { name: "stream", contexts: ["main"], args: [0, 0], block: true },
   { name: "load_module", contexts: ["main"], args: [1, 1], multiple: true },
   { name: "events", contexts: ["main"], args: [0, 0], block: true },
+  { name: "types", contexts: ["http"], args: [0, 0], block: true },
+  { name: "default_type", contexts: ["http"], args: [1, 1] },
   { name: "user", contexts: ["main"], args: [1, 2] },
   { name: "worker_processes", contexts: ["main"], args: [1, 1] },
   { name: "pid", contexts: ["main"], args: [1, 1] },

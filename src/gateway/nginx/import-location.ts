@@ -148,7 +148,11 @@ export function proxySetHeaders(
       continue;
     }
     checkTemplate(cx, valueT);
-    out.push({ name: nameT.value, value: valueT.value, location: loc(cx.file, d.nameToken) });
+    out.push({
+      name: nameT.value,
+      value: valueT.value,
+      location: loc(d.location.file, d.nameToken),
+    });
   }
   return out;
 }
@@ -186,7 +190,7 @@ const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 export function parseReturn(cx: ValueContext, d: Directive): ReturnConfig | undefined {
   const [first, second] = d.args;
   if (!first) return undefined;
-  const at = loc(cx.file, d.nameToken);
+  const at = loc(d.location.file, d.nameToken);
   if (/^[0-9]+$/.test(first.value)) {
     const status = Number(first.value);
     if (status > 999) {

@@ -95,6 +95,6 @@ export function resolveAccessLog(
     formatName: name,
     format: f.format,
     ...(f.escape !== "default" ? { escape: f.escape } : {}),
-    location: { file: cx.file, line: d.location.line, column: d.location.column },
+    location: { file: d.location.file, line: d.location.line, column: d.location.column },
   };
 }

@@ -32,6 +32,6 @@ export function importShutdownTimeout(cx: ValueContext, d: Directive): ShutdownC
   }
   return {
     drainTimeoutMs: ms,
-    location: { file: cx.file, line: d.nameToken.line, column: d.nameToken.column },
+    location: { file: d.location.file, line: d.nameToken.line, column: d.nameToken.column },
   };
 }

@@ -208,7 +208,7 @@ function parseStreamProxyPass(
   return {
     host,
     port,
-    location: { file: cx.file, line: d.location.line, column: d.location.column },
+    location: { file: d.location.file, line: d.location.line, column: d.location.column },
   };
 }
 

@@ -72,7 +72,7 @@ function serverLine(cx: ValueContext, d: Directive): UpstreamServerConfig | unde
     host,
     port,
     weight,
-    location: { file: cx.file, line: d.location.line, column: d.location.column },
+    location: { file: d.location.file, line: d.location.line, column: d.location.column },
   };
 }
 

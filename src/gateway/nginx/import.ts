@@ -108,12 +108,16 @@ export function importNginx(parsed: ParseResult, options: ImportOptions = {}): I
         code: ErrorCode.CONFIG_INVALID,
         message,
         ...(hint ? { hint } : {}),
-        location: { file: parsed.file, line: at.line, column: at.column },
+        location: {
+          file: (at as { readonly file?: string }).file ?? parsed.file,
+          line: at.line,
+          column: at.column,
+        },
       });
     },
     path(t: Token): FileRef {
       const path = isAbsolute(t.value) ? t.value : resolve(prefix, t.value);
-      return { path, location: loc(parsed.file, t) };
+      return { path, location: loc(t.file ?? parsed.file, t) };
     },
   };
   const servers: ServerConfig[] = [];
@@ -143,6 +147,16 @@ export function importNginx(parsed: ParseResult, options: ImportOptions = {}): I
           cx.report(
             "warning",
             `Directive "load_module" is ignored: mtlskit's stream mode is built in`,
+            undefined,
+            d.nameToken,
+          );
+          break;
+        case "types":
+        case "default_type":
+          // mime.types and the like: harmless to a proxy, which serves no files.
+          cx.report(
+            "warning",
+            `Directive "${d.name}" is ignored: the gateway proxies and serves no files, so MIME types are unused`,
             undefined,
             d.nameToken,
           );

@@ -49,6 +49,8 @@ export interface Token {
   readonly column: number;
   /** True for a `;`/`{`/`}` read in place of a full-width twin (already reported). */
   readonly substitute?: boolean;
+  /** The file it was read from, when that is an included file (see `include.ts`). */
+  readonly file?: string;
 }
 
 /** Result of {@link lexNginx}: every token, and every problem found (lexing never throws). */

@@ -11,6 +11,7 @@ import { ConfigError, type Diagnostic, hasErrors } from "../diagnostic.ts";
 import { readConfigText } from "../read-config-text.ts";
 import { type GatewayMaterial, loadTlsMaterial } from "../tls-material.ts";
 import { importNginx } from "./import.ts";
+import { expandIncludes } from "./include.ts";
 import { parseNginx } from "./parser.ts";
 
 /** A configuration ready for `startGateway`, with the warnings found on the way. */
@@ -48,7 +49,10 @@ export interface LoadNginxOptions {
 export function loadNginxGateway(file: string, options: LoadNginxOptions = {}): LoadedGateway {
   const readFile = options.readFile ?? ((p: string) => readFileSync(p));
   const text = readConfigText(file, { readFile });
-  const parsed = parseNginx(text, { file });
+  const parsed = expandIncludes(parseNginx(text, { file }), {
+    readFile,
+    ...(options.prefix ? { prefix: options.prefix } : {}),
+  });
   const imported = importNginx(parsed, options.prefix ? { prefix: options.prefix } : {});
   if (!imported.config || hasErrors(imported.diagnostics))
     throw new ConfigError(imported.diagnostics);

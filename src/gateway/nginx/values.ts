@@ -98,7 +98,7 @@ export function parseListen(cx: ValueContext, d: Directive): ListenConfig | unde
     ssl,
     ...(defaultServer ? { defaultServer } : {}),
     ...(proxyProtocol ? { proxyProtocol } : {}),
-    location: { file: cx.file, line: d.location.line, column: d.location.column },
+    location: { file: d.location.file, line: d.location.line, column: d.location.column },
   };
 }
 
@@ -220,7 +220,7 @@ export function parseErrorLog(cx: ValueContext, d: Directive): ErrorLogConfig | 
   return {
     file,
     level,
-    location: { file: cx.file, line: d.location.line, column: d.location.column },
+    location: { file: d.location.file, line: d.location.line, column: d.location.column },
   };
 }
 
@@ -261,6 +261,6 @@ export function parseProxyPass(cx: ValueContext, d: Directive): ProxyPassConfig 
     host,
     port,
     proxyHost,
-    location: { file: cx.file, line: a.line, column: a.column },
+    location: { file: d.location.file, line: a.line, column: a.column },
   };
 }
