@@ -41,6 +41,7 @@ import { nativeOcsp } from "./native-ocsp.ts";
 import { NATIVE_SCHEMA, type RawConfig, URL_RE } from "./native-schema.ts";
 import { streamServerOf } from "./native-stream.ts";
 import { tlsGroups } from "./native-tls-extras.ts";
+import { upstreamTlsOf } from "./native-upstream-tls.ts";
 import { validate } from "./schema.ts";
 
 export interface NativeResult {
@@ -222,19 +223,11 @@ export function parseNativeConfig(text: string, options: { readonly file: string
             }
           : {}),
         upstreamTls: {
-          ...(u.certificate
-            ? { certificate: ref(u.certificate, `${rp}.upstreamTls.certificate`) }
-            : {}),
-          ...(u.key ? { certificateKey: ref(u.key, `${rp}.upstreamTls.key`) } : {}),
-          ...(u.ca ? { trustedCertificate: ref(u.ca, `${rp}.upstreamTls.ca`) } : {}),
           // Safer than nginx: verified and with SNI unless turned off.
-          verify: u.verify ?? true,
-          sessionReuse: u.sessionReuse ?? true,
+          ...upstreamTlsOf(u, { path: `${rp}.upstreamTls`, ref }),
           ...(u.verifyDepth !== undefined ? { verifyDepth: u.verifyDepth } : {}),
           ...(u.protocols ? { protocols: [...u.protocols].sort() } : {}),
           ...(u.ciphers ? { ciphers: u.ciphers } : {}),
-          serverName: u.serverName ?? true,
-          ...(u.name ? { name: u.name } : {}),
         },
         proxySetHeaders: Object.entries(r.setHeaders ?? {}).map(([name, value]) => ({
           name,

@@ -8,6 +8,7 @@ import { LOG_LEVELS, type LocationConfig, type TlsProtocol } from "../config.ts"
 import { JA3_HASH_RE, JA4_RE } from "../fingerprint-rules.ts";
 import { OCSP_SCHEMA, type RawOcsp } from "./native-ocsp.ts";
 import { type RawTcp, TCP_SCHEMA } from "./native-stream.ts";
+import { type RawUpstreamTls, UPSTREAM_TLS_FIELDS } from "./native-upstream-tls.ts";
 import type { Field, Schema } from "./schema.ts";
 
 const str = (expected?: string, pattern?: RegExp): Schema => ({
@@ -102,13 +103,7 @@ const ROUTE: Schema = {
     upstreamTls: opt({
       kind: "object",
       fields: {
-        certificate: opt(str("a file path")),
-        key: opt(str("a file path")),
-        ca: opt(str("a file path")),
-        verify: opt({ kind: "boolean" }),
-        serverName: opt({ kind: "boolean" }),
-        name: opt(str("a DNS name")),
-        sessionReuse: opt({ kind: "boolean" }),
+        ...UPSTREAM_TLS_FIELDS,
         verifyDepth: opt({ kind: "integer", min: 0, max: 100 }),
         protocols: opt({
           kind: "array",
@@ -230,14 +225,7 @@ export interface RawRoute {
   match?: LocationConfig["match"];
   upstream?: string;
   return?: { status: number; text?: string };
-  upstreamTls?: {
-    certificate?: string;
-    key?: string;
-    ca?: string;
-    verify?: boolean;
-    serverName?: boolean;
-    name?: string;
-    sessionReuse?: boolean;
+  upstreamTls?: RawUpstreamTls & {
     verifyDepth?: number;
     protocols?: TlsProtocol[];
     ciphers?: string;

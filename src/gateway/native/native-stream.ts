@@ -29,13 +29,13 @@ import {
   DEFAULT_STREAM_IDLE_TIMEOUT_MS,
   type StreamServerConfig,
 } from "../l4/stream-config.ts";
+import { type RawUpstreamTls, UPSTREAM_TLS_FIELDS, upstreamTlsOf } from "./native-upstream-tls.ts";
 import type { Field, Schema } from "./schema.ts";
 
 /** `tcp.upstream`: `tls://host:port` or `tcp://host:port` (port required). */
 export const TCP_URL_RE = /^(tls|tcp):\/\/(\[[^\]]+\]|[^/:\s]+):(\d{1,5})$/;
 
 const opt = (schema: Schema): Field => ({ schema });
-const path: Schema = { kind: "string", expected: "a file path" };
 
 /** The `tcp:` block of a `mode: tcp` listener. */
 export const TCP_SCHEMA: Schema = {
@@ -52,18 +52,7 @@ export const TCP_SCHEMA: Schema = {
     proxyProtocol: opt({ kind: "enum", values: ["off", "v1", "v2"] }),
     proxyProtocolCrc32c: opt({ kind: "boolean" }),
     halfClose: opt({ kind: "boolean" }),
-    upstreamTls: opt({
-      kind: "object",
-      fields: {
-        certificate: opt(path),
-        key: opt(path),
-        ca: opt(path),
-        verify: opt({ kind: "boolean" }),
-        serverName: opt({ kind: "boolean" }),
-        name: opt({ kind: "string", expected: "a DNS name" }),
-        sessionReuse: opt({ kind: "boolean" }),
-      },
-    }),
+    upstreamTls: opt({ kind: "object", fields: UPSTREAM_TLS_FIELDS }),
     timeouts: opt({
       kind: "object",
       fields: { connect: opt({ kind: "duration" }), idle: opt({ kind: "duration" }) },
@@ -77,15 +66,7 @@ export interface RawTcp {
   proxyProtocol?: "off" | "v1" | "v2";
   proxyProtocolCrc32c?: boolean;
   halfClose?: boolean;
-  upstreamTls?: {
-    certificate?: string;
-    key?: string;
-    ca?: string;
-    verify?: boolean;
-    serverName?: boolean;
-    name?: string;
-    sessionReuse?: boolean;
-  };
+  upstreamTls?: RawUpstreamTls;
   timeouts?: { connect?: number; idle?: number };
 }
 
@@ -154,17 +135,7 @@ export function streamServerOf(
       port,
       ...(upstreamLocation ? { location: upstreamLocation } : {}),
     },
-    upstreamTls: {
-      ...(u.certificate
-        ? { certificate: helpers.ref(u.certificate, `${tp}.upstreamTls.certificate`) }
-        : {}),
-      ...(u.key ? { certificateKey: helpers.ref(u.key, `${tp}.upstreamTls.key`) } : {}),
-      ...(u.ca ? { trustedCertificate: helpers.ref(u.ca, `${tp}.upstreamTls.ca`) } : {}),
-      verify: u.verify ?? true,
-      sessionReuse: u.sessionReuse ?? true,
-      serverName: u.serverName ?? true,
-      ...(u.name ? { name: u.name } : {}),
-    },
+    upstreamTls: upstreamTlsOf(u, { path: `${tp}.upstreamTls`, ref: helpers.ref }),
     proxyProtocol: tcp.proxyProtocol ?? "off",
     ...(tcp.proxyProtocolCrc32c ? { proxyProtocolCrc32c: true } : {}),
     connectTimeoutMs: tcp.timeouts?.connect ?? DEFAULT_STREAM_CONNECT_TIMEOUT_MS,

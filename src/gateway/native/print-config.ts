@@ -7,18 +7,15 @@
  */
 import { stringify } from "yaml";
 import type { AuthorizeRule, GatewayConfig, LocationConfig, ServerConfig } from "../config.ts";
+import { msText } from "./duration-text.ts";
 import { printOcsp } from "./native-ocsp.ts";
+import { printUpstreamTls } from "./native-upstream-tls.ts";
 import { streamListener } from "./print-stream.ts";
 
 /** A rule as native YAML: the same keys, without its source location. */
 function rule(r: AuthorizeRule): Record<string, unknown> {
   const { location: _, ...rest } = r;
   return rest;
-}
-
-/** A duration in nginx syntax: whole seconds as `30s`, else `1500ms`. */
-function msText(ms: number): string {
-  return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
 }
 
 function listenText(l: ServerConfig["listen"][number]): string {
@@ -43,13 +40,7 @@ function route(l: LocationConfig): Record<string, unknown> {
     ...(pass?.protocol === "https"
       ? {
           upstreamTls: {
-            ...(u.certificate ? { certificate: u.certificate.path } : {}),
-            ...(u.certificateKey ? { key: u.certificateKey.path } : {}),
-            ...(u.trustedCertificate ? { ca: u.trustedCertificate.path } : {}),
-            verify: u.verify,
-            ...(u.serverName !== undefined ? { serverName: u.serverName } : {}),
-            ...(u.name ? { name: u.name } : {}),
-            ...(u.sessionReuse ? {} : { sessionReuse: false }),
+            ...printUpstreamTls(u),
             ...(u.verifyDepth !== undefined ? { verifyDepth: u.verifyDepth } : {}),
             // Native mode allows TLS 1.2 and 1.3 only (OpenSSL 3 refuses older ones anyway).
             ...(u.protocols?.some((p) => p === "TLSv1.2" || p === "TLSv1.3")

@@ -6,10 +6,8 @@
  */
 import type { ServerConfig } from "../config.ts";
 import type { StreamServerConfig } from "../l4/stream-config.ts";
-
-function msText(ms: number): string {
-  return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
-}
+import { msText } from "./duration-text.ts";
+import { printUpstreamTls } from "./native-upstream-tls.ts";
 
 /**
  * The native YAML value of one stream server.
@@ -43,15 +41,7 @@ export function streamListener(
       ...(s.halfClose === false ? { halfClose: false } : {}),
       ...(up.protocol === "tls"
         ? {
-            upstreamTls: {
-              ...(u.certificate ? { certificate: u.certificate.path } : {}),
-              ...(u.certificateKey ? { key: u.certificateKey.path } : {}),
-              ...(u.trustedCertificate ? { ca: u.trustedCertificate.path } : {}),
-              verify: u.verify,
-              ...(u.serverName !== undefined ? { serverName: u.serverName } : {}),
-              ...(u.name ? { name: u.name } : {}),
-              ...(u.sessionReuse ? {} : { sessionReuse: false }),
-            },
+            upstreamTls: printUpstreamTls(u),
           }
         : {}),
       timeouts: { connect: msText(s.connectTimeoutMs), idle: msText(s.idleTimeoutMs) },

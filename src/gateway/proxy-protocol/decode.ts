@@ -22,6 +22,7 @@
  * §2.2.x (TLVs); nginx 1.22 `ngx_proxy_protocol.c` for the receiver's behaviour.
  * @module
  */
+import { ipv6Text } from "../../capture/ip.ts";
 import { ParseError } from "../../errors.ts";
 import { PP1_MAX_LENGTH, PP1_PREFIX, PP2_HEADER_LENGTH, PP2_SIGNATURE } from "./constants.ts";
 
@@ -353,7 +354,7 @@ export function formatIpv4(b: Uint8Array): string {
 /**
  * RFC 5952 text of 16 address bytes: lowercase, no leading zeros, the longest run of two or
  * more zero groups (the first on a tie) as `::`; IPv4-mapped addresses as `::ffff:a.b.c.d`
- * (as nginx's `ngx_inet6_ntop` prints them).
+ * (as nginx's `ngx_inet6_ntop` prints them); all others by `capture/ip.ts` `ipv6Text`.
  * @param b 16 bytes, network order
  * @returns e.g. `2001:db8::1`
  */
@@ -362,24 +363,7 @@ export function formatIpv6(b: Uint8Array): string {
   if (groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff) {
     return `::ffff:${formatIpv4(b.subarray(12, 16))}`;
   }
-  let bestStart = -1;
-  let bestLen = 0;
-  for (let i = 0; i < 8; ) {
-    if (groups[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLen && j - i >= 2) {
-      bestStart = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  const text = (gs: number[]) => gs.map((g) => g.toString(16)).join(":");
-  if (bestStart < 0) return text(groups);
-  return `${text(groups.slice(0, bestStart))}::${text(groups.slice(bestStart + bestLen))}`;
+  return ipv6Text(b);
 }
 
 const IPV4 =
