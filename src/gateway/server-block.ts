@@ -26,12 +26,8 @@ import {
   type ReturnConfig,
   type ServerConfig,
 } from "./config.ts";
-import {
-  type ConnectionFactsOptions,
-  connectionFacts,
-  requestFacts,
-  verifyDepthCheck,
-} from "./connection-facts.ts";
+import { type ConnectionFactsOptions, connectionFacts, requestFacts } from "./connection-facts.ts";
+import { createDepthCheck, type DepthRefusals } from "./depth-check.ts";
 import type { ErrorLog } from "./error-log.ts";
 import { errorPage, hasErrorPage } from "./error-page.ts";
 import { identityHeaders, isIdentityHeader } from "./identity-headers.ts";
@@ -59,6 +55,11 @@ export interface ServerBlock {
    * the verify outcome of `socket` is final, or undefined when it already is.
    */
   ready(socket: TLSSocket, connection: number): Promise<void> | undefined;
+  /**
+   * Call when a handshake completes: takes a full handshake's `ssl_verify_depth` verdict now.
+   * @returns true when a full handshake was refused for its chain depth
+   */
+  handshake(socket: TLSSocket): boolean;
   /** Answers one request; `connection` is nginx's connection number for log lines. */
   handle(req: IncomingMessage, res: ServerResponse, connection: number): void;
   /** Sends nginx's page for `status` (e.g. 421 from the listener). */
@@ -80,6 +81,8 @@ export interface ServerBlockOptions {
   readonly accessLog?: AccessLogSink;
   /** Prometheus metrics to record into. */
   readonly metrics?: GatewayMetrics;
+  /** `ssl_verify_depth` verdicts shared with the other workers; default this process only. */
+  readonly depthRefusals?: DepthRefusals;
 }
 
 /** A location's `proxy_set_header` list, compiled once. */
@@ -109,7 +112,11 @@ export function createServerBlock(config: ServerConfig, options: ServerBlockOpti
   const templates = config.locations.map(compiledHeaders);
   const locationReturns = config.locations.map((l) => compiledReturn(l.return));
   const serverReturn = compiledReturn(config.return);
-  const depthCheck = verifyDepthCheck(config.tls.verifyDepth ?? DEFAULT_VERIFY_DEPTH);
+  const depth = createDepthCheck(
+    config.tls.verifyDepth ?? DEFAULT_VERIFY_DEPTH,
+    options.depthRefusals ? { shared: options.depthRefusals } : {},
+  );
+  const depthCheck = depth.verify;
   const ocsp = config.tls.ocsp
     ? createConnectionOcsp(config.tls.ocsp, {
         log,
@@ -121,6 +128,11 @@ export function createServerBlock(config: ServerConfig, options: ServerBlockOpti
   const facts: ConnectionFactsOptions = {
     verify: ocsp ? ocsp.verify : depthCheck,
     ...(options.now ? { now: options.now } : {}),
+  };
+  // The depth answer first: OCSP reads the depth verdict when it starts.
+  const ready = (socket: TLSSocket, cid: number): Promise<void> | undefined => {
+    const d = depth.pending(socket);
+    return d ? d.then(() => ocsp?.pending(socket, cid)) : ocsp?.pending(socket, cid);
   };
   const regexes = config.locations.map((l) =>
     l.match === "regex" || l.match === "regex_i"
@@ -231,7 +243,7 @@ export function createServerBlock(config: ServerConfig, options: ServerBlockOpti
   const handle = (req: IncomingMessage, res: ServerResponse, cid: number): void => {
     const socket = req.socket as TLSSocket;
     // OCSP (ssl_ocsp): once per connection, before its first request is answered.
-    const checking = ocsp?.pending(socket, cid);
+    const checking = ready(socket, cid);
     if (checking) {
       // Strict mode may have refused the connection in the meantime: nothing to answer.
       void checking.then(() => {
@@ -337,7 +349,15 @@ export function createServerBlock(config: ServerConfig, options: ServerBlockOpti
     config,
     log,
     facts,
-    ready: (socket, connection) => ocsp?.pending(socket, connection),
+    ready,
+    handshake: (socket) => {
+      void depth.pending(socket);
+      return (
+        !socket.isSessionReused() &&
+        socket.authorized &&
+        depth.verify(socket, { kind: "success" }).kind !== "success"
+      );
+    },
     handle,
     sendPage,
     close: async () => {

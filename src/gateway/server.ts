@@ -26,6 +26,7 @@ import {
   type ServerConfig,
 } from "./config.ts";
 import { type Front, installFront } from "./connection-front.ts";
+import type { DepthRefusals } from "./depth-check.ts";
 import { ConfigError } from "./diagnostic.ts";
 import { ConnectionTracker, type DrainOptions, type DrainResult } from "./drain.ts";
 import { createErrorLog, type ErrorLogFormat } from "./error-log.ts";
@@ -38,7 +39,12 @@ import { createGatewayMetrics, type GatewayMetrics } from "./metrics.ts";
 import { opensslReason } from "./openssl-reason.ts";
 import { certState, createServerBlock } from "./server-block.ts";
 import { type SessionCache, SessionStore, type SessionStoreOptions } from "./session-store.ts";
-import { installStrictMode, type StrictMode, strictModeConflict } from "./strict-mode.ts";
+import {
+  installStrictMode,
+  type StrictMode,
+  sessionIdOf,
+  strictModeConflict,
+} from "./strict-mode.ts";
 import { type GatewayMaterial, loadTlsMaterial } from "./tls-material.ts";
 import { sameClientTrust, secureOptions } from "./tls-options.ts";
 import { createUpstream, type UpstreamOptions } from "./upstream.ts";
@@ -105,6 +111,11 @@ export interface GatewayOptions {
    * `ssl_session_cache` limits); default: an in-process {@link SessionStore}.
    */
   readonly sessionCache?: (key: string, options: SessionStoreOptions) => SessionCache;
+  /**
+   * Makes the shared `ssl_verify_depth` memory of a server block (`key` names the block,
+   * the same in every worker); default: each block remembers in this process only.
+   */
+  readonly depthRefusals?: (key: string) => DepthRefusals;
   /** Time allowed for a PROXY header and ClientHello before TLS, ms; default: the default block's `client_header_timeout` (60000). */
   readonly frontTimeoutMs?: number;
 }
@@ -175,6 +186,7 @@ export async function startGateway(
       metrics,
       ...(access ? { accessLog: access } : {}),
       ...(options.now ? { now: options.now } : {}),
+      ...(options.depthRefusals ? { depthRefusals: options.depthRefusals(String(b)) } : {}),
     });
   });
   const servers: Server[] = [];
@@ -326,6 +338,14 @@ export async function startGateway(
       });
       s.on("secureConnection", (socket: TLSSocket) => {
         metrics.handshake(socket.isSessionReused() ? "resumed" : "ok");
+        // ssl_verify_depth: the full handshake's verdict is kept before the client can resume,
+        // and a refused client's session ID leaves the cluster's shared cache.
+        // (Node 20 crashes in getSession on a socket strict mode destroyed.)
+        const refused = blockOf(socket).handshake(socket);
+        if (refused && store && options.sessionCache && !socket.destroyed) {
+          const id = sessionIdOf(socket.getSession() ?? new Uint8Array());
+          if (id && id.length > 0) store.delete?.(id);
+        }
         metrics.connectionOpened();
         socket.once("close", () => metrics.connectionClosed());
       });

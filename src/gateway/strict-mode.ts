@@ -181,8 +181,12 @@ function adoptAddresses(socket: TLSSocket, raw: Socket): void {
   }
 }
 
-/** The session ID of an `SSL_SESSION` DER (`SEQUENCE { version, ssl_version, cipher, session_id ... }`). */
-function sessionIdOf(der: Uint8Array): Uint8Array | undefined {
+/**
+ * The session ID of an `SSL_SESSION` DER (`SEQUENCE { version, ssl_version, cipher, session_id ... }`).
+ * @param der `TLSSocket.getSession()`
+ * @returns the ID (empty for a TLS 1.3 or ticket session), or undefined when not an `SSL_SESSION`
+ */
+export function sessionIdOf(der: Uint8Array): Uint8Array | undefined {
   let at = 0;
   const tlv = () => {
     const tag = der[at];

@@ -18,7 +18,9 @@ export type PrimaryMessage =
   /** A second signal: close what is still open now. */
   | { readonly type: "mtls:force" }
   /** Answer to a session get or set; `data` (base64) only for a get that found one. */
-  | { readonly type: "mtls:session-reply"; readonly requestId: number; readonly data?: string };
+  | { readonly type: "mtls:session-reply"; readonly requestId: number; readonly data?: string }
+  /** Answer to `mtls:depth-get`: whether a full handshake on any worker refused the leaf. */
+  | { readonly type: "mtls:depth-reply"; readonly requestId: number; readonly refused: boolean };
 
 /** Worker → primary. */
 export type WorkerMessage =
@@ -51,6 +53,20 @@ export type WorkerMessage =
       readonly requestId: number;
       readonly key: string;
       readonly id: string;
+    }
+  /** A full handshake's `ssl_verify_depth` verdict for a leaf (SHA-256 hex) in block `key`; no answer. */
+  | {
+      readonly type: "mtls:depth-record";
+      readonly key: string;
+      readonly leaf: string;
+      readonly refused: boolean;
+    }
+  /** Was this leaf refused for `ssl_verify_depth` in block `key` (a resumed session asks)? */
+  | {
+      readonly type: "mtls:depth-get";
+      readonly requestId: number;
+      readonly key: string;
+      readonly leaf: string;
     };
 
 /** Either side's end of the IPC channel: a `cluster.Worker` in the primary, `process` in a worker. */

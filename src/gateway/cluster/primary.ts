@@ -16,6 +16,7 @@ import { AggregatorRegistry } from "prom-client";
 import { ErrorCode, MtlsError } from "../../errors.ts";
 import { type AdminServer, startAdmin } from "../admin.ts";
 import type { DrainResult } from "../drain.ts";
+import { DepthHub } from "./depth-hub.ts";
 import { isMtlsMessage, type PrimaryMessage, type WorkerMessage } from "./messages.ts";
 import { SessionHub } from "./session-hub.ts";
 
@@ -89,6 +90,7 @@ export async function startClusterPrimary(options: ClusterPrimaryOptions): Promi
   const backoff = options.backoffMs ?? { initial: 100, max: 10_000 };
   const stableMs = options.stableMs ?? 10_000;
   const hub = new SessionHub();
+  const depthHub = new DepthHub();
   let ticketKeys = random(48);
   const live = new Map<number, Live>();
   let addresses: readonly { host: string; port: number }[] = [];
@@ -116,6 +118,7 @@ export async function startClusterPrimary(options: ClusterPrimaryOptions): Promi
       if (!isMtlsMessage(m)) return;
       const message = m as WorkerMessage;
       if (hub.handle(message, (r) => send(worker, r))) return;
+      if (depthHub.handle(message, (r) => send(worker, r))) return;
       switch (message.type) {
         case "mtls:hello":
           send(worker, {

@@ -13,13 +13,14 @@ import type { DrainResult } from "../drain.ts";
 import type { GatewayOptions, RunningGateway } from "../server.ts";
 import type { GatewayMaterial } from "../tls-material.ts";
 import { type Channel, isMtlsMessage, type PrimaryMessage } from "./messages.ts";
+import { RemoteDepthRefusals } from "./remote-depth-refusals.ts";
 import { RemoteSessions } from "./remote-session-cache.ts";
 
 /** Options of {@link runClusterWorker}. */
 export interface ClusterWorkerOptions {
   /** Starts this worker's gateway with what the cluster shares (ticket keys, session cache). */
   readonly start: (
-    shared: Required<Pick<GatewayOptions, "ticketKeys" | "sessionCache">>,
+    shared: Required<Pick<GatewayOptions, "ticketKeys" | "sessionCache" | "depthRefusals">>,
   ) => Promise<RunningGateway>;
   /** Reads certificates, keys, CAs and CRLs again (throws when a file does not load). */
   readonly load: () => GatewayMaterial;
@@ -63,11 +64,13 @@ export async function runClusterWorker(
   AggregatorRegistry.setRegistries([new Registry()]);
   new AggregatorRegistry();
   const sessions = new RemoteSessions(channel);
+  const depth = new RemoteDepthRefusals(channel);
   const init = await waitForInit(channel);
   sessions.generation = init.generation;
   const gw = await options.start({
     ticketKeys: Buffer.from(init.ticketKeys, "base64"),
     sessionCache: (key, limits) => sessions.cache(key, limits),
+    depthRefusals: (key) => depth.block(key),
   });
   AggregatorRegistry.setRegistries([gw.metrics.registry]);
   const force = new AbortController();
