@@ -39,6 +39,7 @@ import { createGatewayMetrics, type GatewayMetrics } from "./metrics.ts";
 import { opensslReason } from "./openssl-reason.ts";
 import { certState, createServerBlock } from "./server-block.ts";
 import { type SessionCache, SessionStore, type SessionStoreOptions } from "./session-store.ts";
+import { sessionStoreOptions } from "./session-store-options.ts";
 import {
   installStrictMode,
   type StrictMode,
@@ -47,7 +48,8 @@ import {
 } from "./strict-mode.ts";
 import { type GatewayMaterial, loadTlsMaterial } from "./tls-material.ts";
 import { sameClientTrust, secureOptions } from "./tls-options.ts";
-import { createUpstream, type UpstreamOptions } from "./upstream.ts";
+import { createUpstream } from "./upstream.ts";
+import { upstreamTargets } from "./upstream-targets.ts";
 import { selectServer } from "./virtual-hosts.ts";
 
 /** A running gateway. */
@@ -418,42 +420,4 @@ export async function startGateway(
     },
     close: closeAll,
   };
-}
-
-/** The servers of an upstream block, repeated by weight, with the block's shared counter. */
-function upstreamTargets(
-  config: GatewayConfig,
-  name: string | undefined,
-  counters: Map<string, () => number>,
-): Pick<UpstreamOptions, "targets" | "next"> {
-  const block = name ? config.upstreams?.find((u) => u.name === name) : undefined;
-  if (!block) return {};
-  let next = counters.get(block.name);
-  if (!next) {
-    let n = 0;
-    next = () => n++;
-    counters.set(block.name, next);
-  }
-  const targets = block.servers.flatMap((s) =>
-    Array.from({ length: s.weight }, () => ({ host: s.host, port: s.port })),
-  );
-  return { targets, next };
-}
-
-function sessionStoreOptions(server: ServerConfig): SessionStoreOptions | undefined {
-  const c = server.tls.sessionCache;
-  const timeoutMs = server.tls.sessionTimeoutSeconds * 1000;
-  switch (c.kind) {
-    case "off":
-    case "none":
-      return undefined;
-    case "builtin":
-      return { maxEntries: c.sessions, timeoutMs };
-    case "shared":
-      return { maxBytes: c.bytes, timeoutMs };
-    default: {
-      const never: never = c;
-      throw new TypeError(`unknown session cache ${JSON.stringify(never)}`);
-    }
-  }
 }
