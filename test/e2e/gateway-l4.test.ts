@@ -559,6 +559,7 @@ function run(
       stderr += c.toString();
     });
     // s_client exits on stdin EOF after the echo came back.
+    child.stdin.on("error", () => {}); // EPIPE when s_client quits at a refused handshake
     child.stdin.write(input);
     const check = setInterval(() => {
       if (stdout.includes(input.trim())) {

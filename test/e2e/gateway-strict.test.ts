@@ -36,6 +36,7 @@ function sClient(dir: string, port: number, version: string, who: readonly strin
       clearTimeout(timer);
       resolve(out);
     });
+    p.stdin.on("error", () => {}); // EPIPE when s_client quits at a refused handshake
     p.stdin.end("GET / HTTP/1.0\r\nHost: localhost\r\n\r\n");
   });
 }
