@@ -7,9 +7,9 @@
  * @module
  */
 import { configChange } from "../gateway/config-change.ts";
-import { checkReload } from "../gateway/reload-plan.ts";
 import { ConfigError, formatDiagnostic } from "../gateway/diagnostic.ts";
 import type { LoadedGateway } from "../gateway/nginx/load.ts";
+import { checkReload } from "../gateway/reload-plan.ts";
 import { configFiles, type FileWatcher, watchFiles } from "../gateway/watch-files.ts";
 
 /** Options of {@link startReloads}. */

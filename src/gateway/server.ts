@@ -369,9 +369,9 @@ export async function startGateway(
           (s as unknown as { requestCert: boolean }).requestCert = members.some(
             (m) => m.config.tls.verifyClient !== "off",
           );
-        // Sessions made under the old trust must not resume: new ticket keys, empty cache
-        // (a configured ssl_session_ticket_key is kept: the session ID context covers the
-        // CA and CRL contents, so a changed trust still resumes nothing).
+          // Sessions made under the old trust must not resume: new ticket keys, empty cache
+          // (a configured ssl_session_ticket_key is kept: the session ID context covers the
+          // CA and CRL contents, so a changed trust still resumes nothing).
           s.setTicketKeys(
             current.servers[mainIndex]?.tls.ticketKeys ?? ticketKeys ?? randomBytes(48),
           );

@@ -9,9 +9,9 @@
  * @module
  */
 import { AggregatorRegistry, Registry } from "prom-client";
+import type { GatewayConfig } from "../config.ts";
 import type { DrainResult } from "../drain.ts";
 import type { GatewayOptions, RunningGateway } from "../server.ts";
-import type { GatewayConfig } from "../config.ts";
 import type { GatewayMaterial } from "../tls-material.ts";
 import { type Channel, isMtlsMessage, type PrimaryMessage } from "./messages.ts";
 import { RemoteDepthRefusals } from "./remote-depth-refusals.ts";
