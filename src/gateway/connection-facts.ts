@@ -49,6 +49,20 @@ export function failed(code: string): VerifyOutcome {
 }
 
 /**
+ * What Node's own handshake verification concluded (before any `ssl_verify_depth`, CRL
+ * or OCSP override): `none` without a client certificate, else `success` or `failed` with
+ * Node's `authorizationError` (nginx `$ssl_client_verify`, ngx_http_ssl_module).
+ * @param socket the client's socket, after the handshake
+ * @returns the outcome; `CERT_REJECTED` when Node gives no reason
+ */
+export function nodeVerifyOutcome(socket: TLSSocket): VerifyOutcome {
+  if (!peerChain(socket)[0]) return { kind: "none" };
+  return socket.authorized
+    ? { kind: "success" }
+    : failed(String(socket.authorizationError ?? "CERT_REJECTED"));
+}
+
+/**
  * `ssl_verify_depth` as OpenSSL 3 applies it (verified against nginx 1.22): the chain from
  * the leaf to the self-signed trust anchor may hold `depth` intermediates (`depth + 2`
  * certificates); OpenSSL stops building there, so a longer chain fails with
@@ -142,11 +156,7 @@ export function connectionFacts(
   if (hit) return hit;
   const chain = peerChain(socket);
   const leaf = chain[0];
-  const nodeOutcome: VerifyOutcome = !leaf
-    ? { kind: "none" }
-    : socket.authorized
-      ? { kind: "success" }
-      : failed(String(socket.authorizationError ?? "CERT_REJECTED"));
+  const nodeOutcome = nodeVerifyOutcome(socket);
   const verify = leaf && options.verify ? options.verify(socket, nodeOutcome) : nodeOutcome;
   const der = leaf;
   const client = clientCertificateVariables(der, {

@@ -6,11 +6,12 @@ import { type TestContext, test } from "node:test";
 import { createSecureContext, type TLSSocket } from "node:tls";
 import { loadNginxGateway } from "../../src/gateway/nginx/load.ts";
 import { startGateway } from "../../src/gateway/server.ts";
-import { freePort, listenUntilEnd } from "../helpers/net.ts";
+import { listenUntilEnd } from "../helpers/net.ts";
 import { startNginx } from "../helpers/nginx.ts";
 import { makeCaTree } from "../helpers/openssl-ca-tree.ts";
 import { requirePeer } from "../helpers/peers.ts";
 import { sClient } from "../helpers/s-client.ts";
+import { startGatewayFromText, startSideBySide } from "../helpers/side-by-side.ts";
 import { tempDir } from "../helpers/tmp.ts";
 import { startHeadersEcho } from "../helpers/upstream.ts";
 
@@ -114,24 +115,19 @@ test("protocol version and cipher refusals match nginx 1.22: the same alert or t
   const dir = tempDir(t);
   makeCaTree(dir);
   const echo = await startHeadersEcho(t);
-  const ports: Record<string, { ours: number; theirs: number }> = {};
-  const nginxBlocks: string[] = [];
-  for (const [name, lines] of Object.entries(HANDSHAKE_BLOCKS)) {
-    const theirs = await freePort();
-    nginxBlocks.push(handshakeBlock(`127.0.0.1:${theirs}`, lines, echo));
-    const file = join(dir, `${Object.keys(ports).length}.conf`);
-    writeFileSync(file, handshakeBlock("127.0.0.1:0", lines, echo));
-    const { config, material } = loadNginxGateway(file);
-    const gw = await startGateway(config, { material, log: () => {} });
-    t.after(() => gw.close());
-    ports[name] = { ours: gw.addresses[0]?.port ?? 0, theirs };
-  }
-  const ng = await startNginx(t, {
+  let n = 0;
+  const both = await startSideBySide(t, {
     dir,
-    http: nginxBlocks.join(""),
-    ports: Object.values(ports).map((p) => p.theirs),
+    blocks: Object.fromEntries(
+      Object.entries(HANDSHAKE_BLOCKS).map(([name, lines]) => [
+        name,
+        (listen: string) => handshakeBlock(listen, lines, echo),
+      ]),
+    ),
+    startOurs: (_name, text) => startGatewayFromText(t, { file: join(dir, `${n++}.conf`), text }),
   });
-  if (!ng) return;
+  if (!both) return;
+  const { ports, nginx: ng } = both;
   const table: Record<string, string> = {};
   const mismatches: string[] = [];
   for (const [block, p] of Object.entries(ports)) {

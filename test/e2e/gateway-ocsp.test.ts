@@ -8,9 +8,9 @@ import type { Registry } from "prom-client";
 import { loadNginxGateway } from "../../src/gateway/nginx/load.ts";
 import { startGateway } from "../../src/gateway/server.ts";
 import { freePort } from "../helpers/net.ts";
-import { startNginx } from "../helpers/nginx.ts";
 import { issueWithOpenssl, selfSignWithOpenssl } from "../helpers/openssl-pki.ts";
 import { requirePeer } from "../helpers/peers.ts";
+import { startSideBySide } from "../helpers/side-by-side.ts";
 import { tempDir } from "../helpers/tmp.ts";
 import { startHeadersEcho } from "../helpers/upstream.ts";
 
@@ -218,28 +218,24 @@ test("OCSP checks match nginx 1.22: good, revoked, unknown, responder down, wron
     "CA signs": { ocsp: `ssl_ocsp on;\n    ssl_ocsp_responder ${byCa.url};`, clients: ["good"] },
     "AIA URL, no responder configured": { ocsp: "ssl_ocsp leaf;", clients: ["aia", "good"] },
   };
-  const ports: Record<string, { ours: number; theirs: number }> = {};
-  const nginxBlocks: string[] = [];
   const logs: string[][] = [];
-  for (const [name, v] of Object.entries(variants)) {
-    const theirs = await freePort();
-    nginxBlocks.push(block(`127.0.0.1:${theirs}`, v.ocsp, echo));
-    const ours = await gateway(
-      t,
-      dir,
-      name.replace(/\W+/g, "-"),
-      block("127.0.0.1:0", v.ocsp, echo),
-    );
-    ports[name] = { ours: ours.port, theirs };
-    logs.push(ours.lines);
-  }
-  const ng = await startNginx(t, {
+  const both = await startSideBySide(t, {
     dir,
-    http: nginxBlocks.join(""),
-    ports: Object.values(ports).map((p) => p.theirs),
-    errorLog: "stderr info",
+    blocks: Object.fromEntries(
+      Object.entries(variants).map(([name, v]) => [
+        name,
+        (listen: string) => block(listen, v.ocsp, echo),
+      ]),
+    ),
+    startOurs: async (name, text) => {
+      const ours = await gateway(t, dir, name.replace(/\W+/g, "-"), text);
+      logs.push(ours.lines);
+      return ours.port;
+    },
+    nginx: { errorLog: "stderr info" },
   });
-  if (!ng) return;
+  if (!both) return;
+  const { ports, nginx: ng } = both;
   const table: Record<string, string> = {};
   const mismatches: string[] = [];
   for (const [name, v] of Object.entries(variants)) {

@@ -1,14 +1,10 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { loadNginxGateway } from "../../src/gateway/nginx/load.ts";
-import { startGateway } from "../../src/gateway/server.ts";
-import { freePort } from "../helpers/net.ts";
-import { startNginx } from "../helpers/nginx.ts";
 import { makeCaTree as makeTree } from "../helpers/openssl-ca-tree.ts";
 import { requirePeer } from "../helpers/peers.ts";
+import { startGatewayFromText, startSideBySide } from "../helpers/side-by-side.ts";
 import { tempDir } from "../helpers/tmp.ts";
 import { startHeadersEcho } from "../helpers/upstream.ts";
 
@@ -109,24 +105,19 @@ test("client verification matches nginx 1.22: dates, EKU, CRL, depth, trusted CA
   const dir = tempDir(t);
   makeTree(dir);
   const echo = await startHeadersEcho(t);
-  const ports: Record<string, { ours: number; theirs: number }> = {};
-  const nginxBlocks: string[] = [];
-  for (const [name, variant] of Object.entries(VARIANTS)) {
-    const theirs = await freePort();
-    nginxBlocks.push(block(`127.0.0.1:${theirs}`, variant, echo));
-    const file = join(dir, `${name.replaceAll(" ", "-")}.conf`);
-    writeFileSync(file, block("127.0.0.1:0", variant, echo));
-    const { config, material } = loadNginxGateway(file);
-    const gw = await startGateway(config, { material, log: () => {} });
-    t.after(() => gw.close());
-    ports[name] = { ours: gw.addresses[0]?.port ?? 0, theirs };
-  }
-  const ng = await startNginx(t, {
+  const both = await startSideBySide(t, {
     dir,
-    http: nginxBlocks.join(""),
-    ports: Object.values(ports).map((p) => p.theirs),
+    blocks: Object.fromEntries(
+      Object.entries(VARIANTS).map(([name, variant]) => [
+        name,
+        (listen: string) => block(listen, variant, echo),
+      ]),
+    ),
+    startOurs: (name, text) =>
+      startGatewayFromText(t, { file: join(dir, `${name.replaceAll(" ", "-")}.conf`), text }),
   });
-  if (!ng) return;
+  if (!both) return;
+  const { ports, nginx: ng } = both;
   const table: string[] = [];
   const mismatches: string[] = [];
   for (const [variant, p] of Object.entries(ports)) {

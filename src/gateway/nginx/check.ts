@@ -228,12 +228,36 @@ export function collect(
   block: readonly Directive[],
   context: DirectiveContext,
 ): Map<string, Directive[]> {
+  return collectChecked(cx, block, {
+    check: (d) => checkDirective(cx, d, context, [...DIRECTIVES.keys()]),
+    multiple: (name) => DIRECTIVES.get(name)?.multiple === true,
+  });
+}
+
+/**
+ * Collects a block's directives by name with a caller's directive table (the stream
+ * importer has its own): directives `check` refuses are left out (it reports why), and a
+ * second one of a name `multiple` says is single-use is reported as a duplicate and left out.
+ * @param cx where the duplicates are reported
+ * @param block the block's directives, in order
+ * @param options.check validates one directive, reporting its problems; false leaves it out
+ * @param options.multiple whether a directive name may repeat (nginx: e.g. `listen`)
+ * @returns the directives by name, in block order
+ */
+export function collectChecked(
+  cx: ValueContext,
+  block: readonly Directive[],
+  options: {
+    readonly check: (d: Directive) => boolean;
+    readonly multiple: (name: string) => boolean;
+  },
+): Map<string, Directive[]> {
   const byName = new Map<string, Directive[]>();
   for (const d of block) {
-    if (!checkDirective(cx, d, context, [...DIRECTIVES.keys()])) continue;
+    if (!options.check(d)) continue;
     const list = byName.get(d.name) ?? [];
     const first = list[0];
-    if (first && !DIRECTIVES.get(d.name)?.multiple) {
+    if (first && !options.multiple(d.name)) {
       cx.report(
         "error",
         `Directive "${d.name}" is duplicate: first set at line ${first.location.line}`,

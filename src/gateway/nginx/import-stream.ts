@@ -24,7 +24,7 @@ import {
   type ProxyProtocolVersion,
   type StreamServerConfig,
 } from "../l4/stream-config.ts";
-import { closestName, one } from "./check.ts";
+import { closestName, collectChecked, one } from "./check.ts";
 import { flag, upstreamTls } from "./import-location.ts";
 import type { Directive } from "./parser.ts";
 import {
@@ -74,28 +74,17 @@ function importStreamServer(
   server: Directive,
   importServer: ServerImporter,
 ): StreamServerConfig | undefined {
-  const shared: Directive[] = [];
-  const byName = new Map<string, Directive[]>();
-  for (const d of server.block ?? []) {
-    if (SHARED_WITH_HTTP.has(d.name)) {
-      shared.push(d);
-      continue;
-    }
-    if (!check(cx, d, "stream_server")) continue;
-    const list = byName.get(d.name) ?? [];
-    const first = list[0];
-    if (first && !STREAM_DIRECTIVES.get(d.name)?.multiple) {
-      cx.report(
-        "error",
-        `Directive "${d.name}" is duplicate: first set at line ${first.location.line}`,
-        "keep one of them",
-        d.nameToken,
-      );
-      continue;
-    }
-    list.push(d);
-    byName.set(d.name, list);
-  }
+  const block = server.block ?? [];
+  // What a stream server shares with http (listen, ssl_*, error_log) goes to importServer.
+  const shared = block.filter((d) => SHARED_WITH_HTTP.has(d.name));
+  const byName = collectChecked(
+    cx,
+    block.filter((d) => !SHARED_WITH_HTTP.has(d.name)),
+    {
+      check: (d) => check(cx, d, "stream_server"),
+      multiple: (name) => STREAM_DIRECTIVES.get(name)?.multiple === true,
+    },
+  );
   const base = importServer(cx, { ...server, block: shared });
   const passD = one(byName, "proxy_pass");
   if (!passD && !server.truncated) {

@@ -18,7 +18,7 @@
 import type { TLSSocket } from "node:tls";
 import type { VerifyOutcome } from "../client-certificate.ts";
 import type { OcspConfig } from "../config.ts";
-import { failed, peerChain } from "../connection-facts.ts";
+import { failed, nodeVerifyOutcome, peerChain } from "../connection-facts.ts";
 import type { ErrorLog } from "../error-log.ts";
 import {
   createOcspChecker,
@@ -95,11 +95,7 @@ export function createConnectionOcsp(
     }
     const chain = peerChain(socket);
     const leaf = chain[0];
-    const nodeOutcome: VerifyOutcome = !leaf
-      ? { kind: "none" }
-      : socket.authorized
-        ? { kind: "success" }
-        : failed(String(socket.authorizationError ?? "CERT_REJECTED"));
+    const nodeOutcome = nodeVerifyOutcome(socket);
     if (!leaf || base(socket, nodeOutcome).kind !== "success") {
       results.set(socket, undefined);
       return undefined;
