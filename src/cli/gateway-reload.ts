@@ -1,13 +1,15 @@
 /**
  * Reloads of `mtls gateway` (SIGHUP, and file changes with `--watch`): read the
- * configuration again, refuse what cannot be applied in place, warn about settings that
- * need a restart, apply the rest; a file that does not load leaves everything running as
- * it was. Reloads run one at a time.
+ * configuration again, refuse a change of the listen addresses, warn about listener
+ * settings that need a restart, apply the rest (the whole configuration, for new requests
+ * and connections); a file that does not load leaves everything running as it was.
+ * Reloads run one at a time.
  * @module
  */
 import { configChange } from "../gateway/config-change.ts";
 import { ConfigError, formatDiagnostic } from "../gateway/diagnostic.ts";
 import type { LoadedGateway } from "../gateway/nginx/load.ts";
+import { checkReload } from "../gateway/reload-plan.ts";
 import { configFiles, type FileWatcher, watchFiles } from "../gateway/watch-files.ts";
 
 /** Options of {@link startReloads}. */
@@ -43,7 +45,7 @@ export function startReloads(options: ReloadOptions): Reloads {
   let queue = Promise.resolve();
   let watcher: FileWatcher | undefined;
   const once = async (why: string) => {
-    stdout(`mtls: ${why}, reloading certificates, CAs and CRLs\n`);
+    stdout(`mtls: ${why}, reloading the configuration\n`);
     let next: LoadedGateway;
     try {
       next = options.load();
@@ -53,11 +55,15 @@ export function startReloads(options: ReloadOptions): Reloads {
       stderr(`mtls: reload failed, keeping the running configuration: ${(e as Error).message}\n`);
       return;
     }
-    const change = configChange(running, next.config);
-    if (change.kind === "incompatible") {
-      stderr(`mtls: reload failed, keeping the running configuration: ${change.message}\n`);
+    try {
+      checkReload(running, next.config);
+    } catch (e) {
+      const ds = e instanceof ConfigError ? e.diagnostics : [];
+      for (const d of ds) stderr(`mtls: ${formatDiagnostic(d)}\n`);
+      stderr(`mtls: reload failed, keeping the running configuration: ${(e as Error).message}\n`);
       return;
     }
+    const change = configChange(running, next.config);
     if (change.kind === "restart-needed") stderr(`mtls: warning: ${change.message}\n`);
     try {
       const suffix = await options.apply(next);

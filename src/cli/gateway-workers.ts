@@ -85,7 +85,7 @@ async function followPrimary(run: ClusterRun): Promise<void> {
         material: run.loaded.material,
         ...shared,
       }),
-    load: () => run.load().material,
+    load: () => run.load(),
     log: (line) => run.stderr(`${line}\n`),
   });
   // The primary passes signals on; one sent to the whole process group (Ctrl-C) drains too,

@@ -140,13 +140,14 @@ async function runGateway(flags: GatewayFlags, out: Output): Promise<void> {
     ...(logFormat ? { logFormat } : {}),
   });
   const load = () => (flags.nginx ? loadNginxGateway(file) : loadNativeGateway(file));
-  // SIGHUP (and file changes with --watch): certificates, keys, CAs and CRLs are read again
-  // for new connections; a file that no longer loads leaves the running material in place.
+  // SIGHUP (and file changes with --watch): the whole configuration and the files it names
+  // are read again for new requests and connections; a file that no longer loads leaves
+  // the running configuration in place.
   const reloads = startReloads({
     loaded,
     load,
     apply: (next) => {
-      gw.reload(next.material);
+      gw.reload(next.material, { config: next.config });
       return "";
     },
     watch: flags.watch === true,

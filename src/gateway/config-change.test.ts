@@ -27,21 +27,54 @@ test("configChange() sees a change of client-side TLS files, even of their paths
   );
 });
 
-test("configChange() says when settings need a restart, and refuses a different number of server blocks", () => {
+test("configChange() applies changed routes and added server blocks on the same address, and refuses a changed listen address naming it", () => {
   const running = config("certificate: a.crt, key: a.key, clientAuth: off");
-  assert.equal(
+  assert.deepEqual(
     configChange(
       running,
       config(
         "certificate: a.crt, key: a.key, clientAuth: off",
         "[{ path: /x, return: { status: 204 } }]",
       ),
-    ).kind,
-    "restart-needed",
+    ),
+    { kind: "settings" },
   );
-  assert.equal(
-    configChange(running, config("certificate: a.crt, key: a.key, clientAuth: off", undefined, 2))
-      .kind,
-    "incompatible",
+  assert.deepEqual(
+    configChange(
+      running,
+      config("certificate: a.crt, key: a.key, clientAuth: require, clientCa: ca.crt"),
+    ),
+    { kind: "settings" },
+  );
+  assert.deepEqual(
+    configChange(running, config("certificate: a.crt, key: a.key, clientAuth: off", undefined, 2)),
+    { kind: "settings" },
+  );
+  const moved = parseNativeConfig(
+    `listeners:
+  - listen: ["127.0.0.1:9443"]
+    tls: { certificate: a.crt, key: a.key, clientAuth: off }
+    routes: [{ path: /, return: { status: 200 } }]
+`,
+    { file: "/etc/gw.yaml" },
+  ).config;
+  assert.ok(moved);
+  assert.deepEqual(configChange(running, moved), {
+    kind: "incompatible",
+    message:
+      "Cannot reload: the listen addresses changed (127.0.0.1:9443 added; 127.0.0.1:8443 removed), a reload keeps the running sockets and binds no new ones, restart to apply it",
+  });
+});
+
+test("configChange() names the listener settings that keep their running values until a restart", () => {
+  const running = config("certificate: a.crt, key: a.key, clientAuth: off");
+  const change = configChange(
+    running,
+    config("certificate: a.crt, key: a.key, clientAuth: off, handshakeTimeout: 5s"),
+  );
+  assert.equal(change.kind, "restart-needed");
+  assert.match(
+    change.kind === "restart-needed" ? change.message : "",
+    /: 127\.0\.0\.1:8443 ssl_handshake_timeout$/,
   );
 });

@@ -23,6 +23,15 @@ export interface ListenGroup {
 }
 
 /**
+ * The text of a listen address, as nginx prints it: `host:port`, `[v6]:port`.
+ * @param listen the address
+ * @returns e.g. `127.0.0.1:8443`
+ */
+export function listenKey(listen: ListenConfig): string {
+  return `${listen.ipv6 ? `[${listen.host}]` : listen.host}:${listen.port}`;
+}
+
+/**
  * Groups the `listen` addresses of all blocks: one listener each, in order of first
  * appearance; `default_server` marks a group's default block (else its first).
  * @param config the configuration
@@ -35,7 +44,7 @@ export function listenGroups(config: GatewayConfig): ListenGroup[] {
   >();
   for (const [i, server] of config.servers.entries()) {
     for (const l of server.listen) {
-      const key = `${l.ipv6 ? `[${l.host}]` : l.host}:${l.port}`;
+      const key = listenKey(l);
       let g = groups.get(key);
       if (!g) {
         g = { listen: l, blocks: [], defaultIndex: 0 };

@@ -3,7 +3,7 @@
  * `listen` address, its server blocks chosen by SNI), applying the client-certificate
  * policy per request like nginx (the handshake always completes; a missing or bad
  * certificate gets nginx's 400 page) and proxying to the upstream; an optional admin
- * listener; `reload()` for new certificates, CAs and CRLs.
+ * listener; `reload()` for a new configuration, certificates, CAs and CRLs.
  *
  * TLS options per block come from `tls-options.ts`; `ssl_session_cache` → a
  * {@link SessionStore} per listener (none when its blocks trust different CAs).
@@ -16,8 +16,9 @@
 import { constants as cryptoConstants, randomBytes } from "node:crypto";
 import { createServer, type Server } from "node:https";
 import { createSecureContext, type TLSSocket } from "node:tls";
-import { createAccessLog } from "./access-log.ts";
 import { type AdminServer, startAdmin } from "./admin.ts";
+import { BlockGeneration } from "./block-generation.ts";
+import { type BuildServerBlocksOptions, buildServerBlocks } from "./build-server-blocks.ts";
 import {
   DEFAULT_CLIENT_HEADER_TIMEOUT_MS,
   DEFAULT_HANDSHAKE_TIMEOUT_MS,
@@ -29,15 +30,16 @@ import { type Front, installFront } from "./connection-front.ts";
 import type { DepthRefusals } from "./depth-check.ts";
 import { ConfigError } from "./diagnostic.ts";
 import { ConnectionTracker, type DrainOptions, type DrainResult } from "./drain.ts";
-import { createErrorLog, type ErrorLogFormat } from "./error-log.ts";
+import type { ErrorLogFormat } from "./error-log.ts";
 import { installHeaderTimeout } from "./header-timeout.ts";
 import { type RunningStreams, startStreams } from "./l4/stream-proxy.ts";
 import { listenOn } from "./listen-on.ts";
-import { dispatch, listenGroups } from "./listener.ts";
+import { dispatch, listenGroups, listenKey } from "./listener.ts";
 import { listenerFrontOptions } from "./listener-front.ts";
 import { createGatewayMetrics, type GatewayMetrics } from "./metrics.ts";
 import { opensslReason } from "./openssl-reason.ts";
-import { certState, createServerBlock } from "./server-block.ts";
+import { type ReloadPlan, reloadPlan } from "./reload-plan.ts";
+import { certState, type ServerBlock } from "./server-block.ts";
 import { type SessionCache, SessionStore, type SessionStoreOptions } from "./session-store.ts";
 import { sessionStoreOptions } from "./session-store-options.ts";
 import {
@@ -48,8 +50,6 @@ import {
 } from "./strict-mode.ts";
 import { type GatewayMaterial, loadTlsMaterial } from "./tls-material.ts";
 import { sameClientTrust, secureOptions } from "./tls-options.ts";
-import { createUpstream } from "./upstream.ts";
-import { upstreamTargets } from "./upstream-targets.ts";
 import { selectServer } from "./virtual-hosts.ts";
 
 /** A running gateway. */
@@ -61,12 +61,24 @@ export interface RunningGateway {
   /**
    * Replaces certificates, keys, CAs and CRLs for new connections (connections in flight
    * keep theirs), and forgets every TLS session (session IDs and ticket keys), so no
-   * session made under the old trust can resume.
-   * @param material freshly loaded material for the same configuration
-   * @param options `ticketKeys`: the new 48-byte ticket keys (default: random; a cluster
+   * session made under the old trust can resume. With `config`, applies the whole new
+   * configuration (nginx `HUP`): new server blocks, locations, upstream pools, headers,
+   * authorization rules, logs and verify settings answer new requests; requests in flight
+   * finish on the old blocks, whose pools and logs close after their last request. The
+   * listener settings `configChange` names keep their running values. Nothing changes when
+   * it throws.
+   * @param material freshly loaded material (of `config` when given, else of the running configuration)
+   * @param options `config`: the new configuration (default: the running one, only the
+   *   files change); `ticketKeys`: the new 48-byte ticket keys (default: random; a cluster
    *   passes the keys every worker uses)
+   * @throws {MtlsError} `MTLS_CONFIG_INVALID` when `config` listens on other addresses
+   *   (a reload binds no new sockets; the message names the addresses)
+   * @throws {ConfigError} when `config`'s blocks sharing an address disagree on strict mode
    */
-  reload(material: GatewayMaterial, options?: { readonly ticketKeys?: Buffer }): void;
+  reload(
+    material: GatewayMaterial,
+    options?: { readonly ticketKeys?: Buffer; readonly config?: GatewayConfig },
+  ): void;
   /** The bound addresses, one per distinct `listen` address (port 0 resolved to the real port). */
   readonly addresses: readonly { readonly host: string; readonly port: number }[];
   /** The L4 (stream) listeners' bound addresses, one per stream `listen`; empty without streams. */
@@ -153,49 +165,17 @@ export async function startGateway(
   const metrics = createGatewayMetrics();
   let closing = false;
   const tokens = options.serverTokens ?? "mtlskit";
-  const counters = new Map<string, () => number>();
-  const blocks = config.servers.map((server, b) => {
-    const serverMaterial = material.servers[b];
-    if (!serverMaterial) throw new TypeError("material does not match the config");
-    const log = createErrorLog({
-      ...(server.errorLog ? { file: server.errorLog.file, level: server.errorLog.level } : {}),
-      ...(options.logLevel ? { level: options.logLevel } : {}),
-      ...(options.logFormat ? { format: options.logFormat } : {}),
-      ...(options.log ? { log: options.log } : {}),
-      ...(options.now ? { now: options.now } : {}),
-    });
-    const upstreams = server.locations.map((l, i) =>
-      l.proxyPass
-        ? createUpstream(l, serverMaterial.upstreams[i] ?? {}, {
-            server: tokens,
-            ...upstreamTargets(config, l.proxyPass.upstream, counters),
-            ...(options.upstreamTimeoutMs
-              ? {
-                  connectTimeoutMs: options.upstreamTimeoutMs,
-                  readTimeoutMs: options.upstreamTimeoutMs,
-                }
-              : {}),
-          })
-        : undefined,
-    );
-    const access = server.accessLog
-      ? createAccessLog(server.accessLog.file, options.accessLog ? { log: options.accessLog } : {})
-      : undefined;
-    return createServerBlock(server, {
-      log,
-      upstreams,
-      tokens,
-      metrics,
-      ...(access ? { accessLog: access } : {}),
-      ...(options.now ? { now: options.now } : {}),
-      ...(options.depthRefusals ? { depthRefusals: options.depthRefusals(String(b)) } : {}),
-    });
-  });
+  const buildOptions: BuildServerBlocksOptions = { ...options, metrics, tokens };
+  // Requests in flight keep the generation they started on; a reload starts a new one.
+  let generation = new BlockGeneration(buildServerBlocks(config, material, buildOptions));
+  const retiring = new Set<BlockGeneration>();
+  let running = config;
+  const blocks = generation.blocks;
   const servers: Server[] = [];
   const fronts: Front[] = [];
   const tracker = new ConnectionTracker();
   let ticketKeys: Buffer | undefined;
-  const reloaders: (() => void)[] = [];
+  const reloaders: ((next?: ReloadPlan) => () => void)[] = [];
   let admin: AdminServer | undefined;
   let streams: RunningStreams | undefined;
   const closeAll = async () => {
@@ -212,16 +192,18 @@ export async function startGateway(
           }),
       ),
     );
-    await Promise.all(blocks.map((b) => b.close()));
+    await Promise.all([generation.close(), ...[...retiring].map((g) => g.close())]);
   };
   const addresses: { host: string; port: number }[] = [];
   try {
     for (const group of listenGroups(config)) {
-      const members = group.blocks.map((i) => blocks[i]).filter((b) => b !== undefined);
-      const first = group.defaultIndex;
-      const main = members[first] ?? members[0];
-      const mainIndex = group.blocks[first] ?? 0;
-      if (!main) continue;
+      let members = group.blocks.map((i) => blocks[i]).filter((b) => b !== undefined);
+      let first = group.defaultIndex;
+      const firstMain = members[first] ?? members[0];
+      let mainIndex = group.blocks[first] ?? 0;
+      if (!firstMain) continue;
+      let main: ServerBlock = firstMain;
+      let indexes = group.blocks;
       // Node picks the SNI context after OpenSSL has decided on resumption, so a session
       // made on one block would resume on another and keep the first block's verdict.
       // Blocks that verify clients differently therefore share no sessions at all.
@@ -230,10 +212,10 @@ export async function startGateway(
       if (conflict) throw new ConfigError([conflict]);
       const strict = main.config.tls.rejectInHandshake === true;
       const tlsOptions = (i: number) => ({
-        ...secureOptions(config.servers[i] as ServerConfig, current.servers[i]?.tls ?? {}, i),
+        ...secureOptions(running.servers[i] as ServerConfig, current.servers[i]?.tls ?? {}, i),
         ...(resumable ? {} : { secureOptions: cryptoConstants.SSL_OP_NO_TICKET }),
       });
-      const contexts = group.blocks.map((i) =>
+      let contexts = group.blocks.map((i) =>
         i === mainIndex ? undefined : createSecureContext(tlsOptions(i)),
       );
       const cids = { next: 1, of: new WeakMap<object, number>() };
@@ -269,6 +251,7 @@ export async function startGateway(
         (req, res) => {
           const socket = req.socket as TLSSocket;
           const cid = cidOf(socket);
+          generation.enter(res);
           dispatch(members, first, req, res, cid);
         },
       );
@@ -351,18 +334,49 @@ export async function startGateway(
         metrics.connectionOpened();
         socket.once("close", () => metrics.connectionClosed());
       });
-      reloaders.push(() => {
-        s.setSecureContext(tlsOptions(mainIndex));
-        for (const [k, i] of group.blocks.entries()) {
-          if (i !== mainIndex) contexts[k] = createSecureContext(tlsOptions(i));
-        }
-        // Sessions made under the old trust must not resume: new ticket keys, empty cache
-        // (a configured ssl_session_ticket_key is kept: the session ID context covers the
-        // CA and CRL contents, so a changed trust still resumes nothing).
-        s.setTicketKeys(
-          current.servers[mainIndex]?.tls.ticketKeys ?? ticketKeys ?? randomBytes(48),
+      reloaders.push((plan) => {
+        // Everything that can fail is built before anything is swapped.
+        const key = listenKey(group.listen);
+        const nextGroup = plan?.groups.find((g) => listenKey(g.listen) === key);
+        const nextMembers = nextGroup
+          ? nextGroup.blocks.map((i) => plan?.blocks[i]).filter((b) => b !== undefined)
+          : members;
+        const nextFirst = nextGroup?.defaultIndex ?? first;
+        const nextMain = nextMembers[nextFirst] ?? nextMembers[0] ?? main;
+        const nextMainIndex = nextGroup ? (nextGroup.blocks[nextFirst] ?? 0) : mainIndex;
+        const nextIndexes = nextGroup?.blocks ?? indexes;
+        const optionsOf = (i: number) => ({
+          ...secureOptions(
+            (plan?.config ?? running).servers[i] as ServerConfig,
+            current.servers[i]?.tls ?? {},
+            i,
+          ),
+          ...(resumable ? {} : { secureOptions: cryptoConstants.SSL_OP_NO_TICKET }),
+        });
+        createSecureContext(optionsOf(nextMainIndex));
+        const nextContexts = nextIndexes.map((i) =>
+          i === nextMainIndex ? undefined : createSecureContext(optionsOf(i)),
         );
-        store?.clear();
+        return () => {
+          members = nextMembers;
+          first = nextFirst;
+          main = nextMain;
+          mainIndex = nextMainIndex;
+          indexes = nextIndexes;
+          contexts = nextContexts;
+          s.setSecureContext(optionsOf(mainIndex));
+          // tls.Server reads requestCert for each new connection (setSecureContext keeps it).
+          (s as unknown as { requestCert: boolean }).requestCert = members.some(
+            (m) => m.config.tls.verifyClient !== "off",
+          );
+          // Sessions made under the old trust must not resume: new ticket keys, empty cache
+          // (a configured ssl_session_ticket_key is kept: the session ID context covers the
+          // CA and CRL contents, so a changed trust still resumes nothing).
+          s.setTicketKeys(
+            current.servers[mainIndex]?.tls.ticketKeys ?? ticketKeys ?? randomBytes(48),
+          );
+          store?.clear();
+        };
       });
       s.on("tlsClientError", (e: Error & { code?: string }, socket: TLSSocket) => {
         if (strictMode?.handled(socket)) return;
@@ -404,9 +418,33 @@ export async function startGateway(
     ...(admin ? { admin: admin.address } : {}),
     metrics,
     reload(next, reloadOptions) {
+      const previous = current;
       current = next;
+      let commits: (() => void)[];
+      let plan: ReloadPlan | undefined;
+      try {
+        plan = reloadOptions?.config
+          ? reloadPlan(running, reloadOptions.config, next, buildOptions)
+          : undefined;
+        try {
+          commits = reloaders.map((r) => r(plan));
+        } catch (e) {
+          void plan?.generation.close();
+          throw e;
+        }
+      } catch (e) {
+        current = previous;
+        throw e;
+      }
       ticketKeys = reloadOptions?.ticketKeys;
-      for (const r of reloaders) r();
+      if (plan) {
+        const old = generation;
+        generation = plan.generation;
+        running = plan.config;
+        retiring.add(old);
+        void old.retire().then(() => retiring.delete(old));
+      }
+      for (const commit of commits) commit();
       streams?.reload(next);
     },
     async drain(drainOptions) {

@@ -9,6 +9,7 @@
  * @module
  */
 import { AggregatorRegistry, Registry } from "prom-client";
+import type { GatewayConfig } from "../config.ts";
 import type { DrainResult } from "../drain.ts";
 import type { GatewayOptions, RunningGateway } from "../server.ts";
 import type { GatewayMaterial } from "../tls-material.ts";
@@ -22,8 +23,11 @@ export interface ClusterWorkerOptions {
   readonly start: (
     shared: Required<Pick<GatewayOptions, "ticketKeys" | "sessionCache" | "depthRefusals">>,
   ) => Promise<RunningGateway>;
-  /** Reads certificates, keys, CAs and CRLs again (throws when a file does not load). */
-  readonly load: () => GatewayMaterial;
+  /**
+   * Reads the configuration and its certificates, keys, CAs and CRLs again (throws when a
+   * file does not load); the worker applies all of it to new requests and connections.
+   */
+  readonly load: () => { readonly config: GatewayConfig; readonly material: GatewayMaterial };
   /** Operational lines (no newline), e.g. a failed reload. */
   readonly log?: (line: string) => void;
 }
@@ -100,7 +104,11 @@ export async function runClusterWorker(
       case "mtls:reload": {
         let error: string | undefined;
         try {
-          gw.reload(options.load(), { ticketKeys: Buffer.from(message.ticketKeys, "base64") });
+          const next = options.load();
+          gw.reload(next.material, {
+            config: next.config,
+            ticketKeys: Buffer.from(message.ticketKeys, "base64"),
+          });
           sessions.generation = message.generation;
         } catch (e) {
           error = (e as Error).message;
