@@ -37,9 +37,10 @@ import { listenOn } from "./listen-on.ts";
 import { dispatch, listenGroups, listenKey } from "./listener.ts";
 import { listenerFrontOptions } from "./listener-front.ts";
 import { createGatewayMetrics, type GatewayMetrics } from "./metrics.ts";
-import { opensslReason } from "./openssl-reason.ts";
+import { handshakeFailureLabel, opensslReason } from "./openssl-reason.ts";
 import { type ReloadPlan, reloadPlan } from "./reload-plan.ts";
 import { certState, type ServerBlock } from "./server-block.ts";
+import { attachSessionCache } from "./session-cache-hooks.ts";
 import { type SessionCache, SessionStore, type SessionStoreOptions } from "./session-store.ts";
 import { sessionStoreOptions } from "./session-store-options.ts";
 import {
@@ -301,20 +302,7 @@ export async function startGateway(
       const store: SessionCache | undefined = limits
         ? (options.sessionCache?.(String(servers.length), limits) ?? new SessionStore(limits))
         : undefined;
-      if (store) {
-        s.on("newSession", (id: Buffer, data: Buffer, done: () => void) => {
-          Promise.resolve(store.set(id, data)).then(done, done);
-        });
-        s.on(
-          "resumeSession",
-          (id: Buffer, done: (err: Error | null, data: Buffer | null) => void) => {
-            Promise.resolve(store.get(id)).then(
-              (data) => done(null, data ?? null),
-              () => done(null, null),
-            );
-          },
-        );
-      }
+      if (store) attachSessionCache(s, store);
       const l = group.listen;
       installHeaderTimeout(s, {
         timeoutMs: main.config.clientHeaderTimeoutMs ?? DEFAULT_CLIENT_HEADER_TIMEOUT_MS,
@@ -380,10 +368,7 @@ export async function startGateway(
       });
       s.on("tlsClientError", (e: Error & { code?: string }, socket: TLSSocket) => {
         if (strictMode?.handled(socket)) return;
-        metrics.handshake(
-          "failed",
-          opensslReason(e.message).replace(/^error:[0-9A-F]+:[^:]*::/, ""),
-        );
+        metrics.handshake("failed", handshakeFailureLabel(e.message));
         main.log.write(
           "info",
           e.code === "ERR_TLS_HANDSHAKE_TIMEOUT"
