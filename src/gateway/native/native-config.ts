@@ -197,6 +197,14 @@ export function parseNativeConfig(text: string, options: { readonly file: string
         for (const problem of compileTemplate(value).problems)
           error(`${rp}.setHeaders.${name}`, problem.message);
       }
+      if (r.match !== "regex" && r.match !== "regex_i" && !r.path.startsWith("/")) {
+        // A request path always starts with "/": this route would never match.
+        error(
+          `${rp}.path`,
+          `must start with "/" unless match is regex or regex_i, got ${JSON.stringify(r.path)}`,
+          `did you mean "/${r.path}"? (a path without "/" never matches a request)`,
+        );
+      }
       if (r.match === "regex" || r.match === "regex_i") {
         try {
           new RegExp(r.path);
