@@ -64,7 +64,8 @@ export interface RunningGateway {
    * session made under the old trust can resume. With `config`, applies the whole new
    * configuration (nginx `HUP`): new server blocks, locations, upstream pools, headers,
    * authorization rules, logs and verify settings answer new requests; requests in flight
-   * finish on the old blocks, whose pools and logs close after their last request. The
+   * finish on the old blocks, whose pools and logs close after their last request; keep-alive
+   * connections from before close after their current response (idle ones at once). The
    * listener settings `configChange` names keep their running values. Nothing changes when
    * it throws.
    * @param material freshly loaded material (of `config` when given, else of the running configuration)
@@ -445,6 +446,9 @@ export async function startGateway(
         void old.retire().then(() => retiring.delete(old));
       }
       for (const commit of commits) commit();
+      // Keep-alive connections verified under the old configuration close after their
+      // current request (nginx: the old workers close theirs); new ones use the new one.
+      tracker.recycle();
       streams?.reload(next);
     },
     async drain(drainOptions) {
