@@ -31,15 +31,18 @@ import type { DepthRefusals } from "./depth-check.ts";
 import { ConfigError } from "./diagnostic.ts";
 import { ConnectionTracker, type DrainOptions, type DrainResult } from "./drain.ts";
 import type { ErrorLogFormat } from "./error-log.ts";
+import { handshakeErrorLine } from "./handshake-error-line.ts";
 import { installHeaderTimeout } from "./header-timeout.ts";
 import { type RunningStreams, startStreams } from "./l4/stream-proxy.ts";
 import { listenOn } from "./listen-on.ts";
-import { dispatch, listenGroups, listenKey } from "./listener.ts";
+import { dispatch, listenGroups } from "./listener.ts";
+import { listenerBlocks, nextListenerBlocks } from "./listener-blocks.ts";
 import { listenerFrontOptions } from "./listener-front.ts";
 import { createGatewayMetrics, type GatewayMetrics } from "./metrics.ts";
 import { opensslReason } from "./openssl-reason.ts";
 import { type ReloadPlan, reloadPlan } from "./reload-plan.ts";
-import { certState, type ServerBlock } from "./server-block.ts";
+import { certState } from "./server-block.ts";
+import { installSessionCache } from "./session-cache-hooks.ts";
 import { type SessionCache, SessionStore, type SessionStoreOptions } from "./session-store.ts";
 import { sessionStoreOptions } from "./session-store-options.ts";
 import {
@@ -198,13 +201,10 @@ export async function startGateway(
   const addresses: { host: string; port: number }[] = [];
   try {
     for (const group of listenGroups(config)) {
-      let members = group.blocks.map((i) => blocks[i]).filter((b) => b !== undefined);
-      let first = group.defaultIndex;
-      const firstMain = members[first] ?? members[0];
-      let mainIndex = group.blocks[first] ?? 0;
-      if (!firstMain) continue;
-      let main: ServerBlock = firstMain;
-      let indexes = group.blocks;
+      const initial = listenerBlocks(group, blocks);
+      if (!initial) continue;
+      // Reassigned by a reload: the closures below always see the running blocks.
+      let { members, first, main, mainIndex, indexes } = initial;
       // Node picks the SNI context after OpenSSL has decided on resumption, so a session
       // made on one block would resume on another and keep the first block's verdict.
       // Blocks that verify clients differently therefore share no sessions at all.
@@ -302,20 +302,7 @@ export async function startGateway(
       const store: SessionCache | undefined = limits
         ? (options.sessionCache?.(String(servers.length), limits) ?? new SessionStore(limits))
         : undefined;
-      if (store) {
-        s.on("newSession", (id: Buffer, data: Buffer, done: () => void) => {
-          Promise.resolve(store.set(id, data)).then(done, done);
-        });
-        s.on(
-          "resumeSession",
-          (id: Buffer, done: (err: Error | null, data: Buffer | null) => void) => {
-            Promise.resolve(store.get(id)).then(
-              (data) => done(null, data ?? null),
-              () => done(null, null),
-            );
-          },
-        );
-      }
+      if (store) installSessionCache(s, store);
       const l = group.listen;
       installHeaderTimeout(s, {
         timeoutMs: main.config.clientHeaderTimeoutMs ?? DEFAULT_CLIENT_HEADER_TIMEOUT_MS,
@@ -337,15 +324,8 @@ export async function startGateway(
       });
       reloaders.push((plan) => {
         // Everything that can fail is built before anything is swapped.
-        const key = listenKey(group.listen);
-        const nextGroup = plan?.groups.find((g) => listenKey(g.listen) === key);
-        const nextMembers = nextGroup
-          ? nextGroup.blocks.map((i) => plan?.blocks[i]).filter((b) => b !== undefined)
-          : members;
-        const nextFirst = nextGroup?.defaultIndex ?? first;
-        const nextMain = nextMembers[nextFirst] ?? nextMembers[0] ?? main;
-        const nextMainIndex = nextGroup ? (nextGroup.blocks[nextFirst] ?? 0) : mainIndex;
-        const nextIndexes = nextGroup?.blocks ?? indexes;
+        const at = { members, first, main, mainIndex, indexes };
+        const next = nextListenerBlocks(at, group.listen, plan);
         const optionsOf = (i: number) => ({
           ...secureOptions(
             (plan?.config ?? running).servers[i] as ServerConfig,
@@ -354,16 +334,12 @@ export async function startGateway(
           ),
           ...(resumable ? {} : { secureOptions: cryptoConstants.SSL_OP_NO_TICKET }),
         });
-        createSecureContext(optionsOf(nextMainIndex));
-        const nextContexts = nextIndexes.map((i) =>
-          i === nextMainIndex ? undefined : createSecureContext(optionsOf(i)),
+        createSecureContext(optionsOf(next.mainIndex));
+        const nextContexts = next.indexes.map((i) =>
+          i === next.mainIndex ? undefined : createSecureContext(optionsOf(i)),
         );
         return () => {
-          members = nextMembers;
-          first = nextFirst;
-          main = nextMain;
-          mainIndex = nextMainIndex;
-          indexes = nextIndexes;
+          ({ members, first, main, mainIndex, indexes } = next);
           contexts = nextContexts;
           s.setSecureContext(optionsOf(mainIndex));
           // tls.Server reads requestCert for each new connection (setSecureContext keeps it).
@@ -385,12 +361,7 @@ export async function startGateway(
           "failed",
           opensslReason(e.message).replace(/^error:[0-9A-F]+:[^:]*::/, ""),
         );
-        main.log.write(
-          "info",
-          e.code === "ERR_TLS_HANDSHAKE_TIMEOUT"
-            ? `client timed out (110: Connection timed out) while SSL handshaking, client: ${socket.remoteAddress ?? "-"}, server: ${l.ipv6 ? `[${l.host}]` : l.host}:${l.port}`
-            : `SSL_do_handshake() failed (SSL: ${opensslReason(e.message)}) while SSL handshaking, client: ${socket.remoteAddress ?? "-"}, server: ${l.ipv6 ? `[${l.host}]` : l.host}:${l.port}`,
-        );
+        main.log.write("info", handshakeErrorLine(e, socket.remoteAddress, listenText));
       });
       servers.push(s);
       addresses.push(await listenOn(s, l));
