@@ -17,3 +17,13 @@ export function opensslReason(message: string): string {
   const m = /(error:[0-9A-F]+):([^:]*):[^:]*:([^:]*)/.exec(first);
   return m ? `${m[1]}:${m[2]}::${m[3]}` : first;
 }
+
+/**
+ * The `reason` label of the handshake-failure metric: the OpenSSL reason without its
+ * `error:CODE:lib::` prefix.
+ * @param message a Node TLS error message
+ * @returns e.g. `sslv3 alert bad certificate`
+ */
+export function handshakeFailureLabel(message: string): string {
+  return opensslReason(message).replace(/^error:[0-9A-F]+:[^:]*::/, "");
+}

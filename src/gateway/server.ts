@@ -39,10 +39,10 @@ import { dispatch, listenGroups } from "./listener.ts";
 import { listenerBlocks, nextListenerBlocks } from "./listener-blocks.ts";
 import { listenerFrontOptions } from "./listener-front.ts";
 import { createGatewayMetrics, type GatewayMetrics } from "./metrics.ts";
-import { opensslReason } from "./openssl-reason.ts";
+import { handshakeFailureLabel } from "./openssl-reason.ts";
 import { type ReloadPlan, reloadPlan } from "./reload-plan.ts";
 import { certState } from "./server-block.ts";
-import { installSessionCache } from "./session-cache-hooks.ts";
+import { attachSessionCache } from "./session-cache-hooks.ts";
 import { type SessionCache, SessionStore, type SessionStoreOptions } from "./session-store.ts";
 import { sessionStoreOptions } from "./session-store-options.ts";
 import {
@@ -302,7 +302,7 @@ export async function startGateway(
       const store: SessionCache | undefined = limits
         ? (options.sessionCache?.(String(servers.length), limits) ?? new SessionStore(limits))
         : undefined;
-      if (store) installSessionCache(s, store);
+      if (store) attachSessionCache(s, store);
       const l = group.listen;
       installHeaderTimeout(s, {
         timeoutMs: main.config.clientHeaderTimeoutMs ?? DEFAULT_CLIENT_HEADER_TIMEOUT_MS,
@@ -357,10 +357,7 @@ export async function startGateway(
       });
       s.on("tlsClientError", (e: Error & { code?: string }, socket: TLSSocket) => {
         if (strictMode?.handled(socket)) return;
-        metrics.handshake(
-          "failed",
-          opensslReason(e.message).replace(/^error:[0-9A-F]+:[^:]*::/, ""),
-        );
+        metrics.handshake("failed", handshakeFailureLabel(e.message));
         main.log.write("info", handshakeErrorLine(e, socket.remoteAddress, listenText));
       });
       servers.push(s);

@@ -1,21 +1,19 @@
 /**
- * A listener's server-side session cache (`ssl_session_cache`): Node's `newSession` and
- * `resumeSession` events stored in and looked up from a {@link SessionCache}.
- *
- * Source: nginx `ngx_http_ssl_module` `ssl_session_cache`; Node `tls.Server` events
- * `newSession`, `resumeSession`.
+ * Wiring a session cache (the in-process {@link SessionStore} or the cluster's shared one)
+ * to a TLS server's session-ID resumption events (RFC 5246 §7.4.1.2 session_id;
+ * nginx `ssl_session_cache`).
  * @module
  */
-import type { Server } from "node:https";
+import type { Server } from "node:tls";
 import type { SessionCache } from "./session-store.ts";
 
 /**
- * Stores the TLS sessions of `server` in `store` and resumes from it; a store or lookup
- * that fails resumes nothing (a full handshake) rather than stalling the handshake.
- * @param server the listener
- * @param store the cache (in-process, or the cluster's shared one)
+ * Stores new sessions in `store` and resumes from it. A store that fails or is slow never
+ * fails the handshake: a failed `get` gives a full handshake, a failed `set` is ignored.
+ * @param server a `node:tls` or `node:https` server
+ * @param store the cache (sync or async `get`/`set`)
  */
-export function installSessionCache(server: Server, store: SessionCache): void {
+export function attachSessionCache(server: Server, store: SessionCache): void {
   server.on("newSession", (id: Buffer, data: Buffer, done: () => void) => {
     Promise.resolve(store.set(id, data)).then(done, done);
   });

@@ -1,24 +1,10 @@
 import assert from "node:assert/strict";
 import { EventEmitter } from "node:events";
 import { test } from "node:test";
+import { workerChannel } from "../../../test/helpers/worker-channel.ts";
 import { DepthHub } from "./depth-hub.ts";
-import type { Channel, PrimaryMessage, WorkerMessage } from "./messages.ts";
+import type { Channel } from "./messages.ts";
 import { RemoteDepthRefusals } from "./remote-depth-refusals.ts";
-
-/** A worker's channel wired straight to the hub (what node:cluster IPC does, minus the process). */
-function workerChannel(hub: DepthHub, deliver = true): Channel {
-  const events = new EventEmitter();
-  return {
-    send(m) {
-      if (!deliver) return;
-      hub.handle(m as WorkerMessage, (reply: PrimaryMessage) =>
-        queueMicrotask(() => events.emit("message", reply)),
-      );
-    },
-    on: (e, l) => events.on(e, l),
-    off: (e, l) => events.off(e, l),
-  };
-}
 
 test("a leaf refused through one worker is refused for every worker", async () => {
   const hub = new DepthHub();

@@ -7,32 +7,15 @@
  * @module
  */
 import type { SessionCache, SessionStoreOptions } from "../session-store.ts";
-import { type Channel, isMtlsMessage, type PrimaryMessage } from "./messages.ts";
+import { IpcRequests, type IpcRequestsOptions } from "./ipc-requests.ts";
+import type { Channel } from "./messages.ts";
 
-/** Options of {@link RemoteSessions}. */
-export interface RemoteSessionsOptions {
-  /** How long to wait for the primary, in ms; default 1000. */
-  readonly timeoutMs?: number;
-  /**
-   * Starts the timeout and returns its cancel; default an unref'd `setTimeout` (a pending
-   * lookup does not keep the process alive).
-   */
-  readonly setTimer?: (fn: () => void, ms: number) => () => void;
-}
-
-function unrefTimer(fn: () => void, ms: number): () => void {
-  const t = setTimeout(fn, ms);
-  t.unref();
-  return () => clearTimeout(t);
-}
+/** Options of {@link RemoteSessions}: timeout (ms) and timer. */
+export type RemoteSessionsOptions = IpcRequestsOptions;
 
 /** The worker's end of the shared session cache. */
 export class RemoteSessions {
-  readonly #channel: Channel;
-  readonly #timeoutMs: number;
-  readonly #setTimer: (fn: () => void, ms: number) => () => void;
-  readonly #pending = new Map<number, (data: string | undefined) => void>();
-  #next = 1;
+  readonly #requests: IpcRequests<"mtls:session-reply", string | undefined>;
   /** The trust generation sent with every store (set from `mtls:init` / `mtls:reload`). */
   generation = 0;
 
@@ -41,15 +24,12 @@ export class RemoteSessions {
    * @param options timeout (ms)
    */
   constructor(channel: Channel, options: RemoteSessionsOptions = {}) {
-    this.#channel = channel;
-    this.#timeoutMs = options.timeoutMs ?? 1000;
-    this.#setTimer = options.setTimer ?? unrefTimer;
-    channel.on("message", (m: unknown) => {
-      if (!isMtlsMessage(m) || m.type !== "mtls:session-reply") return;
-      const reply = m as Extract<PrimaryMessage, { type: "mtls:session-reply" }>;
-      const resolve = this.#pending.get(reply.requestId);
-      this.#pending.delete(reply.requestId);
-      resolve?.(reply.data);
+    // No answer: "not stored" / "not found", a full handshake.
+    this.#requests = new IpcRequests(channel, {
+      ...options,
+      reply: "mtls:session-reply",
+      value: (reply) => reply.data,
+      fallback: undefined,
     });
   }
 
@@ -62,7 +42,7 @@ export class RemoteSessions {
   cache(key: string, options: SessionStoreOptions): SessionCache {
     return {
       set: async (id, data) => {
-        await this.#ask((requestId) => ({
+        await this.#requests.ask((requestId) => ({
           type: "mtls:session-set",
           requestId,
           key,
@@ -73,7 +53,7 @@ export class RemoteSessions {
         }));
       },
       get: async (id) => {
-        const data = await this.#ask((requestId) => ({
+        const data = await this.#requests.ask((requestId) => ({
           type: "mtls:session-get",
           requestId,
           key,
@@ -81,42 +61,14 @@ export class RemoteSessions {
         }));
         return data === undefined ? undefined : Buffer.from(data, "base64");
       },
-      delete: (id) => {
-        try {
-          this.#channel.send({
-            type: "mtls:session-delete",
-            key,
-            id: Buffer.from(id).toString("base64"),
-          });
-        } catch {
-          // The primary is gone: nothing shared to forget.
-        }
-      },
+      delete: (id) =>
+        this.#requests.tell({
+          type: "mtls:session-delete",
+          key,
+          id: Buffer.from(id).toString("base64"),
+        }),
       // The primary clears its stores itself when it starts a reload.
       clear: () => {},
     };
-  }
-
-  #ask(
-    message: (requestId: number) => Parameters<Channel["send"]>[0],
-  ): Promise<string | undefined> {
-    const requestId = this.#next++;
-    return new Promise((resolve) => {
-      const cancel = this.#setTimer(() => {
-        this.#pending.delete(requestId);
-        resolve(undefined);
-      }, this.#timeoutMs);
-      this.#pending.set(requestId, (data) => {
-        cancel();
-        resolve(data);
-      });
-      try {
-        this.#channel.send(message(requestId));
-      } catch {
-        this.#pending.delete(requestId);
-        cancel();
-        resolve(undefined);
-      }
-    });
   }
 }

@@ -1,24 +1,8 @@
 import assert from "node:assert/strict";
-import { EventEmitter } from "node:events";
 import { test } from "node:test";
-import type { Channel, PrimaryMessage, WorkerMessage } from "./messages.ts";
+import { workerChannel } from "../../../test/helpers/worker-channel.ts";
 import { RemoteSessions } from "./remote-session-cache.ts";
 import { SessionHub } from "./session-hub.ts";
-
-/** A worker's channel wired straight to the hub (what node:cluster IPC does, minus the process). */
-function workerChannel(hub: SessionHub, deliver = true): Channel {
-  const events = new EventEmitter();
-  return {
-    send(m) {
-      if (!deliver) return;
-      hub.handle(m as WorkerMessage, (reply: PrimaryMessage) =>
-        queueMicrotask(() => events.emit("message", reply)),
-      );
-    },
-    on: (e, l) => events.on(e, l),
-    off: (e, l) => events.off(e, l),
-  };
-}
 
 const LIMITS = { maxEntries: 10, timeoutMs: 300_000 };
 const ID = Buffer.from("0102", "hex");

@@ -22,7 +22,7 @@ import { DEFAULT_DRAIN_TIMEOUT_MS, type DrainOptions } from "../drain.ts";
 import { createErrorLog } from "../error-log.ts";
 import { listenOn } from "../listen-on.ts";
 import type { GatewayMetrics } from "../metrics.ts";
-import { opensslReason } from "../openssl-reason.ts";
+import { handshakeFailureLabel, opensslReason } from "../openssl-reason.ts";
 import { clientVerdict } from "../policy.ts";
 import { certState } from "../server-block.ts";
 import { installStrictMode } from "../strict-mode.ts";
@@ -150,10 +150,7 @@ export async function startStreams(
         });
         server.on("tlsClientError", (e: Error, socket: TLSSocket) => {
           if (strictMode?.handled(socket)) return;
-          options.metrics.handshake(
-            "failed",
-            opensslReason(e.message).replace(/^error:[0-9A-F]+:[^:]*::/, ""),
-          );
+          options.metrics.handshake("failed", handshakeFailureLabel(e.message));
           log.write(
             "info",
             `SSL_do_handshake() failed (SSL: ${opensslReason(e.message)}) while SSL handshaking, client: ${unmap(socket.remoteAddress)}, server: ${where}`,

@@ -28,6 +28,17 @@ const FINGERPRINT = str(
   new RegExp(`${JA3_HASH_RE.source}|${JA4_RE.source}`),
 );
 
+/** `verifyDepth`, `protocols`, `ciphers`: in `tls:` and in a route's `upstreamTls:`. */
+const TLS_POLICY_FIELDS: Readonly<Record<string, Field>> = {
+  verifyDepth: opt({ kind: "integer", min: 0, max: 100 }),
+  protocols: opt({
+    kind: "array",
+    items: { kind: "enum", values: ["TLSv1.2", "TLSv1.3"] },
+    minItems: 1,
+  }),
+  ciphers: opt(str("an OpenSSL cipher string")),
+};
+
 const TLS: Schema = {
   kind: "object",
   fields: {
@@ -38,13 +49,7 @@ const TLS: Schema = {
     trustedCa: opt(str("a file path")),
     crl: opt(str("a file path")),
     ocsp: opt(OCSP_SCHEMA),
-    verifyDepth: opt({ kind: "integer", min: 0, max: 100 }),
-    protocols: opt({
-      kind: "array",
-      items: { kind: "enum", values: ["TLSv1.2", "TLSv1.3"] },
-      minItems: 1,
-    }),
-    ciphers: opt(str("an OpenSSL cipher string")),
+    ...TLS_POLICY_FIELDS,
     preferServerCiphers: opt({ kind: "boolean" }),
     sessionCache: opt({ kind: "enum", values: ["off", "none", "builtin"] }),
     sessionCacheSize: opt({ kind: "integer", min: 1 }),
@@ -104,13 +109,7 @@ const ROUTE: Schema = {
       kind: "object",
       fields: {
         ...UPSTREAM_TLS_FIELDS,
-        verifyDepth: opt({ kind: "integer", min: 0, max: 100 }),
-        protocols: opt({
-          kind: "array",
-          items: { kind: "enum", values: ["TLSv1.2", "TLSv1.3"] },
-          minItems: 1,
-        }),
-        ciphers: opt(str("an OpenSSL cipher string")),
+        ...TLS_POLICY_FIELDS,
       },
     }),
     setHeaders: opt({ kind: "map", values: str(), keyPattern: /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/ }),
