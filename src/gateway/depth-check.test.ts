@@ -1,27 +1,9 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { test } from "node:test";
-import type { TLSSocket } from "node:tls";
+import { fakeTlsSocket } from "../../test/helpers/fake-tls-socket.ts";
 import { ocspFixtures } from "../../test/helpers/ocsp-fixtures.ts";
 import { createDepthCheck, type DepthRefusals } from "./depth-check.ts";
-
-/** What `peerChain` and the depth check read from a TLSSocket, without a socket. */
-function fakeSocket(chain: readonly Uint8Array[], reused: boolean): TLSSocket {
-  const link = (i: number): unknown => {
-    const der = chain[i];
-    if (!der) return undefined;
-    return {
-      raw: Buffer.from(der),
-      fingerprint256: createHash("sha256").update(der).digest("hex"),
-      issuerCertificate: link(i + 1),
-    };
-  };
-  return {
-    authorized: true,
-    isSessionReused: () => reused,
-    getPeerCertificate: () => link(0) ?? {},
-  } as unknown as TLSSocket;
-}
 
 function sha256(der: Uint8Array): string {
   return createHash("sha256").update(der).digest("hex");
@@ -48,8 +30,8 @@ test("a full handshake's depth verdict is shared when the handshake completes", 
   const f = await ocspFixtures();
   const { shared, records } = memory();
   const depth = createDepthCheck(0, { shared });
-  const deep = fakeSocket([f.subLeaf.der, f.intermediate.der, f.ca.der], false);
-  const shallow = fakeSocket([f.leaf.der, f.ca.der], false);
+  const deep = fakeTlsSocket([f.subLeaf.der, f.intermediate.der, f.ca.der], { reused: false });
+  const shallow = fakeTlsSocket([f.leaf.der, f.ca.der], { reused: false });
   assert.equal(depth.pending(deep), undefined);
   assert.equal(depth.pending(shallow), undefined);
   assert.deepEqual(records, [
@@ -64,10 +46,10 @@ test("a resumed session refused on another worker is refused here, though its ch
   const f = await ocspFixtures();
   const { shared } = memory();
   await createDepthCheck(0, { shared }).pending(
-    fakeSocket([f.subLeaf.der, f.intermediate.der, f.ca.der], false),
+    fakeTlsSocket([f.subLeaf.der, f.intermediate.der, f.ca.der], { reused: false }),
   );
   const other = createDepthCheck(0, { shared });
-  const resumed = fakeSocket([f.subLeaf.der], true);
+  const resumed = fakeTlsSocket([f.subLeaf.der], { reused: true });
   await other.pending(resumed);
   const out = other.verify(resumed, SUCCESS);
   assert.equal(out.kind, "failed");
@@ -78,7 +60,7 @@ test("a resumed session passes only once the shared memory answered not refused"
   const f = await ocspFixtures();
   const { shared } = memory();
   const depth = createDepthCheck(0, { shared });
-  const resumed = fakeSocket([f.leaf.der], true);
+  const resumed = fakeTlsSocket([f.leaf.der], { reused: true });
   assert.equal(depth.verify(resumed, SUCCESS).kind, "failed", "not asked yet: refused");
   const waiting = depth.pending(resumed);
   assert.ok(waiting);
@@ -91,7 +73,7 @@ test("a lookup that fails counts as refused", async () => {
   const f = await ocspFixtures();
   const { shared } = memory(() => Promise.reject(new Error("primary gone")));
   const depth = createDepthCheck(0, { shared });
-  const resumed = fakeSocket([f.leaf.der], true);
+  const resumed = fakeTlsSocket([f.leaf.der], { reused: true });
   await depth.pending(resumed);
   assert.equal(depth.verify(resumed, SUCCESS).kind, "failed");
 });
@@ -99,11 +81,16 @@ test("a lookup that fails counts as refused", async () => {
 test("without a shared memory a resumed session is judged by this process's memory alone", async () => {
   const f = await ocspFixtures();
   const depth = createDepthCheck(0);
-  assert.equal(depth.pending(fakeSocket([f.leaf.der], true)), undefined);
-  assert.equal(depth.verify(fakeSocket([f.leaf.der], true), SUCCESS).kind, "success");
-  await depth.pending(fakeSocket([f.subLeaf.der, f.intermediate.der, f.ca.der], false));
+  assert.equal(depth.pending(fakeTlsSocket([f.leaf.der], { reused: true })), undefined);
   assert.equal(
-    depth.verify(fakeSocket([f.subLeaf.der], true), SUCCESS).kind,
+    depth.verify(fakeTlsSocket([f.leaf.der], { reused: true }), SUCCESS).kind,
+    "success",
+  );
+  await depth.pending(
+    fakeTlsSocket([f.subLeaf.der, f.intermediate.der, f.ca.der], { reused: false }),
+  );
+  assert.equal(
+    depth.verify(fakeTlsSocket([f.subLeaf.der], { reused: true }), SUCCESS).kind,
     "failed",
     "refused at a handshake that sent no request",
   );

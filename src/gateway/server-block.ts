@@ -32,6 +32,7 @@ import type { ErrorLog } from "./error-log.ts";
 import { errorPage, hasErrorPage } from "./error-page.ts";
 import { identityHeaders, isIdentityHeader } from "./identity-headers.ts";
 import type { GatewayMetrics } from "./metrics.ts";
+import { normalizeUri } from "./normalize-uri.ts";
 import { createConnectionOcsp } from "./ocsp/connection-ocsp.ts";
 import { ocspMetricsFor } from "./ocsp/ocsp-metrics.ts";
 import { type ClientCertState, clientVerdict } from "./policy.ts";
@@ -260,6 +261,14 @@ export function createServerBlock(config: ServerConfig, options: ServerBlockOpti
       logged?.(peer, status);
     };
     const context = requestContext(config, req);
+    // nginx parses (and normalizes) the request line before anything else: 400 when invalid.
+    const normalized = normalizeUri(req.url ?? "/");
+    if (normalized.kind === "invalid") {
+      log.write("info", `client sent invalid request (${normalized.reason})${context}`, cid);
+      req.resume();
+      sendPage(res, 400, true);
+      return;
+    }
     const verdict = clientVerdict(config.tls.verifyClient, certState(socket, facts));
     if (verdict.kind === "reject") {
       log.write("info", `${verdict.logMessage}${context}`, cid);
@@ -400,31 +409,24 @@ export function certState(
   };
 }
 
-function decodedPath(url: string): string {
-  const q = url.indexOf("?");
-  const path = q < 0 ? url : url.slice(0, q);
-  try {
-    return decodeURIComponent(path);
-  } catch {
-    return path;
-  }
-}
-
 /**
  * nginx's location choice: an exact `=` match wins; else the longest prefix; a `^~`
  * longest prefix stops there; else the first matching regex (`~`, `~*`) in configuration
  * order; else the longest prefix.
  * @param server the block
- * @param url the request target (`/path?query`); matched decoded, without the query
+ * @param url the request target as sent (`/path?query`); matched as nginx's `$uri`
+ *   ({@link normalizeUri}: decoded, dot segments resolved, slashes merged)
  * @param regexes compiled regexes parallel to the locations (compiled on the fly when absent)
- * @returns the index of the location, or undefined when none matches
+ * @returns the index of the location, or undefined when none matches (or the target is invalid)
  */
 export function matchLocation(
   server: ServerConfig,
   url: string,
   regexes?: readonly (RegExp | undefined)[],
 ): number | undefined {
-  const path = decodedPath(url);
+  const normalized = normalizeUri(url);
+  if (normalized.kind === "invalid") return undefined;
+  const path = normalized.uri;
   let best: number | undefined;
   let bestLen = -1;
   for (const [i, l] of server.locations.entries()) {

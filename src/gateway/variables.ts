@@ -15,6 +15,7 @@
 import type { ClientCertificateVariables } from "./client-certificate.ts";
 import type { FrontFacts } from "./connection-front.ts";
 import { FRONT_VARIABLES, frontVariable } from "./front-variables.ts";
+import { normalizeUri } from "./normalize-uri.ts";
 
 /** One part of a compiled value: literal text or a variable reference. */
 export type TemplatePart =
@@ -328,12 +329,10 @@ export function hostVariable(host: string | undefined, serverName: string): stri
   return (h ?? "").toLowerCase().replace(/\.$/, "");
 }
 
+/** `$uri`: the normalized path ({@link normalizeUri}); the path as sent when invalid. */
 function decodePath(path: string): string {
-  try {
-    return decodeURIComponent(path);
-  } catch {
-    return path;
-  }
+  const normalized = normalizeUri(path);
+  return normalized.kind === "ok" ? normalized.uri : path;
 }
 
 function argument(args: string, name: string): string | undefined {

@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
-import { createHash } from "node:crypto";
 import { test } from "node:test";
-import type { TLSSocket } from "node:tls";
+import { fakeTlsSocket } from "../../../test/helpers/fake-tls-socket.ts";
 import { buildOcspResponse, ocspFixtures } from "../../../test/helpers/ocsp-fixtures.ts";
 import { ErrorCode, MtlsError } from "../../errors.ts";
 import type { LogLevel } from "../config.ts";
@@ -10,25 +9,6 @@ import { createConnectionOcsp } from "./connection-ocsp.ts";
 import type { OcspTransport } from "./ocsp-fetch.ts";
 
 const NOW = new Date("2026-06-01T12:00:00Z");
-
-/** What `peerChain` and the verdict read from a TLSSocket, without a socket. */
-function fakeSocket(chain: readonly Uint8Array[], authorized = true): TLSSocket {
-  const link = (i: number): unknown => {
-    const der = chain[i];
-    if (!der) return undefined;
-    return {
-      raw: Buffer.from(der),
-      fingerprint256: createHash("sha256").update(der).digest("hex"),
-      issuerCertificate: link(i + 1),
-    };
-  };
-  return {
-    authorized,
-    authorizationError: authorized ? undefined : "CERT_HAS_EXPIRED",
-    remoteAddress: "127.0.0.1",
-    getPeerCertificate: () => link(0) ?? {},
-  } as unknown as TLSSocket;
-}
 
 function memoryLog(): ErrorLog & { lines: string[] } {
   const lines: string[] = [];
@@ -60,7 +40,7 @@ test("createConnectionOcsp() checks once per connection and turns revoked into F
     { mode: "leaf", failure: "hard", cacheEntries: 0, nonce: false },
     { log, transport: await answering("revoked"), now: () => NOW },
   );
-  const socket = fakeSocket([f.leaf.der, f.ca.der]);
+  const socket = fakeTlsSocket([f.leaf.der, f.ca.der]);
   const waiting = ocsp.pending(socket, 7);
   assert.ok(waiting);
   assert.equal(ocsp.pending(socket, 7), waiting);
@@ -86,7 +66,7 @@ test("createConnectionOcsp() in soft mode accepts a connection whose responder i
     { mode: "leaf", failure: "soft", cacheEntries: 0 },
     { log, transport: down, now: () => NOW },
   );
-  const socket = fakeSocket([f.leaf.der, f.ca.der]);
+  const socket = fakeTlsSocket([f.leaf.der, f.ca.der]);
   await ocsp.pending(socket, 1);
   assert.deepEqual(ocsp.verify(socket, { kind: "success" }), { kind: "success" });
   assert.deepEqual(log.lines, [
@@ -105,11 +85,11 @@ test("createConnectionOcsp() skips chains that already failed and never reports 
     { mode: "leaf", failure: "hard", cacheEntries: 0, nonce: false },
     { log: memoryLog(), transport, now: () => NOW },
   );
-  const expired = fakeSocket([f.leaf.der, f.ca.der], false);
+  const expired = fakeTlsSocket([f.leaf.der, f.ca.der], { authorized: false });
   assert.equal(ocsp.pending(expired, 1), undefined);
-  assert.equal(ocsp.pending(fakeSocket([]), 2), undefined);
+  assert.equal(ocsp.pending(fakeTlsSocket([]), 2), undefined);
   assert.equal(asked, 0);
-  const unchecked = fakeSocket([f.leaf.der, f.ca.der]);
+  const unchecked = fakeTlsSocket([f.leaf.der, f.ca.der]);
   assert.equal(ocsp.verify(unchecked, { kind: "success" }).kind, "failed");
   await ocsp.pending(unchecked, 3);
   assert.deepEqual(ocsp.verify(unchecked, { kind: "success" }), { kind: "success" });
