@@ -7,12 +7,15 @@
 import { randomBytes } from "node:crypto";
 import {
   closeSync,
+  constants,
   existsSync,
+  fstatSync,
   fsyncSync,
   openSync,
-  readFileSync,
+  readSync,
   renameSync,
   rmSync,
+  type Stats,
   writeSync,
 } from "node:fs";
 import { basename, dirname, join } from "node:path";
@@ -93,14 +96,80 @@ export function describeReadError(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
+/** Default cap of {@link readRegularFile}: 16 MiB, far above any config, PEM or CRL. */
+export const MAX_INPUT_BYTES = 16 * 1024 * 1024;
+
+/** Options of {@link readRegularFile}. */
+export interface ReadRegularOptions {
+  /** Largest file accepted, in bytes; default {@link MAX_INPUT_BYTES} (16 MiB). */
+  readonly maxBytes?: number;
+}
+
+function fileKind(st: Stats): string {
+  if (st.isDirectory()) return "a directory";
+  if (st.isCharacterDevice()) return "a character device";
+  if (st.isBlockDevice()) return "a block device";
+  if (st.isFIFO()) return "a FIFO";
+  if (st.isSocket()) return "a socket";
+  return "not a regular file";
+}
+
+function formatLimit(bytes: number): string {
+  return bytes % (1024 * 1024) === 0 ? `${bytes / (1024 * 1024)} MiB` : `${bytes} bytes`;
+}
+
 /**
- * Reads a file, turning system errors into one clear line.
+ * Reads a regular file whole, refusing what would hang or exhaust memory: a FIFO, a
+ * device such as `/dev/zero`, a directory, or a file larger than `maxBytes`. The file is
+ * opened non-blocking, so a FIFO without a writer is refused rather than waited on.
+ * Errors are plain `Error`s whose message {@link describeReadError} passes through
+ * (`is a character device, not a regular file`, `is larger than the 16 MiB limit`);
+ * system errors (ENOENT, EACCES) are rethrown as they are.
+ * @param path the file to read
+ * @param options `maxBytes` (bytes; default 16 MiB)
+ * @returns the file's bytes
+ * @throws {Error} when the file is missing, unreadable, not a regular file or too large
+ * @example
+ * ```ts
+ * const pem = readRegularFile("ca.crt");
+ * ```
+ */
+export function readRegularFile(path: string, options: ReadRegularOptions = {}): Buffer {
+  const maxBytes = options.maxBytes ?? MAX_INPUT_BYTES;
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) {
+      if (st.isDirectory()) throw new Error("is a directory");
+      throw new Error(`is ${fileKind(st)}, not a regular file`);
+    }
+    const tooLarge = () => new Error(`is larger than the ${formatLimit(maxBytes)} limit`);
+    if (st.size > maxBytes) throw tooLarge();
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const buf = Buffer.allocUnsafe(Math.min(Math.max(st.size - total, 0) + 65536, maxBytes + 1));
+      const n = readSync(fd, buf, 0, buf.length, null);
+      if (n === 0) break;
+      total += n;
+      if (total > maxBytes) throw tooLarge();
+      chunks.push(buf.subarray(0, n));
+    }
+    return Buffer.concat(chunks, total);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Reads a file, turning system errors into one clear line. Only regular files up to
+ * 16 MiB are read (see {@link readRegularFile}): `/dev/zero` or a FIFO is refused at once.
  * @param what what the file is for the user, e.g. "CA certificate"
- * @throws {MtlsError} `MTLS_FILE` when missing or unreadable
+ * @throws {MtlsError} `MTLS_FILE` when missing, unreadable, not a regular file or too large
  */
 export function readFileChecked(path: string, what = "file"): Buffer {
   try {
-    return readFileSync(path);
+    return readRegularFile(path);
   } catch (e) {
     throw new MtlsError(ErrorCode.FILE, `Cannot read ${what} ${path}: ${describeReadError(e)}`, {
       cause: e,

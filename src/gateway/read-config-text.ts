@@ -7,14 +7,13 @@
  * @module
  */
 
-import { readFileSync } from "node:fs";
 import { ErrorCode } from "../errors.ts";
-import { describeReadError } from "../files.ts";
+import { describeReadError, readRegularFile } from "../files.ts";
 import { ConfigError } from "./diagnostic.ts";
 
 /** Options of {@link readConfigText}. */
 export interface ReadConfigTextOptions {
-  /** Reads a file; default `fs.readFileSync`. */
+  /** Reads a file; default `readRegularFile` (regular files up to 16 MiB). */
   readonly readFile?: (path: string) => Buffer;
   /** What the file should be, for messages; default `"nginx configuration"`. */
   readonly what?: string;
@@ -117,7 +116,7 @@ export function findNonText(bytes: Uint8Array): NonText | undefined {
  * ```
  */
 export function readConfigText(file: string, options: ReadConfigTextOptions = {}): string {
-  const readFile = options.readFile ?? ((p: string) => readFileSync(p));
+  const readFile = options.readFile ?? ((p: string) => readRegularFile(p));
   let bytes: Buffer;
   try {
     bytes = readFile(file);

@@ -6,9 +6,8 @@
  * @module
  */
 import { createPrivateKey, type KeyObject, X509Certificate } from "node:crypto";
-import { readFileSync } from "node:fs";
 import { ErrorCode } from "../errors.ts";
-import { describeReadError } from "../files.ts";
+import { describeReadError, readRegularFile } from "../files.ts";
 import { sameKeyTypeWarnings } from "./certificate-slots.ts";
 import type { FileRef, GatewayConfig, LocationConfig, ServerConfig } from "./config.ts";
 import type { Diagnostic } from "./diagnostic.ts";
@@ -47,7 +46,7 @@ export interface GatewayMaterial {
 
 /** Options of {@link loadTlsMaterial}. */
 export interface LoadMaterialOptions {
-  /** Reads a file; default `fs.readFileSync`. */
+  /** Reads a file; default `readRegularFile` (regular files up to 16 MiB). */
   readonly readFile?: (path: string) => Buffer;
 }
 
@@ -70,7 +69,7 @@ export function loadTlsMaterial(
   config: GatewayConfig,
   options: LoadMaterialOptions = {},
 ): LoadMaterialResult {
-  const readFile = options.readFile ?? ((p: string) => readFileSync(p));
+  const readFile = options.readFile ?? ((p: string) => readRegularFile(p));
   const diagnostics: Diagnostic[] = [];
   const report = (code: Diagnostic["code"], message: string, ref: FileRef, hint?: string) => {
     diagnostics.push({

@@ -16,10 +16,10 @@
  * store's own index and CRL files are replaced as they change).
  * @module
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, rmdirSync } from "node:fs";
 import { join } from "node:path";
 import { ErrorCode, isErrno, MtlsError } from "../errors.ts";
-import { readFileChecked } from "../files.ts";
+import { describeReadError, readFileChecked, readRegularFile } from "../files.ts";
 import { type CaMaterial, type CreateRootCaOptions, caFromPem, createRootCa } from "./ca.ts";
 import { commitFiles, type FileToCommit } from "./commit-files.ts";
 import type { RevocationReason } from "./crl.ts";
@@ -204,10 +204,10 @@ export function readIndex(dir: string): CaIndex {
   const path = join(dir, StoreFile.INDEX);
   let text: string;
   try {
-    text = readFileSync(path, "utf8");
+    text = readRegularFile(path).toString("utf8");
   } catch (e) {
     if (isErrno(e, "ENOENT")) return EMPTY_INDEX;
-    throw new MtlsError(ErrorCode.FILE, `Cannot read CA index ${path}: ${(e as Error).message}`, {
+    throw new MtlsError(ErrorCode.FILE, `Cannot read CA index ${path}: ${describeReadError(e)}`, {
       cause: e,
       details: { path },
     });

@@ -3,11 +3,11 @@
  * @module
  */
 import { X509Certificate } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
 import { ErrorCode, MtlsError } from "../../errors.ts";
-import { readFileChecked } from "../../files.ts";
+import { readFileChecked, readRegularFile } from "../../files.ts";
 import { commitFiles } from "../../pki/commit-files.ts";
 import { type ExportFormat, exportCredentials } from "../../pki/export.ts";
 import { serialHexOf } from "../../pki/serial.ts";
@@ -41,7 +41,7 @@ function warnIfRevoked(cmd: Command, certPem: string, dir: string): void {
   let ca: X509Certificate;
   try {
     cert = new X509Certificate(certPem);
-    ca = new X509Certificate(readFileSync(caFile));
+    ca = new X509Certificate(readRegularFile(caFile));
   } catch {
     return; // exportCredentials names an unreadable certificate; the warning is a courtesy
   }

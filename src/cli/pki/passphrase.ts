@@ -3,10 +3,9 @@
  * no-echo prompt on a terminal.
  * @module
  */
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ErrorCode, MtlsError } from "../../errors.ts";
-import { readFileChecked } from "../../files.ts";
+import { readFileChecked, readRegularFile } from "../../files.ts";
 
 /** Options of commands that load a CA key. */
 export interface PassphraseOptions {
@@ -86,7 +85,7 @@ export async function storePassphrase(
 ): Promise<{ passphrase?: string }> {
   let encrypted = false;
   try {
-    encrypted = readFileSync(join(dir, "ca.key"), "utf8").includes("ENCRYPTED");
+    encrypted = readRegularFile(join(dir, "ca.key")).toString("utf8").includes("ENCRYPTED");
   } catch {
     // missing or unreadable: loadCaStore says so
   }

@@ -3,7 +3,8 @@
  * validate against the schema, convert, then load and check the certificate files.
  * @module
  */
-import { readFileSync } from "node:fs";
+
+import { readRegularFile } from "../../files.ts";
 import { ConfigError, hasErrors } from "../diagnostic.ts";
 import type { LoadedGateway } from "../nginx/load.ts";
 import { readConfigText } from "../read-config-text.ts";
@@ -27,7 +28,7 @@ export function loadNativeGateway(
   file: string,
   options: { readonly readFile?: (path: string) => Buffer } = {},
 ): LoadedGateway {
-  const readFile = options.readFile ?? ((p: string) => readFileSync(p));
+  const readFile = options.readFile ?? ((p: string) => readRegularFile(p));
   const text = readConfigText(file, { readFile, what: "YAML configuration" });
   const parsed = parseNativeConfig(text, { file });
   if (!parsed.config || hasErrors(parsed.diagnostics)) throw new ConfigError(parsed.diagnostics);

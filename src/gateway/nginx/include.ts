@@ -17,10 +17,10 @@
  * (`ngx_conf_include`), `src/os/unix/ngx_files.c` (`ngx_open_glob`).
  * @module
  */
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { readdirSync, statSync } from "node:fs";
 import { basename, dirname, isAbsolute, join, resolve, sep } from "node:path";
 import { ErrorCode, type SourceLocation } from "../../errors.ts";
-import { describeReadError } from "../../files.ts";
+import { describeReadError, readRegularFile } from "../../files.ts";
 import { ConfigError, type Diagnostic } from "../diagnostic.ts";
 import { readConfigText } from "../read-config-text.ts";
 import type { Token } from "./lexer.ts";
@@ -55,7 +55,7 @@ const MASK = /[*?[]/;
  */
 export function expandIncludes(parsed: ParseResult, options: IncludeOptions = {}): ParseResult {
   const prefix = options.prefix ?? dirname(resolve(parsed.file));
-  const readFile = options.readFile ?? ((p: string) => readFileSync(p));
+  const readFile = options.readFile ?? ((p: string) => readRegularFile(p));
   const readDir = options.readDir ?? ((p: string) => readdirSync(p));
   const isFile =
     options.isFile ??

@@ -3,9 +3,9 @@
  * then load and check the certificate and key files — the checks `nginx -t` does.
  * @module
  */
-import { readFileSync } from "node:fs";
 import { isIP } from "node:net";
 import { ErrorCode } from "../../errors.ts";
+import { readRegularFile } from "../../files.ts";
 import type { GatewayConfig } from "../config.ts";
 import { ConfigError, type Diagnostic, hasErrors } from "../diagnostic.ts";
 import { readConfigText } from "../read-config-text.ts";
@@ -24,7 +24,7 @@ export interface LoadedGateway {
 
 /** Options of {@link loadNginxGateway}. */
 export interface LoadNginxOptions {
-  /** Reads a file; default `fs.readFileSync`. */
+  /** Reads a file; default `readRegularFile` (regular files up to 16 MiB). */
   readonly readFile?: (path: string) => Buffer;
   /** Directory relative paths resolve against; default: the file's directory. */
   readonly prefix?: string;
@@ -47,7 +47,7 @@ export interface LoadNginxOptions {
  * ```
  */
 export function loadNginxGateway(file: string, options: LoadNginxOptions = {}): LoadedGateway {
-  const readFile = options.readFile ?? ((p: string) => readFileSync(p));
+  const readFile = options.readFile ?? ((p: string) => readRegularFile(p));
   const text = readConfigText(file, { readFile });
   const parsed = expandIncludes(parseNginx(text, { file }), {
     readFile,
