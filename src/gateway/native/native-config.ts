@@ -44,6 +44,9 @@ import { tlsGroups } from "./native-tls-extras.ts";
 import { upstreamTlsOf } from "./native-upstream-tls.ts";
 import { validate } from "./schema.ts";
 
+/** `sessionCache: shared` without `sessionCacheBytes`: 1 MiB (nginx's example `shared:SSL:1m`). */
+const DEFAULT_SHARED_CACHE_BYTES = 1024 * 1024;
+
 export interface NativeResult {
   readonly config?: GatewayConfig;
   readonly diagnostics: readonly Diagnostic[];
@@ -194,6 +197,14 @@ export function parseNativeConfig(text: string, options: { readonly file: string
         for (const problem of compileTemplate(value).problems)
           error(`${rp}.setHeaders.${name}`, problem.message);
       }
+      if (r.match !== "regex" && r.match !== "regex_i" && !r.path.startsWith("/")) {
+        // A request path always starts with "/": this route would never match.
+        error(
+          `${rp}.path`,
+          `must start with "/" unless match is regex or regex_i, got ${JSON.stringify(r.path)}`,
+          `did you mean "/${r.path}"? (a path without "/" never matches a request)`,
+        );
+      }
       if (r.match === "regex" || r.match === "regex_i") {
         try {
           new RegExp(r.path);
@@ -249,7 +260,11 @@ export function parseNativeConfig(text: string, options: { readonly file: string
       };
     });
     return {
-      listen: l.listen.map((a, ai) => {
+      listen: l.listen.map((entry, ai) => {
+        const a = typeof entry === "string" ? entry : entry.address;
+        // An entry's own proxyProtocol wins over the listener's.
+        const proxied =
+          typeof entry === "string" ? l.proxyProtocol : (entry.proxyProtocol ?? l.proxyProtocol);
         const { host, port } = splitHostPort(a);
         const location = where(`${p}.listen[${ai}]`);
         return {
@@ -257,7 +272,7 @@ export function parseNativeConfig(text: string, options: { readonly file: string
           port,
           ipv6: a.startsWith("["),
           ssl: true,
-          ...(l.proxyProtocol ? { proxyProtocol: true } : {}),
+          ...(proxied ? { proxyProtocol: true } : {}),
           ...(location ? { location } : {}),
         };
       }),
@@ -272,9 +287,15 @@ export function parseNativeConfig(text: string, options: { readonly file: string
         verifyClient,
         verifyDepth: t.verifyDepth ?? 1,
         sessionCache:
-          (t.sessionCache ?? "builtin") === "builtin"
-            ? { kind: "builtin", sessions: t.sessionCacheSize ?? DEFAULT_BUILTIN_CACHE_SESSIONS }
-            : { kind: t.sessionCache === "off" ? "off" : "none" },
+          t.sessionCache === "shared"
+            ? {
+                kind: "shared",
+                name: t.sessionCacheZone ?? "native",
+                bytes: t.sessionCacheBytes ?? DEFAULT_SHARED_CACHE_BYTES,
+              }
+            : (t.sessionCache ?? "builtin") === "builtin"
+              ? { kind: "builtin", sessions: t.sessionCacheSize ?? DEFAULT_BUILTIN_CACHE_SESSIONS }
+              : { kind: t.sessionCache === "off" ? "off" : "none" },
         sessionTimeoutSeconds: Math.round((t.sessionTimeout ?? 300_000) / 1000),
         protocols,
         ciphers: t.ciphers ?? DEFAULT_CIPHERS,

@@ -51,8 +51,11 @@ const TLS: Schema = {
     ocsp: opt(OCSP_SCHEMA),
     ...TLS_POLICY_FIELDS,
     preferServerCiphers: opt({ kind: "boolean" }),
-    sessionCache: opt({ kind: "enum", values: ["off", "none", "builtin"] }),
+    sessionCache: opt({ kind: "enum", values: ["off", "none", "builtin", "shared"] }),
     sessionCacheSize: opt({ kind: "integer", min: 1 }),
+    // sessionCache: shared — nginx's shared:NAME:SIZE, the store capped in bytes.
+    sessionCacheBytes: opt({ kind: "size" }),
+    sessionCacheZone: opt(str("a zone name")),
     sessionTimeout: opt({ kind: "duration" }),
     passwordFile: opt(str("a file path")),
     ciphersuites: opt(str("TLS 1.3 suites, e.g. TLS_AES_256_GCM_SHA384:TLS_AES_128_GCM_SHA256")),
@@ -151,7 +154,18 @@ export const NATIVE_SCHEMA: Schema = {
         fields: {
           listen: req({
             kind: "array",
-            items: str('"host:port" or "[v6]:port"', HOST_PORT),
+            // "host:port", or { address: "host:port", proxyProtocol: true } for one address.
+            items: {
+              kind: "scalarOrObject",
+              scalar: str('"host:port" or "[v6]:port"', HOST_PORT),
+              object: {
+                kind: "object",
+                fields: {
+                  address: req(str('"host:port" or "[v6]:port"', HOST_PORT)),
+                  proxyProtocol: opt({ kind: "boolean" }),
+                },
+              },
+            },
             minItems: 1,
           }),
           serverNames: opt({ kind: "array", items: str() }),
@@ -200,8 +214,10 @@ export interface RawTls {
   protocols?: TlsProtocol[];
   ciphers?: string;
   preferServerCiphers?: boolean;
-  sessionCache?: "off" | "none" | "builtin";
+  sessionCache?: "off" | "none" | "builtin" | "shared";
   sessionCacheSize?: number;
+  sessionCacheBytes?: number;
+  sessionCacheZone?: string;
   sessionTimeout?: number;
   extraCertificates?: { certificate: string; key: string }[];
   passwordFile?: string;
@@ -235,8 +251,10 @@ export interface RawRoute {
   authorize?: { allow?: RawRule[]; deny?: RawRule[] };
   timeouts?: { connect?: number; read?: number };
 }
+/** A `listen` entry: the short form, or the long form with its own `proxyProtocol`. */
+export type RawListen = string | { address: string; proxyProtocol?: boolean };
 export interface RawListener {
-  listen: string[];
+  listen: RawListen[];
   serverNames?: string[];
   clientHeaderTimeout?: number;
   proxyProtocol?: boolean;

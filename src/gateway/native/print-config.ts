@@ -84,11 +84,17 @@ function nonEmpty(lists: Record<string, string[]>): Record<string, string[]> {
 function listener(s: ServerConfig): Record<string, unknown> {
   const t = s.tls;
   const cache = t.sessionCache;
+  // proxyProtocol for the whole listener when every address has it; per address otherwise
+  // (`listen 1.2.3.4:443 ssl; listen 1.2.3.4:444 ssl proxy_protocol;` keeps both meanings).
+  const allProxied = s.listen.length > 0 && s.listen.every((l) => l.proxyProtocol);
   return {
-    listen: s.listen.map(listenText),
+    listen: s.listen.map((l) =>
+      l.proxyProtocol && !allProxied
+        ? { address: listenText(l), proxyProtocol: true }
+        : listenText(l),
+    ),
     ...(s.serverNames.length > 0 ? { serverNames: [...s.serverNames] } : {}),
-    // Native mode sets it per listener: on when any listen address of the block has it.
-    ...(s.listen.some((l) => l.proxyProtocol) ? { proxyProtocol: true } : {}),
+    ...(allProxied ? { proxyProtocol: true } : {}),
     ...(s.fingerprints
       ? {
           fingerprints: nonEmpty({
@@ -110,8 +116,11 @@ function listener(s: ServerConfig): Record<string, unknown> {
       protocols: t.protocols.filter((p) => p === "TLSv1.2" || p === "TLSv1.3"),
       ciphers: t.ciphers,
       ...(t.preferServerCiphers ? { preferServerCiphers: true } : {}),
-      sessionCache: cache.kind === "shared" ? "builtin" : cache.kind,
+      sessionCache: cache.kind,
       ...(cache.kind === "builtin" ? { sessionCacheSize: cache.sessions } : {}),
+      ...(cache.kind === "shared"
+        ? { sessionCacheZone: cache.name, sessionCacheBytes: String(cache.bytes) }
+        : {}),
       sessionTimeout: `${t.sessionTimeoutSeconds}s`,
       ...(t.passwordFile ? { passwordFile: t.passwordFile.path } : {}),
       ...(t.ciphersuites ? { ciphersuites: t.ciphersuites } : {}),

@@ -29,7 +29,9 @@ export type Schema =
       readonly fields: Readonly<Record<string, Field>>;
     }
   /** Free keys, each value of one schema (header maps, named upstreams). */
-  | { readonly kind: "map"; readonly values: Schema; readonly keyPattern?: RegExp };
+  | { readonly kind: "map"; readonly values: Schema; readonly keyPattern?: RegExp }
+  /** A mapping checked against `object`, anything else against `scalar` (short and long forms). */
+  | { readonly kind: "scalarOrObject"; readonly scalar: Schema; readonly object: Schema };
 
 /** A key of an object. */
 export interface Field {
@@ -232,6 +234,8 @@ export function validate(
         }
         return out;
       }
+      case "scalarOrObject":
+        return walk(n, isMap(n) ? s.object : s.scalar, path);
       default: {
         const never: never = s;
         throw new TypeError(`unknown schema ${JSON.stringify(never)}`);

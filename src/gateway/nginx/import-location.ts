@@ -334,6 +334,15 @@ export function importLocation(
       return undefined;
     }
   }
+  if (match !== "regex" && match !== "regex_i" && pathT && !/^[/@]/.test(path)) {
+    // nginx -t accepts it, but a normalized request URI always starts with "/".
+    cx.report(
+      "warning",
+      `Location "${path}" never matches: request paths start with "/"`,
+      `did you mean "location /${path}"? (nginx accepts it silently; requests fall through to other locations)`,
+      pathT,
+    );
+  }
   const byName = collect(cx, d.block ?? [], "location");
   const upstream = upstreamTls(cx, byName, defaults.upstreamTls);
   const passD = one(byName, "proxy_pass");
