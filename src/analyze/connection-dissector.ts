@@ -14,6 +14,7 @@ import { HandshakeFramer } from "../tls/handshake-framer.ts";
 import { ContentType, RecordFramer, type TlsRecord } from "../tls/record.ts";
 import type { AnalyzerEvent, HandshakeEvent, RecordEvent } from "./events.ts";
 import { readHandshakeFields } from "./hello-fields.ts";
+import { readProxyPrefix } from "./proxy-protocol-prefix.ts";
 import { readSslv2Record } from "./sslv2-record.ts";
 import { findRecordBoundary, guessTls } from "./tls-detector.ts";
 
@@ -84,6 +85,8 @@ export class ConnectionDissector {
   #serverHello = false;
   #v2Encrypted = false;
   readonly #halves: [Half, Half] = [newHalf(), newHalf()];
+  /** Client bytes held while they may still be a PROXY protocol header; undefined once decided. */
+  #proxy: Uint8Array | undefined = new Uint8Array(0);
 
   readonly #midstream: boolean;
   readonly #forceTls: boolean;
@@ -125,6 +128,11 @@ export class ConnectionDissector {
     if (half.broken || this.#mode === "not-tls" || bytes.length === 0) return [];
     let data = bytes;
     const pre: AnalyzerEvent[] = [];
+    if (direction === 0 && this.#proxy !== undefined && !half.started) {
+      const after = this.#proxyPrefix(data, frame, pre);
+      if (after === undefined || after.length === 0) return pre;
+      data = after;
+    }
     if (!half.started && (this.#midstream || this.#forceTls) && guessTls(data) === "not-tls") {
       // The capture started inside a record (or --decode-as says this is TLS): skip to the
       // first record boundary rather than give the connection up.
@@ -247,6 +255,59 @@ export class ConnectionDissector {
         ? `inside a TLS record from the ${side} (${records} bytes of it captured)`
         : `inside a handshake message from the ${side} (${handshake} bytes of it captured)`;
     return [this.#warning(frame, `Connection ends ${what}`, direction)];
+  }
+
+  /**
+   * Skips a PROXY protocol header at the start of the client's direction (pushing a
+   * `proxy-protocol` event into `out`).
+   * @returns the bytes after it (the bytes as given when there is none), or undefined while
+   *   the header is incomplete (the bytes are held)
+   */
+  #proxyPrefix(bytes: Uint8Array, frame: number, out: AnalyzerEvent[]): Uint8Array | undefined {
+    const held = this.#proxy ?? new Uint8Array(0);
+    let buf = bytes;
+    if (held.length > 0) {
+      buf = new Uint8Array(held.length + bytes.length);
+      buf.set(held);
+      buf.set(bytes, held.length);
+    }
+    const r = readProxyPrefix(buf);
+    if (r.kind === "more") {
+      this.#proxy = buf.slice();
+      return undefined;
+    }
+    this.#proxy = undefined;
+    if (r.kind === "none") return buf;
+    if (r.kind === "invalid") {
+      out.push({
+        kind: "proxy-protocol",
+        frame,
+        stream: this.stream,
+        direction: 0,
+        version: r.version,
+        command: "PROXY",
+        family: "UNKNOWN",
+        source: undefined,
+        destination: undefined,
+        length: r.size,
+        invalid: r.message,
+      });
+      return buf.subarray(r.size);
+    }
+    const h = r.header;
+    out.push({
+      kind: "proxy-protocol",
+      frame,
+      stream: this.stream,
+      direction: 0,
+      version: h.version,
+      command: h.command,
+      family: h.family,
+      source: h.source,
+      destination: h.destination,
+      length: r.size,
+    });
+    return buf.subarray(r.size);
   }
 
   #warning(frame: number, message: string, cut?: Direction): AnalyzerEvent {

@@ -9,7 +9,7 @@ import type { Direction } from "../capture/tcp-reassembler.ts";
 import { alertLevelName } from "../tls/alert.ts";
 import { alertDescriptionName, handshakeTypeName } from "../tls/names.ts";
 import { ConnectionSummarizer, type ConnectionSummary } from "./connection-summary.ts";
-import type { AnalyzerEvent, HandshakeEvent, RecordEvent } from "./events.ts";
+import type { AnalyzerEvent, HandshakeEvent, ProxyProtocolEvent, RecordEvent } from "./events.ts";
 import { type Fingerprint, ja3, ja3s, ja4 } from "./fingerprints.ts";
 import { type FieldTree, messageFields } from "./message-fields.ts";
 import { QuicTranscriber } from "./quic-transcript.ts";
@@ -60,6 +60,8 @@ export interface Transcript {
   readonly ja4: Fingerprint | undefined;
   /** Alerts in wire order: plaintext, decrypted, or `encrypted` (description unknown). */
   readonly alerts: readonly TranscriptAlert[];
+  /** The PROXY protocol header the client's direction began with, if any. */
+  readonly proxyProtocol?: ProxyProtocolEvent;
 }
 
 /** An alert and who sent it. */
@@ -149,6 +151,8 @@ export class ConnectionTranscriber {
   readonly #summaries = new ConnectionSummarizer();
   readonly #open = new Map<number, State>();
   readonly #quic = new QuicTranscriber();
+  /** PROXY protocol headers of open streams (dropped when the stream closes). */
+  readonly #proxy = new Map<number, ProxyProtocolEvent>();
 
   /**
    * Adds events.
@@ -158,8 +162,11 @@ export class ConnectionTranscriber {
     for (const ev of events) {
       if (ev.kind === "record") this.#record(ev);
       else if (ev.kind === "quic-handshake") this.#quic.add(ev);
+      else if (ev.kind === "proxy-protocol") this.#proxy.set(ev.stream, ev);
     }
-    return this.#done(this.#summaries.add(events));
+    const done = this.#done(this.#summaries.add(events));
+    for (const ev of events) if (ev.kind === "connection-close") this.#proxy.delete(ev.stream);
+    return done;
   }
 
   /**
@@ -167,14 +174,18 @@ export class ConnectionTranscriber {
    *   of the QUIC connections, in connection order
    */
   finish(): Transcript[] {
-    return [...this.#done(this.#summaries.finish()), ...this.#quic.finish()];
+    const tcp = this.#done(this.#summaries.finish());
+    this.#proxy.clear();
+    return [...tcp, ...this.#quic.finish()];
   }
 
   #done(summaries: readonly ConnectionSummary[]): Transcript[] {
     return summaries.map((summary) => {
       const st = this.#open.get(summary.stream);
       this.#open.delete(summary.stream);
+      const proxy = this.#proxy.get(summary.stream);
       return {
+        ...(proxy ? { proxyProtocol: proxy } : {}),
         summary,
         messages: st?.messages ?? [],
         messagesNotListed: st?.dropped ?? 0,

@@ -71,6 +71,7 @@ export class EventFilter {
           break;
         case "record":
         case "record-start":
+        case "proxy-protocol":
           if (this.#kept.has(ev.stream)) out.push(ev);
           break;
         case "warning":

@@ -118,10 +118,42 @@ export interface WarningEvent {
   readonly cut?: Direction | "both";
 }
 
+/**
+ * A PROXY protocol header (v1 text line or v2 binary header) at the start of the client's
+ * direction, skipped before the TLS records it precedes (haproxy proxy-protocol.txt §2.1,
+ * §2.2): a load balancer passing on the original connection's addresses.
+ */
+export interface ProxyProtocolEvent {
+  readonly kind: "proxy-protocol";
+  /** Frame in which the header completed. */
+  readonly frame: number;
+  readonly stream: number;
+  /** Always 0: the header is sent by the client side (the proxy) first. */
+  readonly direction: Direction;
+  readonly version: 1 | 2;
+  /** `PROXY`, or `LOCAL` (v2: a connection of the proxy's own; no addresses). */
+  readonly command: "PROXY" | "LOCAL";
+  /** `TCP4`, `TCP6`, `UNKNOWN`... (v1 words; v2 adds `UDP4`, `UNIX_STREAM`...). */
+  readonly family: string;
+  /** The original client the header carries, absent for LOCAL / UNKNOWN / UNIX. */
+  readonly source: Endpoint | undefined;
+  /** The address the original client connected to, absent like `source`. */
+  readonly destination: Endpoint | undefined;
+  /** Header size in bytes (v1 line with its CRLF; v2 16 + `len`). */
+  readonly length: number;
+  /**
+   * Why the header is invalid (a bad address, port, version...), when it is framed as a
+   * header but its content is not valid; then `family` is `UNKNOWN` and no addresses are
+   * given. Absent for a valid header.
+   */
+  readonly invalid?: string;
+}
+
 /** Every event the analyzer emits. */
 export type AnalyzerEvent =
   | RecordEvent
   | RecordStartEvent
+  | ProxyProtocolEvent
   | QuicHandshakeEvent
   | ConnectionEvent
   | WarningEvent;

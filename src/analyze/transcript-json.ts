@@ -6,7 +6,7 @@
 import type { Endpoint } from "../capture/tcp-reassembler.ts";
 import { cipherSuiteName, versionName } from "../tls/names.ts";
 import type { ConnectionTranscriber, Transcript } from "./connection-transcript.ts";
-import type { AnalyzerEvent } from "./events.ts";
+import type { AnalyzerEvent, ProxyProtocolEvent } from "./events.ts";
 import { fieldsJson } from "./message-fields.ts";
 import { mtlsVerdict } from "./mtls-verdict.ts";
 
@@ -66,6 +66,7 @@ function connectionJson(t: Transcript): Record<string, unknown> {
       : { stream: s.stream }),
     client: endpointString(s.client),
     server: endpointString(s.server),
+    ...(t.proxyProtocol ? { proxyProtocol: proxyProtocolJson(t.proxyProtocol) } : {}),
     version: s.version === undefined ? null : versionName(s.version),
     cipherSuite: s.cipherSuite === undefined ? null : cipherSuiteName(s.cipherSuite),
     helloRetryRequest: s.helloRetryRequest,
@@ -84,6 +85,20 @@ function connectionJson(t: Transcript): Record<string, unknown> {
     outcome: v.outcome,
     reason: v.reason,
     diagnosis: s.diagnosis ?? null,
+  };
+}
+
+/** The `proxyProtocol` member: the PROXY header the client's direction began with. */
+function proxyProtocolJson(p: ProxyProtocolEvent): Record<string, unknown> {
+  return {
+    frame: p.frame,
+    version: p.version,
+    command: p.command,
+    family: p.family,
+    source: endpointString(p.source),
+    destination: endpointString(p.destination),
+    length: p.length,
+    ...(p.invalid !== undefined ? { invalid: p.invalid } : {}),
   };
 }
 

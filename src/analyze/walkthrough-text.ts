@@ -110,6 +110,18 @@ export function renderWalkthrough(t: Transcript, options: WalkthroughOptions = {
     t.ja4 ? `JA4 ${t.ja4.hash}` : "",
   ].filter((x) => x.length > 0);
   if (prints.length > 0) out.push(`  ${prints.join("  ")}`);
+  const pp = t.proxyProtocol;
+  if (pp) {
+    const carried =
+      pp.invalid !== undefined
+        ? `invalid (${pp.invalid})`
+        : pp.source && pp.destination
+          ? `source ${endpointString(pp.source)}, destination ${endpointString(pp.destination)}`
+          : `${pp.command} ${pp.family}, no addresses`;
+    out.push(
+      `  PROXY protocol v${pp.version} header (frame ${pp.frame}, ${pp.length} bytes): ${carried}`,
+    );
+  }
   out.push("");
   const frameWidth = Math.max(5, ...t.messages.map((m) => frames(m).length));
   for (const m of t.messages) {

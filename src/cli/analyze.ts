@@ -37,6 +37,7 @@ import type { AnalyzerEvent } from "../analyze/events.ts";
 import { KeyLog, type KeyLogStats } from "../analyze/key-log.ts";
 import { PROGRESS_MIN_BYTES, ProgressBar } from "../analyze/progress-bar.ts";
 import { QuicTranscriber } from "../analyze/quic-transcript.ts";
+import { streamRanges } from "../analyze/stream-ranges.ts";
 import { Tls13RecordDecryptor } from "../analyze/tls13-record-decryptor.ts";
 import { TranscriptJsonWriter } from "../analyze/transcript-json.ts";
 import { TsharkFieldsWriter } from "../analyze/tshark-fields.ts";
@@ -421,8 +422,6 @@ async function analyzeFile(
  */
 class MatchReport {
   #streams = 0;
-  #min = Number.POSITIVE_INFINITY;
-  #max = -1;
   readonly #tls = new Set<number>();
   readonly #hosts = new Set<string>();
   readonly #ports = new Set<number>();
@@ -436,8 +435,6 @@ class MatchReport {
       if (ev.kind !== "record" || this.#tls.has(ev.stream)) continue;
       if (this.#tls.size < 1024) this.#tls.add(ev.stream);
       this.#streams++;
-      this.#min = Math.min(this.#min, ev.stream);
-      this.#max = Math.max(this.#max, ev.stream);
     }
     for (const ev of events) {
       if (ev.kind !== "connection-open") continue;
@@ -462,7 +459,8 @@ class MatchReport {
     }
     if (filterText === "") return undefined;
     const list = (set: Set<unknown>) => [...set].join(", ");
-    return `no connection matched ${filterText} (the capture has TLS in streams ${this.#min}–${this.#max}; hosts ${list(this.#hosts)}; server ports ${list(this.#ports)})`;
+    const streams = streamRanges(this.#tls, { total: this.#streams });
+    return `no connection matched ${filterText} (the capture has TLS in stream${this.#streams === 1 ? "" : "s"} ${streams}; hosts ${list(this.#hosts)}; server ports ${list(this.#ports)})`;
   }
 }
 

@@ -108,7 +108,7 @@ describe("mtls analyze filters and key logs", () => {
     assert.equal(r.out, "");
     assert.equal(
       r.err,
-      "mtls: no connection matched --stream 5 (the capture has TLS in streams 0–0; hosts 127.0.0.1; server ports 21010)\n",
+      "mtls: no connection matched --stream 5 (the capture has TLS in stream 0; hosts 127.0.0.1; server ports 21010)\n",
     );
     const h = await run(["analyze", "--summary", "--host", "10.0.0.1", F]);
     assert.match(h.err, /^mtls: no connection matched --host 10\.0\.0\.1 \(/);

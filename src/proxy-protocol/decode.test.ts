@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
-import { ParseError } from "../../errors.ts";
+import { ParseError } from "../errors.ts";
 import { PP2_SIGNATURE } from "./constants.ts";
 import { decodeProxyHeader, formatIpv6, isIpv4, isIpv6, type ProxyDecodeResult } from "./decode.ts";
 
