@@ -48,3 +48,14 @@ test("identityHeaders('xfcc') builds Envoy's element, only for a verified certif
   assert.deepEqual(identityHeaders("xfcc", v, { chain: [DER], verified: false }), []);
   assert.deepEqual(identityHeaders("off", v, { chain: [DER], verified: true }), []);
 });
+
+test("isIdentityHeader() treats underscores as dashes, as CGI, WSGI and PHP do", () => {
+  for (const h of [
+    "X_SSL_Client_Verify",
+    "x_ssl_client_s_dn",
+    "SSL_CLIENT_CERT",
+    "X_Forwarded_Client_Cert",
+  ]) {
+    assert.ok(isIdentityHeader(h), h);
+  }
+});

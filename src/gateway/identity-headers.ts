@@ -69,11 +69,13 @@ const IDENTITY_PREFIXES: readonly string[] = [
 /**
  * True for header names that carry a client identity in common deployments (`X-SSL-*`,
  * `SSL-Client*`, `X-Client-Cert*`, `X-Client-Verify`, `X-Client-DN`, `X-TLS-Client*`,
- * `x-forwarded-client-cert`): incoming copies are always removed.
+ * `x-forwarded-client-cert`): incoming copies are always removed. `_` counts as `-`
+ * (`X_SSL_Client_Verify` is one too).
  * @param name a header name, any case
  */
 export function isIdentityHeader(name: string): boolean {
-  const n = name.toLowerCase();
+  // CGI, WSGI and PHP read `X_SSL_Client_Verify` as `X-SSL-Client-Verify`: treat them alike.
+  const n = name.toLowerCase().replaceAll("_", "-");
   return IDENTITY_PREFIXES.some((p) => n.startsWith(p));
 }
 

@@ -30,6 +30,7 @@ import { type ConnectionFactsOptions, connectionFacts, requestFacts } from "./co
 import { createDepthCheck, type DepthRefusals } from "./depth-check.ts";
 import type { ErrorLog } from "./error-log.ts";
 import { errorPage, hasErrorPage } from "./error-page.ts";
+import { invalidHeaderLines, isValidHeaderName } from "./header-names.ts";
 import { identityHeaders, isIdentityHeader } from "./identity-headers.ts";
 import type { GatewayMetrics } from "./metrics.ts";
 import { normalizeUri } from "./normalize-uri.ts";
@@ -269,6 +270,14 @@ export function createServerBlock(config: ServerConfig, options: ServerBlockOpti
       sendPage(res, 400, true);
       return;
     }
+    // ignore_invalid_headers on, underscores_in_headers off: such headers are not proxied.
+    for (const [name, value] of invalidHeaderLines(req.rawHeaders)) {
+      log.write(
+        "info",
+        `client sent invalid header line: "${name}: ${value}" while reading client request headers${context}${hostPart(req)}`,
+        cid,
+      );
+    }
     const verdict = clientVerdict(config.tls.verifyClient, certState(socket, facts));
     if (verdict.kind === "reject") {
       log.write("info", `${verdict.logMessage}${context}`, cid);
@@ -333,7 +342,11 @@ export function createServerBlock(config: ServerConfig, options: ServerBlockOpti
       renderTemplate(t, lookup),
     ]);
     set.push(...identityHeaders(location.identityHeaders ?? "off", conn.tls.client, conn.peer));
-    const headers: ForwardHeaders = { set, remove: isIdentityHeader, observe };
+    const headers: ForwardHeaders = {
+      set,
+      remove: (name) => isIdentityHeader(name) || !isValidHeaderName(name),
+      observe,
+    };
     upstream.forward(req, res, headers).then(
       (failure) => {
         if (!failure) return;

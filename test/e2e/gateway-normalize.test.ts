@@ -156,6 +156,24 @@ test("nginx and the gateway route non-normalized paths to the same location with
   }
 });
 
+test("headers whose names contain an underscore reach the upstream from neither nginx nor the gateway", async (t) => {
+  if (!requirePeer(t, "openssl")) return;
+  const dir = tempDir(t);
+  const pki = makeOpensslPki(dir);
+  const echo = await startEcho(t);
+  const both = await startSideBySide(t, {
+    dir,
+    blocks: { plain: block(pki, echo) },
+    startOurs: (name, text) => startGatewayFromText(t, { file: join(dir, `${name}.conf`), text }),
+  });
+  if (!both) return;
+  const { ours, theirs } = both.ports.plain;
+  const headers = ["X_SSL_Client_Verify: SUCCESS", "X_SSL_Client_S_DN: CN=admin", "My_Token: 1"];
+  const expected = await rawRequest(theirs, "/admin/secret", { headers });
+  assert.match(expected, /verify=NONE underscored=-$/);
+  assert.equal(await rawRequest(ours, "/admin/secret", { headers }), expected);
+});
+
 test("mtls_allow guards every spelling of a protected path, also for a rogue certificate under optional_no_ca", async (t) => {
   if (!requirePeer(t, "openssl")) return;
   const dir = tempDir(t);
