@@ -6,6 +6,7 @@
  */
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { ErrorCode, isErrno, MtlsError } from "../errors.ts";
 
 /** Where `/metrics` text comes from: a prom-client registry, or a cluster's aggregate. */
 export interface MetricsSource {
@@ -24,7 +25,8 @@ export interface AdminServer {
  * @param listen `{ host, port }` (port 0 picks a free port)
  * @param options `metrics` to expose, `ready()` for `/readyz`
  * @returns the listener with its bound address
- * @throws the listen error (e.g. `EADDRINUSE`)
+ * @throws {MtlsError} `ADDRESS_IN_USE` (EADDRINUSE) or `NETWORK`, e.g.
+ *   `Cannot listen on 127.0.0.1:9901 (--admin): address already in use`
  */
 export async function startAdmin(
   listen: { readonly host: string; readonly port: number },
@@ -58,9 +60,10 @@ export async function startAdmin(
     }
   });
   await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
+    const onError = (e: Error) => reject(adminListenError(e, listen));
+    server.once("error", onError);
     server.listen({ host: listen.host, port: listen.port }, () => {
-      server.off("error", reject);
+      server.off("error", onError);
       resolve();
     });
   });
@@ -73,4 +76,27 @@ export async function startAdmin(
         server.closeAllConnections();
       }),
   };
+}
+
+function adminListenError(e: Error, listen: { readonly host: string; readonly port: number }) {
+  const where = listen.host.includes(":")
+    ? `[${listen.host}]:${listen.port}`
+    : `${listen.host}:${listen.port}`;
+  const inUse = isErrno(e, "EADDRINUSE");
+  const reason = inUse
+    ? "address already in use"
+    : isErrno(e, "EACCES")
+      ? "permission denied"
+      : isErrno(e, "EADDRNOTAVAIL")
+        ? "address not available on this host"
+        : e.message;
+  return new MtlsError(
+    inUse ? ErrorCode.ADDRESS_IN_USE : ErrorCode.NETWORK,
+    `Cannot listen on ${where} (--admin): ${reason}`,
+    {
+      cause: e,
+      hint: "stop what uses the address, or choose another --admin address (port 0 picks a free one)",
+      details: { host: listen.host, port: listen.port },
+    },
+  );
 }

@@ -194,19 +194,7 @@ export async function startClusterPrimary(options: ClusterPrimaryOptions): Promi
       check();
     });
 
-  try {
-    await new Promise<void>((resolve, reject) => {
-      onStarted = resolve;
-      onStartFailed = reject;
-      for (let i = 0; i < options.workers; i++) fork();
-    });
-  } catch (e) {
-    shuttingDown = true;
-    for (const l of live.values()) l.worker.kill("SIGKILL");
-    await waitForExits();
-    throw e;
-  }
-
+  // The admin listener binds first: when its address is taken, no worker was forked.
   let admin: AdminServer | undefined;
   if (options.admin) {
     const aggregate = new AggregatorRegistry();
@@ -222,6 +210,20 @@ export async function startClusterPrimary(options: ClusterPrimaryOptions): Promi
         live.size >= options.workers &&
         [...live.values()].every((l) => l.listening),
     });
+  }
+
+  try {
+    await new Promise<void>((resolve, reject) => {
+      onStarted = resolve;
+      onStartFailed = reject;
+      for (let i = 0; i < options.workers; i++) fork();
+    });
+  } catch (e) {
+    shuttingDown = true;
+    for (const l of live.values()) l.worker.kill("SIGKILL");
+    await waitForExits();
+    await admin?.close();
+    throw e;
   }
 
   return {
