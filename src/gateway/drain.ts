@@ -46,6 +46,8 @@ interface Conn {
   readonly socket: Socket;
   /** Responses not yet finished on this connection. */
   readonly responses: Set<ServerResponse>;
+  /** The {@link ConnectionTracker.recycle} count when the connection was set up. */
+  readonly epoch: number;
 }
 
 /**
@@ -58,6 +60,7 @@ export class ConnectionTracker {
   readonly #bySocket = new WeakMap<Socket, Conn>();
   readonly #raw = new Set<Socket>();
   #draining = false;
+  #epoch = 0;
   #completed = 0;
   #onChange: (() => void) | undefined;
   #drain: Promise<DrainResult> | undefined;
@@ -96,7 +99,7 @@ export class ConnectionTracker {
     // The sockets requests arrive on: TLS sockets for node:https, the TCP ones for node:http.
     const tls = "setTicketKeys" in server;
     server.on(tls ? "secureConnection" : "connection", (socket: Socket) => {
-      const conn: Conn = { socket, responses: new Set() };
+      const conn: Conn = { socket, responses: new Set(), epoch: this.#epoch };
       this.#conns.add(conn);
       this.#bySocket.set(socket, conn);
       socket.once("close", () => {
@@ -109,14 +112,14 @@ export class ConnectionTracker {
     server.prependListener("request", (req: IncomingMessage, res: ServerResponse) => {
       const conn = this.#connOf(req.socket);
       conn?.responses.add(res);
-      if (this.#draining) res.shouldKeepAlive = false;
+      if (this.#draining || this.#stale(conn)) res.shouldKeepAlive = false;
       let done = false;
       const finish = () => {
         if (done) return;
         done = true;
         conn?.responses.delete(res);
-        if (this.#draining) {
-          this.#completed++;
+        if (this.#draining) this.#completed++;
+        if (this.#draining || this.#stale(conn)) {
           // Headers were already sent with keep-alive: close once the response is out.
           if (conn && conn.responses.size === 0) conn.socket.end();
         }
@@ -188,6 +191,26 @@ export class ConnectionTracker {
       };
       if (this.connections === 0) finish();
     });
+  }
+
+  /**
+   * Ends keep-alive on the connections open now, the listeners still accepting: idle ones
+   * close at once, busy ones after their responses (`Connection: close` when not yet sent).
+   * A reload calls it so the next requests come on new connections, handshaken under the
+   * new configuration, as nginx's old workers close their keep-alive connections on `HUP`.
+   * @returns the number of connections closed or marked
+   */
+  recycle(): number {
+    this.#epoch++;
+    for (const c of this.#conns) {
+      if (c.responses.size === 0) c.socket.end();
+      for (const res of c.responses) if (!res.headersSent) res.shouldKeepAlive = false;
+    }
+    return this.#conns.size;
+  }
+
+  #stale(conn: Conn | undefined): boolean {
+    return conn !== undefined && conn.epoch < this.#epoch;
   }
 
   #connOf(socket: Socket): Conn | undefined {

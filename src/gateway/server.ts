@@ -31,15 +31,17 @@ import type { DepthRefusals } from "./depth-check.ts";
 import { ConfigError } from "./diagnostic.ts";
 import { ConnectionTracker, type DrainOptions, type DrainResult } from "./drain.ts";
 import type { ErrorLogFormat } from "./error-log.ts";
+import { handshakeErrorLine } from "./handshake-error-line.ts";
 import { installHeaderTimeout } from "./header-timeout.ts";
 import { type RunningStreams, startStreams } from "./l4/stream-proxy.ts";
 import { listenOn } from "./listen-on.ts";
-import { dispatch, listenGroups, listenKey } from "./listener.ts";
+import { dispatch, listenGroups } from "./listener.ts";
+import { listenerBlocks, nextListenerBlocks } from "./listener-blocks.ts";
 import { listenerFrontOptions } from "./listener-front.ts";
 import { createGatewayMetrics, type GatewayMetrics } from "./metrics.ts";
-import { handshakeFailureLabel, opensslReason } from "./openssl-reason.ts";
+import { handshakeFailureLabel } from "./openssl-reason.ts";
 import { type ReloadPlan, reloadPlan } from "./reload-plan.ts";
-import { certState, type ServerBlock } from "./server-block.ts";
+import { certState } from "./server-block.ts";
 import { attachSessionCache } from "./session-cache-hooks.ts";
 import { type SessionCache, SessionStore, type SessionStoreOptions } from "./session-store.ts";
 import { sessionStoreOptions } from "./session-store-options.ts";
@@ -65,7 +67,8 @@ export interface RunningGateway {
    * session made under the old trust can resume. With `config`, applies the whole new
    * configuration (nginx `HUP`): new server blocks, locations, upstream pools, headers,
    * authorization rules, logs and verify settings answer new requests; requests in flight
-   * finish on the old blocks, whose pools and logs close after their last request. The
+   * finish on the old blocks, whose pools and logs close after their last request; keep-alive
+   * connections from before close after their current response (idle ones at once). The
    * listener settings `configChange` names keep their running values. Nothing changes when
    * it throws.
    * @param material freshly loaded material (of `config` when given, else of the running configuration)
@@ -198,13 +201,10 @@ export async function startGateway(
   const addresses: { host: string; port: number }[] = [];
   try {
     for (const group of listenGroups(config)) {
-      let members = group.blocks.map((i) => blocks[i]).filter((b) => b !== undefined);
-      let first = group.defaultIndex;
-      const firstMain = members[first] ?? members[0];
-      let mainIndex = group.blocks[first] ?? 0;
-      if (!firstMain) continue;
-      let main: ServerBlock = firstMain;
-      let indexes = group.blocks;
+      const initial = listenerBlocks(group, blocks);
+      if (!initial) continue;
+      // Reassigned by a reload: the closures below always see the running blocks.
+      let { members, first, main, mainIndex, indexes } = initial;
       // Node picks the SNI context after OpenSSL has decided on resumption, so a session
       // made on one block would resume on another and keep the first block's verdict.
       // Blocks that verify clients differently therefore share no sessions at all.
@@ -324,15 +324,8 @@ export async function startGateway(
       });
       reloaders.push((plan) => {
         // Everything that can fail is built before anything is swapped.
-        const key = listenKey(group.listen);
-        const nextGroup = plan?.groups.find((g) => listenKey(g.listen) === key);
-        const nextMembers = nextGroup
-          ? nextGroup.blocks.map((i) => plan?.blocks[i]).filter((b) => b !== undefined)
-          : members;
-        const nextFirst = nextGroup?.defaultIndex ?? first;
-        const nextMain = nextMembers[nextFirst] ?? nextMembers[0] ?? main;
-        const nextMainIndex = nextGroup ? (nextGroup.blocks[nextFirst] ?? 0) : mainIndex;
-        const nextIndexes = nextGroup?.blocks ?? indexes;
+        const at = { members, first, main, mainIndex, indexes };
+        const next = nextListenerBlocks(at, group.listen, plan);
         const optionsOf = (i: number) => ({
           ...secureOptions(
             (plan?.config ?? running).servers[i] as ServerConfig,
@@ -341,16 +334,12 @@ export async function startGateway(
           ),
           ...(resumable ? {} : { secureOptions: cryptoConstants.SSL_OP_NO_TICKET }),
         });
-        createSecureContext(optionsOf(nextMainIndex));
-        const nextContexts = nextIndexes.map((i) =>
-          i === nextMainIndex ? undefined : createSecureContext(optionsOf(i)),
+        createSecureContext(optionsOf(next.mainIndex));
+        const nextContexts = next.indexes.map((i) =>
+          i === next.mainIndex ? undefined : createSecureContext(optionsOf(i)),
         );
         return () => {
-          members = nextMembers;
-          first = nextFirst;
-          main = nextMain;
-          mainIndex = nextMainIndex;
-          indexes = nextIndexes;
+          ({ members, first, main, mainIndex, indexes } = next);
           contexts = nextContexts;
           s.setSecureContext(optionsOf(mainIndex));
           // tls.Server reads requestCert for each new connection (setSecureContext keeps it).
@@ -369,12 +358,7 @@ export async function startGateway(
       s.on("tlsClientError", (e: Error & { code?: string }, socket: TLSSocket) => {
         if (strictMode?.handled(socket)) return;
         metrics.handshake("failed", handshakeFailureLabel(e.message));
-        main.log.write(
-          "info",
-          e.code === "ERR_TLS_HANDSHAKE_TIMEOUT"
-            ? `client timed out (110: Connection timed out) while SSL handshaking, client: ${socket.remoteAddress ?? "-"}, server: ${l.ipv6 ? `[${l.host}]` : l.host}:${l.port}`
-            : `SSL_do_handshake() failed (SSL: ${opensslReason(e.message)}) while SSL handshaking, client: ${socket.remoteAddress ?? "-"}, server: ${l.ipv6 ? `[${l.host}]` : l.host}:${l.port}`,
-        );
+        main.log.write("info", handshakeErrorLine(e, socket.remoteAddress, listenText));
       });
       servers.push(s);
       addresses.push(await listenOn(s, l));
@@ -430,6 +414,9 @@ export async function startGateway(
         void old.retire().then(() => retiring.delete(old));
       }
       for (const commit of commits) commit();
+      // Keep-alive connections verified under the old configuration close after their
+      // current request (nginx: the old workers close theirs); new ones use the new one.
+      tracker.recycle();
       streams?.reload(next);
     },
     async drain(drainOptions) {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingMessage } from "node:http";
-import { request } from "node:https";
+import { Agent, request } from "node:https";
 import { join } from "node:path";
 import { type TestContext, test } from "node:test";
 import { spawnGateway } from "../helpers/gateway-process.ts";
@@ -16,7 +16,24 @@ interface Answer {
 }
 
 /** GET over mTLS with client-1's certificate; `name` is both the SNI name and the Host. */
-function get(pki: OpensslPki, port: number, path: string, name = "localhost"): Promise<Answer> {
+async function get(
+  pki: OpensslPki,
+  port: number,
+  path: string,
+  name = "localhost",
+): Promise<Answer> {
+  const { status, body } = await getOn(pki, port, path, { name, agent: false });
+  return { status, body };
+}
+
+/** {@link get} through `agent` (a keep-alive one keeps the connection); also returns the `Connection` header. */
+function getOn(
+  pki: OpensslPki,
+  port: number,
+  path: string,
+  options: { readonly name?: string; readonly agent: Agent | false },
+): Promise<Answer & { readonly connection: string }> {
+  const name = options.name ?? "localhost";
   return new Promise((resolve, reject) => {
     const req = request(
       {
@@ -29,7 +46,7 @@ function get(pki: OpensslPki, port: number, path: string, name = "localhost"): P
         cert: readFileSync(pki.clientCert),
         key: readFileSync(pki.clientKey),
         checkServerIdentity: () => undefined,
-        agent: false,
+        agent: options.agent,
       },
       (res) => {
         let body = "";
@@ -37,7 +54,9 @@ function get(pki: OpensslPki, port: number, path: string, name = "localhost"): P
         res.on("data", (c: string) => {
           body += c;
         });
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+        res.on("end", () =>
+          resolve({ status: res.statusCode ?? 0, body, connection: res.headers.connection ?? "" }),
+        );
       },
     );
     req.on("error", reject);
@@ -103,7 +122,7 @@ function conf(options: {
 ${options.extra ?? ""}`;
 }
 
-test("SIGHUP applies a new return, proxy_pass, proxy_set_header and mtls_allow to new requests while a slow request in flight finishes on the old upstream", async (t) => {
+test("SIGHUP applies a new return, proxy_pass, proxy_set_header and mtls_allow to new requests while a slow request in flight finishes on the old upstream and then closes its keep-alive connection", async (t) => {
   if (!requirePeer(t, "openssl")) return;
   const dir = tempDir(t);
   const pki = makeOpensslPki(dir);
@@ -121,7 +140,9 @@ test("SIGHUP applies a new return, proxy_pass, proxy_set_header and mtls_allow t
   assert.deepEqual(await get(pki, port, "/proxy"), { status: 200, body: "A /proxy old" });
   assert.equal((await get(pki, port, "/guarded")).status, 200);
 
-  const slow = get(pki, port, "/slow");
+  const agent = new Agent({ keepAlive: true });
+  t.after(() => agent.destroy());
+  const slow = getOn(pki, port, "/slow", { agent });
   await a.arrived;
   writeFileSync(
     file,
@@ -135,7 +156,12 @@ test("SIGHUP applies a new return, proxy_pass, proxy_set_header and mtls_allow t
   assert.deepEqual(await get(pki, port, "/proxy"), { status: 200, body: "B /proxy new" });
   assert.equal((await get(pki, port, "/guarded")).status, 403);
   a.release();
-  assert.deepEqual(await slow, { status: 200, body: "A /slow -" }, "the old upstream answers");
+  assert.deepEqual(
+    await slow,
+    { status: 200, body: "A /slow -", connection: "close" },
+    "the old upstream answers, and the keep-alive connection from before the reload closes after it",
+  );
+  assert.equal((await getOn(pki, port, "/text", { agent })).body, "new");
 
   gw.child.kill("SIGTERM");
   assert.equal(await gw.exited, 0);
