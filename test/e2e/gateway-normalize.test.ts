@@ -1,9 +1,11 @@
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { join } from "node:path";
 import { type TestContext, test } from "node:test";
 import { connect } from "node:tls";
+import { loadNativeGateway } from "../../src/gateway/native/load-native.ts";
+import { startGateway } from "../../src/gateway/server.ts";
 import { listenUntilEnd } from "../helpers/net.ts";
 import { issueWithOpenssl, makeOpensslPki } from "../helpers/openssl-pki.ts";
 import { requirePeer } from "../helpers/peers.ts";
@@ -197,4 +199,45 @@ test("mtls_allow guards every spelling of a protected path, also for a rogue cer
     assert.equal(await rawRequest(port, target, { client: rogue }), "403", target);
     assert.equal(await rawRequest(port, target), "403", target);
   }
+});
+
+test("native YAML routes guard every spelling of a protected path too", async (t) => {
+  if (!requirePeer(t, "openssl")) return;
+  const dir = tempDir(t);
+  const pki = makeOpensslPki(dir);
+  const echo = await startEcho(t);
+  const yaml = join(dir, "gateway.yaml");
+  writeFileSync(
+    yaml,
+    `listeners:
+  - listen: ["127.0.0.1:0"]
+    tls: { certificate: server.crt, key: server.key, clientCa: ca.crt, clientAuth: optional_no_ca }
+    routes:
+      - path: /admin/
+        upstream: http://127.0.0.1:${echo}
+        authorize:
+          allow:
+            - { cn: client-1 }
+      - path: /
+        upstream: http://127.0.0.1:${echo}
+`,
+  );
+  const { config, material, diagnostics } = loadNativeGateway(yaml);
+  assert.deepEqual(diagnostics, []);
+  const gw = await startGateway(config, { material, log: () => {} });
+  t.after(() => gw.close());
+  const port = gw.addresses[0]?.port ?? 0;
+  const other = { cert: pki.rogueClientCert, key: pki.rogueClientKey };
+  for (const target of TARGETS.slice(0, 10)) {
+    assert.equal(await rawRequest(port, target), "403", target);
+    assert.equal(await rawRequest(port, target, { client: other }), "403", target);
+    assert.match(
+      await rawRequest(port, target, { client: { cert: pki.clientCert, key: pki.clientKey } }),
+      /^200 /,
+      target,
+    );
+  }
+  assert.equal(await rawRequest(port, "/../admin/secret"), "400");
+  const headers = ["X_SSL_Client_Verify: SUCCESS"];
+  assert.match(await rawRequest(port, "/x", { headers }), /underscored=-$/);
 });
