@@ -3,7 +3,10 @@
  * conversion to the {@link GatewayConfig} model. Safer defaults than nginx mode: client
  * certificates required (`clientAuth: require`), TLS 1.2 and 1.3 only, a session cache,
  * and upstream TLS verified (`upstreamTls.verify: true`, against `ca` or the system roots)
- * with SNI sent.
+ * with SNI sent. A listener without `errorLog` logs to stderr at `warn`
+ * ({@link NATIVE_ERROR_LOG_DEFAULT}); `--print-config` writes that default out. A listen
+ * entry is `"host:port"` or `{ address: "host:port", proxyProtocol: true }` (its own
+ * `proxyProtocol` wins over the listener's). Prefix and exact route paths start with `/`.
  *
  * @example
  * ```yaml
@@ -46,6 +49,13 @@ import { validate } from "./schema.ts";
 
 /** `sessionCache: shared` without `sessionCacheBytes`: 1 MiB (nginx's example `shared:SSL:1m`). */
 const DEFAULT_SHARED_CACHE_BYTES = 1024 * 1024;
+
+/**
+ * A listener's error log when the native YAML has no `errorLog`: stderr at `warn`, so OCSP
+ * soft failures and authorization denials are seen somewhere (nginx's default is its
+ * compiled-in `logs/error.log` at `error`; mtlskit has no install prefix to write in).
+ */
+export const NATIVE_ERROR_LOG_DEFAULT = { file: "stderr", level: "warn" } as const;
 
 export interface NativeResult {
   readonly config?: GatewayConfig;
@@ -337,17 +347,16 @@ export function parseNativeConfig(text: string, options: { readonly file: string
             },
           }
         : {}),
-      ...(l.errorLog
+      // Without errorLog: stderr at warn (NATIVE_ERROR_LOG_DEFAULT), never nowhere.
+      errorLog: l.errorLog
         ? {
-            errorLog: {
-              file:
-                l.errorLog.file === "stderr"
-                  ? "stderr"
-                  : ref(l.errorLog.file, `${p}.errorLog.file`).path,
-              level: l.errorLog.level ?? "error",
-            },
+            file:
+              l.errorLog.file === "stderr"
+                ? "stderr"
+                : ref(l.errorLog.file, `${p}.errorLog.file`).path,
+            level: l.errorLog.level ?? "error",
           }
-        : {}),
+        : NATIVE_ERROR_LOG_DEFAULT,
       ...(l.accessLog
         ? {
             accessLog: {

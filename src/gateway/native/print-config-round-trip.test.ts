@@ -17,7 +17,7 @@ const FIXTURES = new URL("../../../test/fixtures/nginx/round-trip/", import.meta
  * (`location`, `source`, `setting`), and the documented differences of native mode —
  * TLS 1.2 and 1.3 only, upstream TLS settings of plain-text upstreams, `proxy_http_version`
  * (mtlskit always speaks HTTP/1.1 upstream), an unset `serverName` (SNI for DNS names
- * either way), the name of an access log format, weights written as repeated servers.
+ * either way), no error log (printed as the native default: stderr at warn), the name of an access log format, weights written as repeated servers.
  */
 function meaning(v: unknown, key = ""): unknown {
   if (Array.isArray(v)) {
@@ -40,6 +40,8 @@ function meaning(v: unknown, key = ""): unknown {
     out[k] = meaning(x, k);
   }
   if (key === "upstreamTls") out.serverName ??= true;
+  // nginx mode without error_log logs nothing; the printed YAML shows the native default.
+  if ("tls" in o && "listen" in o) out.errorLog ??= { file: "stderr", level: "warn" };
   if (key === "upstreams" || (Array.isArray(o.servers) && "name" in o)) {
     out.servers = (o.servers as { host: string; port: number; weight: number }[]).flatMap((s) =>
       Array.from({ length: s.weight }, () => ({ host: s.host, port: s.port })),

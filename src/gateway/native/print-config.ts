@@ -8,6 +8,7 @@
 import { stringify } from "yaml";
 import type { AuthorizeRule, GatewayConfig, LocationConfig, ServerConfig } from "../config.ts";
 import { msText } from "./duration-text.ts";
+import { NATIVE_ERROR_LOG_DEFAULT } from "./native-config.ts";
 import { printOcsp } from "./native-ocsp.ts";
 import { printUpstreamTls } from "./native-upstream-tls.ts";
 import { streamListener } from "./print-stream.ts";
@@ -140,7 +141,11 @@ function listener(s: ServerConfig): Record<string, unknown> {
         : {}),
       ...(t.rejectInHandshake ? { rejectInHandshake: true } : {}),
     },
-    ...(s.errorLog ? { errorLog: { file: s.errorLog.file, level: s.errorLog.level } } : {}),
+    // Written out either way: without error_log nginx mode logs nothing; the native
+    // default (NATIVE_ERROR_LOG_DEFAULT) is stderr at warn, shown here.
+    errorLog: s.errorLog
+      ? { file: s.errorLog.file, level: s.errorLog.level }
+      : { ...NATIVE_ERROR_LOG_DEFAULT },
     ...(s.accessLog
       ? {
           accessLog: {
