@@ -27,7 +27,9 @@ if (name) {
 } else {
   program = (await import("./program.ts")).buildProgram();
 }
-process.exitCode = await runProgram(program, argv, {
+const status = await runProgram(program, argv, {
   stdout: process.stdout,
   stderr: process.stderr,
 });
+// A command that succeeded may have set its own status (`mtls demo`: a failed check, Ctrl-C).
+if (status !== 0 || process.exitCode === undefined) process.exitCode = status;

@@ -42,6 +42,19 @@ export interface DemoOptions {
   readonly print: (line: string) => void;
   /** Per-request timeout in ms; default 10000. */
   readonly timeoutMs?: number;
+  /**
+   * Aborted on Ctrl-C/SIGTERM: the demo stops at its next step, closes the servers, removes
+   * the temporary directory (not `dir`), says so and throws {@link DemoInterrupted}.
+   */
+  readonly signal?: AbortSignal;
+}
+
+/** Thrown by {@link runDemo} when `signal` aborted it; the servers are closed and the files handled. */
+export class DemoInterrupted extends Error {
+  constructor() {
+    super("Demo interrupted");
+    this.name = "DemoInterrupted";
+  }
 }
 
 /** One of the demo's three requests and how it went. */
@@ -67,6 +80,11 @@ export interface DemoResult {
   >;
   /** With `keep`: the running servers, to close. */
   readonly servers?: { readonly gateway: RunningGateway; readonly upstream: RunningUpstream };
+  /**
+   * With `keep`: closes the servers and removes the temporary directory with its keys
+   * (unless `dir` was given), printing what it did.
+   */
+  readonly stop?: () => Promise<void>;
 }
 
 /** Finds a TCP port free on both 127.0.0.1 and ::1 (when `ipv6`). */
@@ -180,56 +198,72 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   print(`mtls demo: the seed's two-way TLS system in ${dir}`);
   print("");
 
-  // 1. Certificates (seed: 证书生成).
-  const caDir = join(dir, "ca");
-  const ca = await initCaStore(caDir, { subject: "O=mtlskit demo,CN=mtlskit demo CA" });
-  const server = await issueInto(
-    caDir,
-    ca,
-    "server",
-    "CN=localhost",
-    "DNS:localhost,IP:127.0.0.1,IP:::1",
-  );
-  const client = await issueInto(caDir, ca, "client", "O=mtlskit demo,CN=client-1");
-  const gatewayClient = await issueInto(caDir, ca, "client", "O=mtlskit demo,CN=gateway");
-  const upstreamServer = await issueInto(
-    caDir,
-    ca,
-    "server",
-    "CN=localhost",
-    "DNS:localhost,IP:127.0.0.1",
-  );
-  const rogueCa = await createRootCa({ subject: "CN=Rogue CA" });
-  const rogue = await issueInto(undefined, rogueCa, "client", "CN=intruder");
-
-  const certDir = join(dir, "cert"); // the seed's /home/nginx/conf/cert
-  writeParty(certDir, "server", server, ca.certPem);
-  writeParty(certDir, "client", gatewayClient, ca.certPem); // the gateway's upstream identity
-  writeParty(join(certDir, "client"), "client", client, ca.certPem); // the seed's cert/client/
-  writeParty(join(dir, "upstream"), "server", upstreamServer, ca.certPem);
-  writeParty(join(dir, "rogue"), "client", rogue, rogueCa.certPem);
-  print(`1. CA "CN=mtlskit demo CA" in ${caDir} issued:`);
-  print("   server cert   CN=localhost (DNS:localhost, IP:127.0.0.1, IP:::1)  cert/server.cert");
-  print(
-    "   client cert   CN=client-1                                        cert/client/client.cert",
-  );
-  print("   gateway cert  CN=gateway (its client identity upstream)          cert/client.cert");
-  print("   upstream cert CN=localhost                                       upstream/server.cert");
-  print('   and a "Rogue CA" issued CN=intruder                              rogue/client.cert');
-
-  // 2. Servers (seed: nginx 代理证书配置).
   let upstream: RunningUpstream | undefined;
   let gateway: RunningGateway | undefined;
   const closeAll = async () => {
     await gateway?.close();
     await upstream?.close();
   };
+  const removeDir = (why: string) => {
+    if (options.dir !== undefined) {
+      print(`${why}; the files stay in ${dir}`);
+      return;
+    }
+    rmSync(dir, { recursive: true, force: true });
+    print(`${why}; removed ${dir} with its keys`);
+  };
+  const checkpoint = () => {
+    if (options.signal?.aborted) throw new DemoInterrupted();
+  };
   try {
+    checkpoint();
+    // 1. Certificates (seed: 证书生成).
+    const caDir = join(dir, "ca");
+    const ca = await initCaStore(caDir, { subject: "O=mtlskit demo,CN=mtlskit demo CA" });
+    const server = await issueInto(
+      caDir,
+      ca,
+      "server",
+      "CN=localhost",
+      "DNS:localhost,IP:127.0.0.1,IP:::1",
+    );
+    const client = await issueInto(caDir, ca, "client", "O=mtlskit demo,CN=client-1");
+    const gatewayClient = await issueInto(caDir, ca, "client", "O=mtlskit demo,CN=gateway");
+    const upstreamServer = await issueInto(
+      caDir,
+      ca,
+      "server",
+      "CN=localhost",
+      "DNS:localhost,IP:127.0.0.1",
+    );
+    const rogueCa = await createRootCa({ subject: "CN=Rogue CA" });
+    const rogue = await issueInto(undefined, rogueCa, "client", "CN=intruder");
+
+    const certDir = join(dir, "cert"); // the seed's /home/nginx/conf/cert
+    writeParty(certDir, "server", server, ca.certPem);
+    writeParty(certDir, "client", gatewayClient, ca.certPem); // the gateway's upstream identity
+    writeParty(join(certDir, "client"), "client", client, ca.certPem); // the seed's cert/client/
+    writeParty(join(dir, "upstream"), "server", upstreamServer, ca.certPem);
+    writeParty(join(dir, "rogue"), "client", rogue, rogueCa.certPem);
+    print(`1. CA "CN=mtlskit demo CA" in ${caDir} issued:`);
+    print("   server cert   CN=localhost (DNS:localhost, IP:127.0.0.1, IP:::1)  cert/server.cert");
+    print(
+      "   client cert   CN=client-1                                        cert/client/client.cert",
+    );
+    print("   gateway cert  CN=gateway (its client identity upstream)          cert/client.cert");
+    print(
+      "   upstream cert CN=localhost                                       upstream/server.cert",
+    );
+    print('   and a "Rogue CA" issued CN=intruder                              rogue/client.cert');
+
+    // 2. Servers (seed: nginx 代理证书配置).
+    checkpoint();
     upstream = await startUpstream({
       certPem: upstreamServer.certPem,
       keyPem: upstreamServer.keyPem,
       caPem: ca.certPem,
     });
+    checkpoint();
     const port = await freePort(ipv6);
     const configPath = join(dir, "nginx.conf");
     const errorLog = join(dir, "error.log");
@@ -244,6 +278,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       }),
     );
     const loaded = loadNginxGateway(configPath);
+    checkpoint();
     gateway = await startGateway(loaded.config, { material: loaded.material });
     print("");
     print(`2. upstream (mTLS, JSON) on https://127.0.0.1:${upstream.port}`);
@@ -274,6 +309,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     const checks: DemoCheck[] = [];
     let trace: string[] | undefined;
     for (const run of runs) {
+      checkpoint();
       try {
         const res = await request(url, {
           cacert: ca.certPem,
@@ -318,6 +354,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
         `  ${c.ok ? "PASS" : "FAIL"}  ${c.name.padEnd(36)} expected ${c.expected}, got ${c.detail}`,
       );
     }
+    checkpoint();
     const ok = checks.every((c) => c.ok);
     print("");
     print(
@@ -336,7 +373,11 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     };
     if (options.keep) {
       print("");
-      print("The servers keep running (Ctrl-C stops them). Try:");
+      print(
+        options.dir === undefined
+          ? `The servers keep running; Ctrl-C stops them and removes ${dir} with its keys. Try:`
+          : `The servers keep running; Ctrl-C stops them (the files stay in ${dir}). Try:`,
+      );
       print(
         `  curl --cacert ${files.ca} --cert ${files.clientCert} --key ${files.clientKey} -H 'accept: application/json' ${url}`,
       );
@@ -345,7 +386,11 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       print(
         `  npx mtls request ${url} --cacert ${files.ca} --cert ${files.clientCert} --key ${files.clientKey} --trace`,
       );
-      return { dir, ok, checks, url, files, servers: { gateway, upstream } };
+      const stop = async () => {
+        await closeAll();
+        removeDir("mtls demo: stopped the servers");
+      };
+      return { dir, ok, checks, url, files, servers: { gateway, upstream }, stop };
     }
     await closeAll();
     if (options.dir === undefined) {
@@ -358,7 +403,10 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     return { dir, ok, checks, url, files };
   } catch (e) {
     await closeAll();
-    if (options.dir === undefined) rmSync(dir, { recursive: true, force: true });
+    if (e instanceof DemoInterrupted) {
+      print("");
+      removeDir("mtls demo: interrupted, stopped the servers");
+    } else if (options.dir === undefined) rmSync(dir, { recursive: true, force: true });
     throw e;
   }
 }

@@ -78,3 +78,26 @@ test("configChange() names the listener settings that keep their running values 
     /: 127\.0\.0\.1:8443 ssl_handshake_timeout$/,
   );
 });
+
+test("configChange() refuses a moved stream listener too, naming it", () => {
+  const tcp = (port: number) => {
+    const c = parseNativeConfig(
+      `listeners:
+  - listen: ["127.0.0.1:${port}"]
+    mode: tcp
+    tls: { certificate: a.crt, key: a.key, clientCa: ca.crt }
+    tcp:
+      upstream: "tcp://127.0.0.1:9000"
+`,
+      { file: "/etc/gw.yaml" },
+    ).config;
+    assert.ok(c);
+    return c;
+  };
+  const change = configChange(tcp(7000), tcp(7001));
+  assert.equal(change.kind, "incompatible");
+  assert.match(
+    change.kind === "incompatible" ? change.message : "",
+    /\(stream 127\.0\.0\.1:7001 added; stream 127\.0\.0\.1:7000 removed\)/,
+  );
+});

@@ -101,8 +101,10 @@ function listenerSettings(config: GatewayConfig): Record<string, string> {
  *   `incompatible` (the listen addresses changed; the message names them)
  */
 export function configChange(running: GatewayConfig, next: GatewayConfig): ConfigChange {
-  const before = listenAddresses(running);
-  const after = listenAddresses(next);
+  const streamAddresses = (c: GatewayConfig) =>
+    (c.streams ?? []).flatMap((s) => s.listen.map((l) => `stream ${listenKey(l)}`));
+  const before = [...listenAddresses(running), ...streamAddresses(running)];
+  const after = [...listenAddresses(next), ...streamAddresses(next)];
   const added = after.filter((a) => !before.includes(a));
   const removed = before.filter((a) => !after.includes(a));
   if (added.length > 0 || removed.length > 0) {

@@ -357,6 +357,8 @@ export interface ServerConfig {
   readonly accessLog?: AccessLogConfig;
   /** `client_header_timeout` in ms; default 60000. */
   readonly clientHeaderTimeoutMs?: number;
+  /** `underscores_in_headers on`: keep request headers whose names hold `_`; default false. */
+  readonly underscoresInHeaders?: boolean;
   /** Client fingerprint allow/deny lists; absent: every client may try the handshake. */
   readonly fingerprints?: FingerprintRulesConfig;
   readonly location?: SourceLocation;

@@ -243,6 +243,7 @@ export function createServerBlock(config: ServerConfig, options: ServerBlockOpti
     };
   };
 
+  const headerNames = { underscoresInHeaders: config.underscoresInHeaders ?? false };
   const handle = (req: IncomingMessage, res: ServerResponse, cid: number): void => {
     const socket = req.socket as TLSSocket;
     // OCSP (ssl_ocsp): once per connection, before its first request is answered.
@@ -272,7 +273,7 @@ export function createServerBlock(config: ServerConfig, options: ServerBlockOpti
       return;
     }
     // ignore_invalid_headers on, underscores_in_headers off: such headers are not proxied.
-    for (const [name, value] of invalidHeaderLines(req.rawHeaders)) {
+    for (const [name, value] of invalidHeaderLines(req.rawHeaders, headerNames)) {
       log.write(
         "info",
         `client sent invalid header line: "${name}: ${value}" while reading client request headers${context}${hostPart(req)}`,
@@ -345,7 +346,7 @@ export function createServerBlock(config: ServerConfig, options: ServerBlockOpti
     set.push(...identityHeaders(location.identityHeaders ?? "off", conn.tls.client, conn.peer));
     const headers: ForwardHeaders = {
       set,
-      remove: (name) => isIdentityHeader(name) || !isValidHeaderName(name),
+      remove: (name) => isIdentityHeader(name) || !isValidHeaderName(name, headerNames),
       observe,
     };
     upstream.forward(req, res, headers).then(

@@ -176,6 +176,29 @@ test("headers whose names contain an underscore reach the upstream from neither 
   assert.equal(await rawRequest(ours, "/admin/secret", { headers }), expected);
 });
 
+test("underscores_in_headers on passes underscored headers in both, but the gateway still drops underscored identity headers", async (t) => {
+  if (!requirePeer(t, "openssl")) return;
+  const dir = tempDir(t);
+  const pki = makeOpensslPki(dir);
+  const echo = await startEcho(t);
+  const both = await startSideBySide(t, {
+    dir,
+    blocks: { on: block(pki, echo, { server: "underscores_in_headers on;" }) },
+    startOurs: (name, text) => startGatewayFromText(t, { file: join(dir, `${name}.conf`), text }),
+  });
+  if (!both) return;
+  const { ours, theirs } = both.ports.on;
+  const token = ["My_Token: 1"];
+  const expected = await rawRequest(theirs, "/admin/secret", { headers: token });
+  assert.match(expected, /underscored=my_token$/);
+  assert.equal(await rawRequest(ours, "/admin/secret", { headers: token }), expected);
+  const spoof = ["My_Token: 1", "X_SSL_Client_S_DN: CN=admin"];
+  assert.match(
+    await rawRequest(ours, "/admin/secret", { headers: spoof }),
+    /underscored=my_token$/,
+  );
+});
+
 test("mtls_allow guards every spelling of a protected path, also for a rogue certificate under optional_no_ca", async (t) => {
   if (!requirePeer(t, "openssl")) return;
   const dir = tempDir(t);

@@ -333,6 +333,7 @@ export function parseNativeConfig(text: string, options: { readonly file: string
       },
       locations,
       ...(l.clientHeaderTimeout ? { clientHeaderTimeoutMs: l.clientHeaderTimeout } : {}),
+      ...(l.underscoresInHeaders ? { underscoresInHeaders: true } : {}),
       ...(l.fingerprints
         ? {
             fingerprints: {

@@ -170,6 +170,7 @@ export const NATIVE_SCHEMA: Schema = {
           }),
           serverNames: opt({ kind: "array", items: str() }),
           clientHeaderTimeout: opt({ kind: "duration" }),
+          underscoresInHeaders: opt({ kind: "boolean" }),
           proxyProtocol: opt({ kind: "boolean" }),
           fingerprints: opt({
             kind: "object",
@@ -257,6 +258,7 @@ export interface RawListener {
   listen: RawListen[];
   serverNames?: string[];
   clientHeaderTimeout?: number;
+  underscoresInHeaders?: boolean;
   proxyProtocol?: boolean;
   fingerprints?: { allow?: string[]; deny?: string[] };
   tls: RawTls;

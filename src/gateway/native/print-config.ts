@@ -156,6 +156,7 @@ function listener(s: ServerConfig): Record<string, unknown> {
         }
       : {}),
     ...(s.clientHeaderTimeoutMs ? { clientHeaderTimeout: `${s.clientHeaderTimeoutMs}ms` } : {}),
+    ...(s.underscoresInHeaders ? { underscoresInHeaders: true } : {}),
     routes: s.return
       ? [
           {

@@ -62,6 +62,7 @@ const SPECS: readonly DirectiveSpec[] = [
   { name: "ssl_session_tickets", contexts: S, args: [1, 1] },
   { name: "ssl_handshake_timeout", contexts: S, args: [1, 1] },
   { name: "client_header_timeout", contexts: S, args: [1, 1] },
+  { name: "underscores_in_headers", contexts: S, args: [1, 1] },
   { name: "ssl_session_ticket_key", contexts: S, args: [1, 1], path: true, multiple: true },
   { name: "ssl_session_cache", contexts: S, args: [1, 2] },
   { name: "ssl_session_timeout", contexts: S, args: [1, 1] },

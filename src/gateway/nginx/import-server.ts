@@ -178,6 +178,7 @@ export function importServer(cx: ValueContext, server: Directive): ServerConfig 
   const ciphers = ciphersD?.args[0]?.value ?? DEFAULT_CIPHERS;
   const protocols = protocolsD ? parseProtocols(cx, protocolsD, ciphers) : DEFAULT_PROTOCOLS;
   const preferD = one(byName, "ssl_prefer_server_ciphers");
+  const underscoresD = one(byName, "underscores_in_headers");
   const errorLogD = byName.get("error_log") ?? [];
   let errorLog: ErrorLogConfig | undefined;
   for (const [i, d] of errorLogD.entries()) {
@@ -249,6 +250,7 @@ export function importServer(cx: ValueContext, server: Directive): ServerConfig 
     },
     locations,
     ...importClientHeaderTimeout(cx, byName),
+    ...(underscoresD && flag(cx, underscoresD, false) ? { underscoresInHeaders: true } : {}),
     ...(errorLog ? { errorLog } : {}),
     ...(ret ? { return: ret } : {}),
     ...(fingerprints ? { fingerprints } : {}),
