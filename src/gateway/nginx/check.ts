@@ -8,6 +8,8 @@
  */
 import type { Diagnostic } from "../diagnostic.ts";
 import { DIRECTIVES, type DirectiveContext, NGINX_UNSUPPORTED } from "./directives.ts";
+import { isInheritedByServers } from "./http-inheritance.ts";
+import { IGNORED_DIRECTIVES } from "./ignored-directives.ts";
 import type { Directive } from "./parser.ts";
 import type { ValueContext } from "./values.ts";
 
@@ -25,11 +27,17 @@ export function checkDirective(
   // has already said so.
   if (d.truncated && !d.block) return false;
   const spec = DIRECTIVES.get(d.name);
+  const ignored = IGNORED_DIRECTIVES[d.name];
+  if (ignored !== undefined) {
+    cx.report("warning", `Directive "${d.name}" is ignored: ${ignored}`, undefined, d.nameToken);
+    return false;
+  }
   if (!spec) {
     reportUnknown(cx, d, known, context);
     return false;
   }
-  if (!spec.contexts.includes(context)) {
+  const inherited = (context === "http" || context === "main") && isInheritedByServers(d.name);
+  if (!spec.contexts.includes(context) && !inherited) {
     cx.report(
       "error",
       `Directive "${d.name}" is not allowed in ${context}: it belongs in ${spec.contexts.join(" or ")}`,

@@ -35,6 +35,7 @@ import type { Diagnostic } from "../diagnostic.ts";
 import type { StreamServerConfig } from "../l4/stream-config.ts";
 import { checkDirective, listSupportedOnce } from "./check.ts";
 import { DIRECTIVES } from "./directives.ts";
+import { inheritedAt, inheritInto } from "./http-inheritance.ts";
 import { type LogEscape, parseLogFormat, resolveAccessLog } from "./import-log.ts";
 import { importShutdownTimeout } from "./import-process.ts";
 import { importServer } from "./import-server.ts";
@@ -99,7 +100,12 @@ export function importNginx(parsed: ParseResult, options: ImportOptions = {}): I
   let outerAccessLog: Directive | undefined;
   let httpSeen = false;
   let shutdown: ShutdownConfig | undefined;
-  const visit = (directives: readonly Directive[], context: "main" | "http") => {
+  const visit = (
+    directives: readonly Directive[],
+    context: "main" | "http",
+    outer: readonly Directive[] = [],
+  ) => {
+    const inherited = inheritedAt(outer, directives);
     for (const d of directives) {
       if (!checkDirective(cx, d, context, [...DIRECTIVES.keys()])) continue;
       switch (d.name) {
@@ -108,7 +114,7 @@ export function importNginx(parsed: ParseResult, options: ImportOptions = {}): I
             cx.report("error", 'Directive "http" is duplicate', "keep one http block", d.nameToken);
           } else {
             httpSeen = true;
-            visit(d.block ?? [], "http");
+            visit(d.block ?? [], "http", inherited);
           }
           break;
         case "stream":
@@ -139,9 +145,7 @@ export function importNginx(parsed: ParseResult, options: ImportOptions = {}): I
           cx.report(
             "warning",
             `Directive "${d.name}" is ignored: mtlskit runs one process and needs no event settings`,
-            d.name === "worker_processes"
-              ? "worker processes are a command-line choice: mtls gateway --workers N|auto"
-              : undefined,
+            "worker processes are a command-line choice: mtls gateway --workers N|auto",
             d.nameToken,
           );
           break;
@@ -162,7 +166,7 @@ export function importNginx(parsed: ParseResult, options: ImportOptions = {}): I
           break;
         }
         case "server": {
-          const s = importServer(cx, d);
+          const s = importServer(cx, inheritInto(d, inherited));
           if (s) {
             servers.push(s);
             serverBlocks.push(d);
