@@ -70,13 +70,13 @@ describe("mtls pki on bad input", () => {
     {
       name: "a bad SAN",
       argv: () => ["pki", "issue", "server", "x", "--ca", ca, "--san", "FOO:bar"],
-      status: 1,
+      status: 2,
       line: () => "mtls: Bad SAN 'FOO:bar': expected DNS:, IP:, email: or URI:",
     },
     {
       name: "a bad subject",
       argv: () => ["pki", "csr", "--out", join(dir, "y"), "--subject", "localhost"],
-      status: 1,
+      status: 2,
       line: () => "mtls: Bad subject 'localhost': expected TYPE=value, found 'localhost'",
     },
     {

@@ -18,7 +18,14 @@ import {
   storePassphrase,
 } from "./passphrase.ts";
 import { requireCaStore } from "./require-ca-store.ts";
-import { collect, parseDays, parsePathLen, print, SUBJECT_ORDER } from "./shared.ts";
+import {
+  checkSubjectOption,
+  collect,
+  parseDays,
+  parsePathLen,
+  print,
+  SUBJECT_ORDER,
+} from "./shared.ts";
 
 interface InitOptions extends PassphraseOptions {
   intermediate?: boolean;
@@ -46,6 +53,7 @@ export function registerInit(pki: Command): void {
     .option(
       "--subject <dn>",
       `CA subject (default "CN=mtlskit CA", or "CN=mtlskit Issuing CA" with --intermediate); ${SUBJECT_ORDER}`,
+      checkSubjectOption,
     )
     .option("--days <n>", "validity in days (default 3650, or 1825 with --intermediate)", parseDays)
     .option(

@@ -19,6 +19,7 @@ import { PASSPHRASE_HELP, type PassphraseOptions, storePassphrase } from "./pass
 import { requireCaStore } from "./require-ca-store.ts";
 import {
   ALLOW_SAN_HELP,
+  checkSubjectOption,
   collect,
   collectSans,
   DAYS_HELP,
@@ -73,7 +74,11 @@ export function registerIssuing(pki: Command): void {
   applyCommonOptions(pki.command("csr"))
     .description("create a key (NAME.key, 0600) and a certificate signing request (NAME.csr)")
     .requiredOption("--out <name>", "base name of the files")
-    .requiredOption("--subject <dn>", `subject, e.g. "CN=localhost"; ${SUBJECT_ORDER}`)
+    .requiredOption(
+      "--subject <dn>",
+      `subject, e.g. "CN=localhost"; ${SUBJECT_ORDER}`,
+      checkSubjectOption,
+    )
     .option("--san <list>", "SANs, e.g. DNS:localhost,IP:127.0.0.1 (repeatable)", collectSans)
     .option(
       "--key-type <type>",
@@ -142,7 +147,7 @@ export function registerIssuing(pki: Command): void {
     .argument("<profile>", "server, client or server-client")
     .argument("<name>", "base name of the files; the default subject is CN=NAME")
     .requiredOption("--ca <dir>", "CA store directory")
-    .option("--subject <dn>", `subject (default CN=NAME); ${SUBJECT_ORDER}`)
+    .option("--subject <dn>", `subject (default CN=NAME); ${SUBJECT_ORDER}`, checkSubjectOption)
     .option("--san <list>", "SANs, e.g. DNS:localhost,IP:127.0.0.1 (repeatable)", collectSans)
     .option("--out-dir <dir>", "directory for NAME.key and NAME.crt (default: the CA directory)")
     .option("--days <n>", DAYS_HELP, parseDays)

@@ -6,6 +6,7 @@ import type { Command } from "commander";
 import { ErrorCode, MtlsError } from "../../errors.ts";
 import type { SubjectAltName } from "../../pki/san.ts";
 import { parseSanList } from "../../pki/san.ts";
+import { parseSubject } from "../../pki/subject.ts";
 import { MAX_DAYS } from "../../pki/validity.ts";
 
 /** `--days` help for leaf certificates. */
@@ -65,9 +66,19 @@ export function parseDays(value: string): number {
  * @param value one list, e.g. `DNS:localhost,IP:127.0.0.1`
  * @param previous the SANs of earlier occurrences
  * @returns all SANs so far
+ * @throws MtlsError `MTLS_USAGE` when a SAN is malformed
  */
 export function collectSans(value: string, previous: SubjectAltName[] = []): SubjectAltName[] {
-  return [...previous, ...parseSanList(value)];
+  try {
+    return [...previous, ...parseSanList(value)];
+  } catch (e) {
+    // A malformed option value is a usage error (exit 2), like a bad --days or --profile.
+    if (!(e instanceof MtlsError)) throw e;
+    throw new MtlsError(ErrorCode.USAGE, e.message, {
+      cause: e,
+      ...(e.hint === undefined ? {} : { hint: e.hint }),
+    });
+  }
 }
 
 /**
@@ -118,3 +129,23 @@ export const PROFILE_NAMES = "server, client, server-client or ca";
 /** `--allow-san` help. */
 export const ALLOW_SAN_HELP =
   "CA policy: allowed SANs, e.g. DNS:*.example.com, IP:10.0.0.0/8, URI:spiffe://example.org/* (repeatable); anything else is refused";
+
+/**
+ * Checks a `--subject` value when the option is parsed, so a malformed subject is a usage
+ * error (exit 2) like any other malformed option value.
+ * @param value the option text, e.g. `O=Example,CN=localhost`
+ * @returns `value` unchanged
+ * @throws MtlsError `MTLS_USAGE` with the parser's message, e.g. `Bad subject 'localhost': ...`
+ */
+export function checkSubjectOption(value: string): string {
+  try {
+    parseSubject(value);
+    return value;
+  } catch (e) {
+    if (!(e instanceof MtlsError)) throw e;
+    throw new MtlsError(ErrorCode.USAGE, e.message, {
+      cause: e,
+      ...(e.hint === undefined ? {} : { hint: e.hint }),
+    });
+  }
+}
