@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
@@ -74,4 +74,19 @@ describe("endless or special input files are refused at once", { timeout: 60_000
       assert.match(run.stderr, NOT_REGULAR);
     });
   }
+});
+
+test("an unknown pki subcommand prints an mtls: line and exits 2", async () => {
+  // The in-process runner's stderr does not reach commander's subcommands, so run the CLI.
+  const r = spawnSync(process.execPath, ["--import", "tsx", "src/cli/main.ts", "pki", "bogus"], {
+    encoding: "utf8",
+  });
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /^mtls: Unknown command 'bogus'\n/);
+});
+
+test("an unknown top-level command prints an mtls: line and exits 2", async () => {
+  const run = await runMtls(["bogus"]);
+  assert.equal(run.status, 2);
+  assert.match(run.stderr, /^mtls: Unknown command 'bogus'\n/);
 });
