@@ -10,6 +10,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { TLSSocket } from "node:tls";
 import type { GatewayConfig, ListenConfig } from "./config.ts";
+import { originFormTarget } from "./request-target.ts";
 import { requestContext, type ServerBlock } from "./server-block.ts";
 import { hostOf, selectServer } from "./virtual-hosts.ts";
 
@@ -78,6 +79,15 @@ export function dispatch(
   const tlsIndex = selectServer(configs, sni, defaultIndex);
   const tlsBlock = members[tlsIndex];
   if (!tlsBlock) return;
+  // An absolute-form target names the host (RFC 9112 §3.2.2): selection, the 421 check
+  // and the upstream must all see that host, never the Host header beside it.
+  const target = originFormTarget(req);
+  if (target.kind === "invalid") {
+    tlsBlock.log.write("info", `${target.reason}${requestContext(tlsBlock.config, req)}`, cid);
+    req.resume();
+    tlsBlock.sendPage(res, 400, true);
+    return;
+  }
   if (members.length === 1) {
     tlsBlock.handle(req, res, cid);
     return;

@@ -136,6 +136,9 @@ const TARGETS: readonly string[] = [
   "/%2e%2e/admin/secret",
   "/a/%zz",
   "/a%00b",
+  // Absolute form (RFC 9112 §3.2.2): the target's host wins over Host; only the path goes on.
+  "https://localhost/x/../admin/secret",
+  "https://other.example/admin/secret?a=1",
 ];
 
 test("nginx and the gateway route non-normalized paths to the same location with the same $uri", async (t) => {
@@ -156,6 +159,23 @@ test("nginx and the gateway route non-normalized paths to the same location with
     const actual = await rawRequest(ours, target, { client });
     assert.equal(actual, expected, `GET ${target}`);
   }
+});
+
+test("a request with two Host headers is refused with 400 by nginx and the gateway", async (t) => {
+  if (!requirePeer(t, "openssl")) return;
+  const dir = tempDir(t);
+  const pki = makeOpensslPki(dir);
+  const echo = await startEcho(t);
+  const both = await startSideBySide(t, {
+    dir,
+    blocks: { plain: block(pki, echo) },
+    startOurs: (name, text) => startGatewayFromText(t, { file: join(dir, `${name}.conf`), text }),
+  });
+  if (!both) return;
+  const { ours, theirs } = both.ports.plain;
+  const headers = ["Host: other.example"];
+  assert.equal(await rawRequest(theirs, "/x", { headers }), "400");
+  assert.equal(await rawRequest(ours, "/x", { headers }), "400");
 });
 
 test("headers whose names contain an underscore reach the upstream from neither nginx nor the gateway", async (t) => {

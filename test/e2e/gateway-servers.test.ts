@@ -177,6 +177,9 @@ test("several server blocks, upstream blocks, locations and return behave as in 
       "Host: x.b.test",
       ...at(p, "a.test", "/"),
     ],
+    "SNI c.test, absolute-form target naming a.test (verifying block): 421, whatever Host says": (
+      p,
+    ) => ["--request-target", "https://a.test/r", "-H", "Host: c.test", ...at(p, "c.test", "/r")],
     "SNI a.test, Host c.test (non-verifying block) is served by c.test": (p) => [
       ...cert,
       "-H",
