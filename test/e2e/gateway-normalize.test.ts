@@ -118,6 +118,20 @@ server {
 `;
 }
 
+/** One server block (see {@link block}) in nginx and in the gateway, in front of one echo upstream. */
+async function sideBySide(t: TestContext, server?: string) {
+  if (!requirePeer(t, "openssl")) return undefined;
+  const dir = tempDir(t);
+  const pki = makeOpensslPki(dir);
+  const echo = await startEcho(t);
+  const both = await startSideBySide(t, {
+    dir,
+    blocks: { only: block(pki, echo, server === undefined ? {} : { server }) },
+    startOurs: (name, text) => startGatewayFromText(t, { file: join(dir, `${name}.conf`), text }),
+  });
+  return both ? { pki, ...both.ports.only } : undefined;
+}
+
 const TARGETS: readonly string[] = [
   "/admin/secret",
   "//admin/secret",
@@ -141,55 +155,25 @@ const TARGETS: readonly string[] = [
   "https://other.example/admin/secret?a=1",
 ];
 
-test("nginx and the gateway route non-normalized paths to the same location with the same $uri", async (t) => {
-  if (!requirePeer(t, "openssl")) return;
-  const dir = tempDir(t);
-  const pki = makeOpensslPki(dir);
-  const echo = await startEcho(t);
-  const both = await startSideBySide(t, {
-    dir,
-    blocks: { plain: block(pki, echo) },
-    startOurs: (name, text) => startGatewayFromText(t, { file: join(dir, `${name}.conf`), text }),
-  });
+test("nginx and the gateway route non-normalized paths to the same location with the same $uri, and refuse two Host headers", async (t) => {
+  const both = await sideBySide(t);
   if (!both) return;
-  const { ours, theirs } = both.ports.plain;
+  const { ours, theirs, pki } = both;
   const client = { cert: pki.clientCert, key: pki.clientKey };
   for (const target of TARGETS) {
     const expected = await rawRequest(theirs, target, { client });
     const actual = await rawRequest(ours, target, { client });
     assert.equal(actual, expected, `GET ${target}`);
   }
-});
-
-test("a request with two Host headers is refused with 400 by nginx and the gateway", async (t) => {
-  if (!requirePeer(t, "openssl")) return;
-  const dir = tempDir(t);
-  const pki = makeOpensslPki(dir);
-  const echo = await startEcho(t);
-  const both = await startSideBySide(t, {
-    dir,
-    blocks: { plain: block(pki, echo) },
-    startOurs: (name, text) => startGatewayFromText(t, { file: join(dir, `${name}.conf`), text }),
-  });
-  if (!both) return;
-  const { ours, theirs } = both.ports.plain;
-  const headers = ["Host: other.example"];
-  assert.equal(await rawRequest(theirs, "/x", { headers }), "400");
-  assert.equal(await rawRequest(ours, "/x", { headers }), "400");
+  const twoHosts = ["Host: other.example"];
+  assert.equal(await rawRequest(theirs, "/x", { headers: twoHosts }), "400");
+  assert.equal(await rawRequest(ours, "/x", { headers: twoHosts }), "400");
 });
 
 test("headers whose names contain an underscore reach the upstream from neither nginx nor the gateway", async (t) => {
-  if (!requirePeer(t, "openssl")) return;
-  const dir = tempDir(t);
-  const pki = makeOpensslPki(dir);
-  const echo = await startEcho(t);
-  const both = await startSideBySide(t, {
-    dir,
-    blocks: { plain: block(pki, echo) },
-    startOurs: (name, text) => startGatewayFromText(t, { file: join(dir, `${name}.conf`), text }),
-  });
+  const both = await sideBySide(t);
   if (!both) return;
-  const { ours, theirs } = both.ports.plain;
+  const { ours, theirs } = both;
   const headers = ["X_SSL_Client_Verify: SUCCESS", "X_SSL_Client_S_DN: CN=admin", "My_Token: 1"];
   const expected = await rawRequest(theirs, "/admin/secret", { headers });
   assert.match(expected, /verify=NONE underscored=-$/);
@@ -197,17 +181,9 @@ test("headers whose names contain an underscore reach the upstream from neither 
 });
 
 test("underscores_in_headers on passes underscored headers in both, but the gateway still drops underscored identity headers", async (t) => {
-  if (!requirePeer(t, "openssl")) return;
-  const dir = tempDir(t);
-  const pki = makeOpensslPki(dir);
-  const echo = await startEcho(t);
-  const both = await startSideBySide(t, {
-    dir,
-    blocks: { on: block(pki, echo, { server: "underscores_in_headers on;" }) },
-    startOurs: (name, text) => startGatewayFromText(t, { file: join(dir, `${name}.conf`), text }),
-  });
+  const both = await sideBySide(t, "underscores_in_headers on;");
   if (!both) return;
-  const { ours, theirs } = both.ports.on;
+  const { ours, theirs } = both;
   const token = ["My_Token: 1"];
   const expected = await rawRequest(theirs, "/admin/secret", { headers: token });
   assert.match(expected, /underscored=my_token$/);
