@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { execFile, spawn } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { connect, type Socket } from "node:net";
+import { connect } from "node:net";
 import { join } from "node:path";
 import { type TestContext, test } from "node:test";
 import { connect as tlsConnect } from "node:tls";
@@ -46,32 +46,6 @@ function tlsBlock(pki: OpensslPki): string {
 const PP_BODY =
   '"$proxy_protocol_addr|$proxy_protocol_port|$proxy_protocol_server_addr|$proxy_protocol_server_port|$remote_addr"';
 
-/**
- * Sends `header`, then does TLS on the same socket and one GET; resolves with the body,
- * or with `closed: REASON` when the server closes without answering.
- */
-function sendThroughProxy(port: number, header: Uint8Array | string): Promise<string> {
-  return new Promise((resolve) => {
-    const raw: Socket = connect({ host: "127.0.0.1", port }, () => {
-      raw.write(header);
-      const s = tlsConnect({ socket: raw, rejectUnauthorized: false, servername: "localhost" });
-      let data = "";
-      s.on("secureConnect", () => {
-        s.write("GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
-      });
-      s.on("data", (c: Buffer) => {
-        data += c.toString();
-      });
-      s.on("error", (e) => resolve(`closed: ${e.message}`));
-      s.on("close", () => {
-        const at = data.indexOf("\r\n\r\n");
-        resolve(at < 0 ? `closed: ${data}` : data.slice(at + 4));
-      });
-    });
-    raw.on("error", (e) => resolve(`closed: ${e.message}`));
-  });
-}
-
 /** A v2 header by hand (the test does not use the gateway's code to write it). */
 function v2(verCmd: number, fam: number, body: readonly number[]): Uint8Array {
   const b = Uint8Array.from(body);
@@ -109,8 +83,8 @@ test("a proxy_protocol listener gives the $proxy_protocol_* variables nginx 1.22
   if (!ng) return;
   const ours = await startOurs(t, dir, server);
   for (const [name, header] of HEADERS) {
-    const theirs = await sendThroughProxy(ng.port, header);
-    const mine = await sendThroughProxy(ours.port, header);
+    const theirs = await getThroughProxyHeader(ng.port, header);
+    const mine = await getThroughProxyHeader(ours.port, header);
     assert.ok(!theirs.startsWith("closed"), `${name}: nginx ${theirs}`);
     assert.equal(mine, theirs, name);
   }
@@ -125,15 +99,15 @@ test("a proxy_protocol listener closes a connection with no or a broken header, 
   if (!ng) return;
   const ours = await startOurs(t, dir, server);
   for (const header of ["", "PROXY TCP4 1.2.3.4\r\n", "PROXY TCP4 1.2.3.4 5.6.7.8 1 65536\r\n"]) {
-    const theirs = await sendThroughProxy(ng.port, header);
-    const mine = await sendThroughProxy(ours.port, header);
+    const theirs = await getThroughProxyHeader(ng.port, header);
+    const mine = await getThroughProxyHeader(ours.port, header);
     assert.match(theirs, /^closed/, `nginx, header ${JSON.stringify(header)}`);
     assert.match(mine, /^closed/, `gateway, header ${JSON.stringify(header)}`);
   }
   // Stricter than nginx (NGINX-COMPAT.md): nginx only checks an address's characters.
   const odd = "PROXY TCP4 999.0.0.1 1.2.3.4 1 2\r\n";
-  assert.equal(await sendThroughProxy(ng.port, odd), "999.0.0.1|1|1.2.3.4|2|127.0.0.1");
-  assert.match(await sendThroughProxy(ours.port, odd), /^closed/);
+  assert.equal(await getThroughProxyHeader(ng.port, odd), "999.0.0.1|1|1.2.3.4|2|127.0.0.1");
+  assert.match(await getThroughProxyHeader(ours.port, odd), /^closed/);
   assert.match(ng.stderr, /broken header/);
   const broken = ours.log.filter((l) => l.includes("broken header"));
   assert.equal(broken.length, 4, ours.log.join("\n"));
@@ -235,6 +209,8 @@ c.request("GET", "/")
 r = c.getresponse()
 print(r.status, r.read().decode())
 `;
+
+import { getThroughProxyHeader } from "../helpers/proxy-client.ts";
 
 test("mtls_ja4_deny with curl's JA4 refuses curl with a handshake_failure alert while python passes", async (t) => {
   const python = requirePeer(t, "python3");
